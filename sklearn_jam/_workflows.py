@@ -1,0 +1,257 @@
+"""The jobs behind the command line: train, evaluate, time, demo."""
+
+import json
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from ._version import SPEC_VERSION, __version__
+from .emulator import JamEmulatorRegressor
+from .io import load_dataset, simulate_to_store
+from .metrics import accuracy_summary
+from .simulator import JamSimulator
+
+#: Figures of the paper (Simon et al.), for the comparison tables.
+PAPER = {
+    "fraction_within_2pct": 0.90,
+    "full_model_s": 1e-3,
+    "mlp_only_s": 0.3e-3,
+    "jam_s_per_sample_core": 1.08,
+}
+
+
+def make_estimator(config="small", **overrides):
+    """The emulator for a configuration name ('small', 'paper') or a JSON file of parameters."""
+    if config in (None, "small", "default"):
+        est = JamEmulatorRegressor()
+    elif config == "paper":
+        est = JamEmulatorRegressor.paper()
+    else:
+        path = Path(config)
+        if not path.is_file():
+            raise ValueError(f"--config must be 'small', 'paper' or a JSON file; got {config!r}")
+        params = json.loads(path.read_text())
+        for key in ("conv_channels", "pool_after", "hidden_layer_sizes"):
+            if key in params:
+                params[key] = tuple(params[key])
+        est = JamEmulatorRegressor(**params)
+    return est.set_params(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def split_rows(n, n_train=None):
+    """The paper's 8000 / 2000 split for 10,000 maps, 80 / 20 otherwise."""
+    if n_train is None:
+        n_train = 8000 if n >= 10000 else int(round(0.8 * n))
+    if not 1 <= n_train < n:
+        raise ValueError(f"n_train must be between 1 and {n - 1} for {n} maps, got {n_train}")
+    return n_train
+
+
+def train(data, out, config="small", max_epochs=None, device=None, n_train=None, verbose=1,
+          random_state=0):  # fmt: skip
+    """Train an emulator on a dataset directory and save it with its history."""
+    ds = load_dataset(data)
+    n_train = split_rows(len(ds.y), n_train)
+    est = make_estimator(config, max_epochs=max_epochs, device=device, verbose=verbose,
+                         random_state=random_state)  # fmt: skip
+    t0 = time.perf_counter()
+    est.fit(ds.X[:n_train], ds.y[:n_train])
+    est.train_info_ = {
+        "data": str(Path(data).resolve()),
+        "n_train": n_train,
+        "n_samples": len(ds.y),
+        "train_seconds": time.perf_counter() - t0,
+        "config": str(config),
+    }
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(est, out)
+    history = out.with_suffix(".history.json")
+    history.write_text(json.dumps(_jsonable(est.history_), indent=1))
+    return est, history
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def write_report(est, X, y, images, out_dir, n_show=5, seed=0, extra=None):
+    """Metrics JSON and Figures 2 and 3 for an emulator on (X, y)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_error_histograms, plot_maps
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    y_pred = est.predict(X)
+    metrics = {**accuracy_summary(y, y_pred), **(extra or {})}
+    (out_dir / "metrics.json").write_text(json.dumps(_jsonable(metrics), indent=1))
+    show = np.random.default_rng(seed).choice(len(y), size=min(n_show, len(y)), replace=False)
+    fig = plot_maps(images[show], y[show], y_pred[show], scalars=X[show, :3])
+    fig.savefig(out_dir / "figure2.png", dpi=90)
+    plt.close(fig)
+    fig = plot_error_histograms(y, y_pred)
+    fig.savefig(out_dir / "figure3.png", dpi=90)
+    plt.close(fig)
+    return metrics
+
+
+def evaluate(model, data, out_dir, split="all"):
+    """Evaluate a saved emulator on a dataset directory; write metrics and figures."""
+    est = joblib.load(model)
+    ds = load_dataset(data)
+    rows = np.arange(len(ds.y))
+    if split == "test":
+        info = getattr(est, "train_info_", None)
+        if not info or Path(info["data"]) != Path(data).resolve():
+            raise ValueError("--split test needs the model to have been trained on this dataset")
+        rows = rows[info["n_train"] :]
+    elif split != "all":
+        raise ValueError(f"split must be 'all' or 'test', got {split!r}")
+    return write_report(est, ds.X[rows], ds.y[rows], ds.images[rows], out_dir)
+
+
+def _best_time(fn, repeat=5, number=1):
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None):
+    """Seconds per model: direct JAM call, full emulator, MLP-only, and batched emulator."""
+    from ._jam import jam_vrms, sersic_mge
+
+    sim = sim or JamSimulator()
+    grid = sim.grid
+    X = sim.features(params[:batch])
+    while len(X) < batch:  # repeat rows if fewer galaxies were given
+        X = np.vstack([X, X])[:batch]
+    jam_times = []
+    for p in params[:n_jam]:
+        sersic_mge.cache_clear()  # the plain way: fit the MGE for every galaxy
+        t0 = time.perf_counter()
+        jam_vrms(*p, grid.x, grid.y)
+        jam_times.append(time.perf_counter() - t0)
+    x1 = X[:1]
+    feats = est.encode_images(x1[:, 3:])
+    scal = x1[:, :3]
+    est.predict(x1)  # warm up
+    full = _best_time(lambda: est.predict(x1), repeat=5, number=n_single // 5 or 1)
+    fast = _best_time(lambda: est.predict_from_features(feats, scal), repeat=5,
+                      number=n_single)  # fmt: skip
+    batched = _best_time(lambda: est.predict(X), repeat=3) / len(X)
+    jam = float(np.mean(jam_times))
+    return {
+        "jam_direct_s": jam,
+        "emulator_full_single_s": full,
+        "emulator_mlp_only_single_s": fast,
+        "emulator_full_batched_s": batched,
+        "speedup_full_single": jam / full,
+        "speedup_mlp_only": jam / fast,
+        "speedup_batched": jam / batched,
+    }
+
+
+def _table(rows, headers):
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([line.format(*headers), line.format(*["-" * w for w in widths])]
+                     + [line.format(*map(str, r)) for r in rows])  # fmt: skip
+
+
+def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
+    """Simulate, train, evaluate and time; write everything into ``out``; return the summary."""
+    from . import pretrained
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n_train, n_test = (24, 8) if quick else (600, 200)
+    max_epochs = 5 if quick else 150
+    sim = JamSimulator(n_jobs=n_jobs, batch_size=8 if quick else 25, verbose=verbose)
+    say = print if verbose else (lambda *a, **k: None)
+
+    say(f"[1/4] simulating {n_train} training and {n_test} test galaxies with JAM")
+    t0 = time.perf_counter()
+    simulate_to_store(sim, n_train, out / "train_data", seed=seed)
+    simulate_to_store(sim, n_test, out / "test_data", seed=seed + 1)
+    sim_seconds = time.perf_counter() - t0
+    train_ds, test_ds = load_dataset(out / "train_data"), load_dataset(out / "test_data")
+
+    say(f"[2/4] training the default emulator ({max_epochs} epochs)")
+    est = make_estimator("small", max_epochs=max_epochs, verbose=verbose, random_state=seed)
+    t0 = time.perf_counter()
+    est.fit(train_ds.X, train_ds.y)
+    train_seconds = time.perf_counter() - t0
+    joblib.dump(est, out / "model.joblib")
+
+    say("[3/4] evaluating on the held-out galaxies")
+    results = {"demo": write_report(est, test_ds.X, test_ds.y, test_ds.images, out / "report")}
+    pre = pretrained.load_pretrained(missing="none")
+    if pre is not None:
+        results["pretrained"] = write_report(pre, test_ds.X, test_ds.y, test_ds.images,
+                                             out / "report_pretrained")  # fmt: skip
+
+    say("[4/4] timing JAM and the emulators")
+    speed = {"demo": time_models(est, test_ds.params, n_jam=1 if quick else 3)}
+    if pre is not None:
+        speed["pretrained"] = time_models(pre, test_ds.params, n_jam=1)
+    summary = {
+        "package_version": __version__,
+        "spec_version": SPEC_VERSION,
+        "n_train": len(train_ds.y),
+        "n_test": len(test_ds.y),
+        "simulation_seconds": sim_seconds,
+        "train_seconds": train_seconds,
+        "accuracy": results,
+        "speed": speed,
+        "paper": PAPER,
+    }
+    (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=1))
+    text = format_summary(summary)
+    (out / "speed_table.txt").write_text(text + "\n")
+    say(text)
+    return summary
+
+
+def format_summary(summary):
+    """The demo's summary table, beside the paper's figures."""
+    rows = []
+    for name, acc in summary["accuracy"].items():
+        rows.append([
+            f"{name} emulator",
+            f"{acc['fraction_within_1pct'] * 100:.1f}%",
+            f"{acc['fraction_within_2pct'] * 100:.1f}%",
+            f"{acc['median_abs_E'] * 100:.3f}%",
+        ])  # fmt: skip
+    rows.append(["paper (Simon et al.)", "'vast majority'", "90%", "-"])
+    acc_table = _table(rows, ["model", "maps max|E|<1%", "maps max|E|<2%", "median |E|"])
+    rows = []
+    for name, sp in summary["speed"].items():
+        rows.append([f"{name} emulator, full, 1 galaxy", f"{sp['emulator_full_single_s'] * 1e3:.3f}",
+                     f"{sp['speedup_full_single']:.0f}x"])  # fmt: skip
+        rows.append([f"{name} emulator, MLP only, 1 galaxy",
+                     f"{sp['emulator_mlp_only_single_s'] * 1e3:.4f}", f"{sp['speedup_mlp_only']:.0f}x"])  # fmt: skip
+        rows.append([f"{name} emulator, batches of 1000", f"{sp['emulator_full_batched_s'] * 1e3:.4f}",
+                     f"{sp['speedup_batched']:.0f}x"])  # fmt: skip
+    jam = next(iter(summary["speed"].values()))["jam_direct_s"]
+    rows.append(["direct JAM call (MGE fit + jam_axi_proj), this run", f"{jam * 1e3:.0f}", "1x"])
+    rows.append(["paper: full model", "1", "-"])
+    rows.append(["paper: MLP only", "0.3", "-"])
+    speed_table = _table(rows, ["per-model time", "ms", "vs JAM"])
+    return (f"Accuracy on {summary['n_test']} held-out galaxies "
+            f"(trained on {summary['n_train']}):\n{acc_table}\n\n{speed_table}")  # fmt: skip

@@ -1,0 +1,120 @@
+"""Command line: ``sklearn-jam simulate | train | evaluate | benchmark | demo``."""
+
+import argparse
+import json
+import sys
+
+
+def _simulate(args):
+    from .io import simulate_to_store
+    from .simulator import JamSimulator
+
+    sim = JamSimulator(n_jobs=args.n_jobs, batch_size=args.chunk_size, verbose=1)
+    status = simulate_to_store(sim, args.n_samples, args.out, seed=args.seed,
+                               chunk_size=args.chunk_size)  # fmt: skip
+    n_fail = len(status["failures"])
+    print(f"{status['n_samples']} galaxies in {args.out}: {status['n_samples'] - n_fail} done, "
+          f"{n_fail} failed")  # fmt: skip
+    for row, err in list(status["failures"].items())[:20]:
+        print(f"  failed row {row}: {err}")
+    return 0
+
+
+def _train(args):
+    from ._workflows import train
+
+    est, history = train(args.data, args.out, config=args.config, max_epochs=args.max_epochs,
+                         device=args.device, n_train=args.n_train)  # fmt: skip
+    print(f"model written to {args.out}; history in {history}; "
+          f"trained on {est.train_info_['n_train']} maps in {est.train_info_['train_seconds']:.0f} s")  # fmt: skip
+    return 0
+
+
+def _evaluate(args):
+    from ._workflows import evaluate
+
+    metrics = evaluate(args.model, args.data, args.out, split=args.split)
+    print(json.dumps(metrics, indent=1))
+    print(f"metrics.json, figure2.png and figure3.png written to {args.out}")
+    return 0
+
+
+def _benchmark(args):
+    import joblib
+
+    from ._workflows import _table, time_models
+    from .pretrained import load_pretrained
+    from .priors import sample_prior
+
+    est = joblib.load(args.model) if args.model else load_pretrained()
+    sp = time_models(est, sample_prior(1000, random_state=args.seed), n_jam=args.n_jam)
+    print(_table([[k, f"{v:.3g}"] for k, v in sp.items()], ["quantity", "value"]))
+    return 0
+
+
+def _demo(args):
+    from ._workflows import demo
+
+    demo(out=args.out, quick=args.quick, n_jobs=args.n_jobs, seed=args.seed)
+    print(f"\nEverything is in {args.out}/")
+    return 0
+
+
+def build_parser():
+    """The argument parser of ``sklearn-jam``."""
+    parser = argparse.ArgumentParser(prog="sklearn-jam", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="simulate a resumable JAM dataset")
+    p.add_argument("--n-samples", type=int, required=True)
+    p.add_argument("--out", required=True, help="dataset directory (resumed if it exists)")
+    p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--chunk-size", type=int, default=50, help="galaxies per stored chunk")
+    p.set_defaults(func=_simulate)
+
+    p = sub.add_parser("train", help="train an emulator on a dataset")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="model file (.joblib)")
+    p.add_argument("--config", default="small", help="'small' (default), 'paper' or a JSON file")
+    p.add_argument("--max-epochs", type=int, default=None)
+    p.add_argument("--device", default=None, help="'auto', 'cpu', 'cuda', ...")
+    p.add_argument("--n-train", type=int, default=None,
+                   help="training maps (default: 8000 of 10000 as the paper, else 80%%)")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="metrics and Figures 2 and 3 of a model on a dataset")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True, help="report directory")
+    p.add_argument("--split", choices=["all", "test"], default="all",
+                   help="'test': only the maps the model was not trained on")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("benchmark", help="time JAM and an emulator on this machine")
+    p.add_argument("--model", default=None, help="model file; default: the pretrained model")
+    p.add_argument("--n-jam", type=int, default=3, help="direct JAM calls to time")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_benchmark)
+
+    p = sub.add_parser("demo", help="simulate, train, evaluate and time, end to end")
+    p.add_argument("--out", default="sklearn-jam-demo")
+    p.add_argument("--quick", action="store_true", help="a sub-minute version")
+    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``sklearn-jam`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"sklearn-jam {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

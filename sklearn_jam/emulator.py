@@ -1,0 +1,553 @@
+"""``JamEmulatorRegressor``: the CNN + MLP of the paper, wrapped with skorch."""
+
+import math
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetRegressor
+from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.dataset import ValidSplit
+from torch import nn
+
+from ._version import __version__
+from .priors import PRIOR_BOUNDS
+
+__all__ = ["JamEmulatorRegressor", "IncompatibleModelError", "OutsidePriorWarning"]
+
+_ACTIVATIONS = {
+    "leaky_relu": None,  # built with negative_slope
+    "relu": nn.ReLU,
+    "silu": nn.SiLU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "elu": nn.ELU,
+}
+_LOG_FLOOR = 1e-30  # images can hold exact zeros far out; log needs a floor
+
+
+class IncompatibleModelError(ValueError):
+    """A model file was written by an incompatible version of sklearn_jam."""
+
+
+class OutsidePriorWarning(UserWarning):
+    """Prediction asked for galaxies outside the prior box the model was trained on."""
+
+
+def _activation(name, negative_slope):
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
+    if name == "leaky_relu":
+        return nn.LeakyReLU(negative_slope)
+    return _ACTIVATIONS[name]()
+
+
+class _JamNet(nn.Module):
+    """CNN on the image -> feature vector, concatenated with the scalars, -> MLP."""
+
+    def __init__(
+        self,
+        n_scalars,
+        image_side,
+        conv_channels,
+        conv_kernel_size,
+        conv_stride,
+        pool_after,
+        n_image_features,
+        hidden_layer_sizes,
+        n_outputs,
+        activation,
+        negative_slope,
+    ):
+        super().__init__()
+        self.n_scalars = n_scalars
+        self.image_side = image_side
+        layers, in_ch = [], 1
+        for i, ch in enumerate(conv_channels):
+            pad = (conv_kernel_size - conv_stride + 1) // 2 if conv_kernel_size > conv_stride else 0
+            layers += [
+                nn.Conv2d(in_ch, ch, conv_kernel_size, stride=conv_stride, padding=pad),
+                _activation(activation, negative_slope),
+            ]
+            if i in pool_after:
+                layers.append(nn.MaxPool2d(2))
+            in_ch = ch
+        layers.append(nn.Flatten())
+        conv = nn.Sequential(*layers)
+        with torch.no_grad():
+            n_flat = conv(torch.zeros(1, 1, image_side, image_side)).shape[1]
+        self.cnn = nn.Sequential(conv, nn.Linear(n_flat, n_image_features))
+        sizes = [n_scalars + n_image_features, *hidden_layer_sizes]
+        mlp = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            mlp += [nn.Linear(n_in, n_out), _activation(activation, negative_slope)]
+        mlp.append(nn.Linear(sizes[-1], n_outputs))
+        self.mlp = nn.Sequential(*mlp)
+
+    def encode(self, images):
+        return self.cnn(images.reshape(-1, 1, self.image_side, self.image_side))
+
+    def head(self, scalars, features):
+        return self.mlp(torch.cat([scalars, features], dim=1))
+
+    def forward(self, X):
+        return self.head(X[:, : self.n_scalars], self.encode(X[:, self.n_scalars :]))
+
+
+class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
+    """Neural-network emulator of JAM V_rms maps (CNN + MLP, Simon et al.).
+
+    ``X`` holds the features of SPEC section 4: the scalars ``q_m, beta_z,
+    inc [deg]`` followed by a square unit-sum image raveled in C order;
+    ``y`` holds the ``(n, 200)`` dimensionless V_rms maps. A CNN turns the
+    image into ``n_image_features`` numbers, which join the scalars in an MLP
+    that outputs the map. Inputs are scaled with statistics learned in
+    ``fit``, the image is log-transformed (and, by default, folded onto one
+    quadrant, which is exact for these symmetric images), and the network
+    learns standardised ``log V_rms`` so that the mean squared error is a
+    relative-error objective.
+
+    Parameters
+    ----------
+    conv_channels : tuple of int, default=(16, 32, 32)
+        Output channels of each convolution.
+    conv_kernel_size : int, default=3
+        Kernel side of the convolutions.
+    conv_stride : int, default=2
+        Stride of the convolutions.
+    pool_after : tuple of int, default=()
+        Indices of the convolutions followed by a 2 x 2 max-pool.
+    n_image_features : int, default=64
+        Length of the CNN's feature vector (64 in the paper).
+    hidden_layer_sizes : tuple of int, default=(256, 256, 256)
+        Hidden layers of the MLP.
+    activation : {'leaky_relu', 'relu', 'silu', 'gelu', 'tanh', 'elu'}, default='silu'
+        Activation function ('leaky_relu' in the paper).
+    negative_slope : float, default=0.01
+        Slope of ``leaky_relu`` for negative inputs.
+    fold_quadrant : bool, default=True
+        Average the four mirrored quadrants of the image before the CNN.
+    lr : float, default=1e-3
+        Initial learning rate of Adam.
+    batch_size : int, default=50
+        Mini-batch size.
+    max_epochs : int, default=400
+        Epochs of training; the training set is reshuffled every epoch.
+    lr_patience : int, default=20
+        Epochs without improvement before ReduceLROnPlateau lowers the rate.
+    lr_factor : float, default=10**(-1/8)
+        Factor applied to the learning rate on a plateau.
+    validation_fraction : float or None, default=0.1
+        Fraction of the training data held out to monitor the loss; None
+        monitors the training loss.
+    early_stopping : bool, default=False
+        Stop when the monitored loss has not improved for ``n_iter_no_change``
+        epochs.
+    n_iter_no_change : int, default=50
+        Patience of early stopping.
+    device : str, default='auto'
+        Torch device; 'auto' picks CUDA when available.
+    random_state : int or None, default=None
+        Seed of the weights, the shuffling and the validation split.
+    verbose : int, default=0
+        1 shows skorch's table of epochs.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetRegressor
+        The fitted network.
+    n_features_in_ : int
+        Number of columns of ``X``.
+    image_side_ : int
+        Side of the images in ``X``.
+    n_outputs_ : int
+        Number of grid points of the maps.
+    history_ : list of dict
+        skorch's training history.
+    device_ : str
+        The device used for training.
+
+    Examples
+    --------
+    >>> from sklearn_jam import JamEmulatorRegressor
+    >>> est = JamEmulatorRegressor(max_epochs=5)  # doctest: +SKIP
+    >>> est.fit(X_train, y_train).score(X_test, y_test)  # doctest: +SKIP
+    """
+
+    n_scalars = 3  # q_m, beta_z, inc (SPEC section 4)
+
+    def __init__(
+        self,
+        conv_channels=(16, 32, 32),
+        conv_kernel_size=3,
+        conv_stride=2,
+        pool_after=(),
+        n_image_features=64,
+        hidden_layer_sizes=(256, 256, 256),
+        activation="silu",
+        negative_slope=0.01,
+        fold_quadrant=True,
+        lr=1e-3,
+        batch_size=50,
+        max_epochs=400,
+        lr_patience=20,
+        lr_factor=10 ** (-1 / 8),
+        validation_fraction=0.1,
+        early_stopping=False,
+        n_iter_no_change=50,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.conv_channels = conv_channels
+        self.conv_kernel_size = conv_kernel_size
+        self.conv_stride = conv_stride
+        self.pool_after = pool_after
+        self.n_image_features = n_image_features
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.negative_slope = negative_slope
+        self.fold_quadrant = fold_quadrant
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr_patience = lr_patience
+        self.lr_factor = lr_factor
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @classmethod
+    def paper(cls, **overrides):
+        """The exact configuration of the paper (85M-parameter MLP).
+
+        Four 128-channel convolutions (kernel 2, stride 2) with two 2 x 2
+        max-pools, a 64-long image feature vector, an MLP 67 -> 6 x 4096 ->
+        200 with LeakyReLU(0.01), Adam at 1e-3, ReduceLROnPlateau (patience
+        20, factor 10**(-1/8)), batch 50, 800 epochs, on the full image.
+
+        Parameters
+        ----------
+        **overrides
+            Parameters to change, e.g. ``max_epochs`` or ``device``.
+        """
+        params = dict(
+            conv_channels=(128, 128, 128, 128),
+            conv_kernel_size=2,
+            conv_stride=2,
+            pool_after=(1, 3),
+            n_image_features=64,
+            hidden_layer_sizes=(4096,) * 6,
+            activation="leaky_relu",
+            negative_slope=0.01,
+            fold_quadrant=False,
+            lr=1e-3,
+            batch_size=50,
+            max_epochs=800,
+            lr_patience=20,
+            lr_factor=10 ** (-1 / 8),
+            validation_fraction=None,
+        )
+        params.update(overrides)
+        return cls(**params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        tags.target_tags.positive_only = True
+        tags.non_deterministic = self.device not in ("cpu", "auto")
+        return tags
+
+    # -- preprocessing -----------------------------------------------------------------
+
+    def _image_side(self, n_features):
+        n_pix = n_features - self.n_scalars
+        side = math.isqrt(max(n_pix, 0))
+        if n_pix < 4 or side * side != n_pix or (self.fold_quadrant and side % 2):
+            parity = " with an even side (fold_quadrant=True)" if self.fold_quadrant else ""
+            raise ValueError(
+                f"X must have {self.n_scalars} scalar columns (q_m, beta_z, inc) followed by a "
+                f"square image{parity}, i.e. 3 + side**2 columns; got {n_features} columns"
+            )
+        return side
+
+    def _prepare_images(self, images):
+        """Unit-sum images (n, side*side) -> network input (float32), without scaling."""
+        side = self.image_side_
+        img = np.asarray(images, dtype=np.float64).reshape(-1, side, side)
+        if self.fold_quadrant:
+            h = side // 2
+            # The images are symmetric in x and y: the mean of the four quadrants keeps all
+            # information at a quarter of the cost.
+            img = (img[:, h:, h:] + img[:, h:, :h][:, :, ::-1] + img[:, :h, h:][:, ::-1, :]
+                   + img[:, :h, :h][:, ::-1, ::-1]) / 4  # fmt: skip
+        return np.log(np.clip(img.reshape(len(img), -1), _LOG_FLOOR, None))
+
+    def _transform_X(self, X):
+        scalars = (X[:, : self.n_scalars] - self.scalar_mean_) / self.scalar_scale_
+        images = (self._prepare_images(X[:, self.n_scalars :]) - self.image_mean_) / self.image_scale_
+        return np.hstack([scalars, images]).astype(np.float32)
+
+    def _transform_y(self, y):
+        return ((np.log(y) - self.target_mean_) / self.target_scale_).astype(np.float32)
+
+    def _inverse_y(self, z):
+        return np.exp(np.asarray(z, dtype=np.float64) * self.target_scale_ + self.target_mean_)
+
+    @staticmethod
+    def _scale(a):
+        std = a.std(axis=0)
+        return np.where(std > 1e-12 * max(1.0, np.abs(a).max()), std, 1.0)
+
+    # -- fitting -----------------------------------------------------------------------
+
+    def _resolve_device(self):
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    def _build_net(self, n_outputs):
+        monitor = "valid_loss" if self.validation_fraction else "train_loss"
+        callbacks = [
+            (
+                "lr_scheduler",
+                LRScheduler(
+                    policy="ReduceLROnPlateau",
+                    monitor=monitor,
+                    patience=self.lr_patience,
+                    factor=self.lr_factor,
+                ),
+            )
+        ]
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor=monitor, patience=self.n_iter_no_change, load_best=True
+                    ),
+                )
+            )
+        train_split = None
+        if self.validation_fraction:
+            if not 0 < self.validation_fraction < 1:
+                raise ValueError(
+                    f"validation_fraction must be in (0, 1) or None, got {self.validation_fraction}"
+                )
+            train_split = ValidSplit(
+                self.validation_fraction, stratified=False, random_state=self.random_state
+            )
+        return NeuralNetRegressor(
+            module=_JamNet,
+            module__n_scalars=self.n_scalars,
+            module__image_side=self.image_side_ // 2 if self.fold_quadrant else self.image_side_,
+            module__conv_channels=tuple(self.conv_channels),
+            module__conv_kernel_size=self.conv_kernel_size,
+            module__conv_stride=self.conv_stride,
+            module__pool_after=tuple(self.pool_after),
+            module__n_image_features=self.n_image_features,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            module__n_outputs=n_outputs,
+            module__activation=self.activation,
+            module__negative_slope=self.negative_slope,
+            criterion=nn.MSELoss,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            train_split=train_split,
+            callbacks=callbacks,
+            iterator_train__shuffle=True,
+            device=self.device_,
+            verbose=self.verbose,
+        )
+
+    def fit(self, X, y):
+        """Train the network on features ``X`` and V_rms maps ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 3 + side**2)
+            ``q_m, beta_z, inc [deg]`` then the raveled unit-sum image.
+        y : array-like of shape (n_samples, n_points) or (n_samples,)
+            Positive dimensionless V_rms maps.
+
+        Returns
+        -------
+        self : JamEmulatorRegressor
+        """
+        X, y = validate_data(
+            self, X, y, multi_output=True, dtype=np.float64, y_numeric=True, reset=True
+        )
+        self.image_side_ = self._image_side(X.shape[1])
+        self._single_output = y.ndim == 1
+        y = y.reshape(len(y), -1)
+        if np.any(y <= 0):
+            i, j = np.argwhere(y <= 0)[0]
+            raise ValueError(
+                f"y must be positive (V_rms is learned in log space); y[{i}, {j}] = {y[i, j]}"
+            )
+        if len(X) < 2:
+            raise ValueError(f"need at least 2 samples to fit, got n_samples={len(X)}")
+        self.n_outputs_ = y.shape[1]
+        self.device_ = self._resolve_device()
+
+        scalars = X[:, : self.n_scalars]
+        images = self._prepare_images(X[:, self.n_scalars :])
+        log_y = np.log(y)
+        self.scalar_mean_, self.scalar_scale_ = scalars.mean(0), self._scale(scalars)
+        # Predictions outside the Table 1 prior box (or the training range, if wider) warn.
+        prior_lo, prior_hi = (np.array([PRIOR_BOUNDS[k][i] for k in ("q_m", "beta_z", "inc")])
+                              for i in (0, 1))  # fmt: skip
+        self.scalar_box_ = (np.minimum(scalars.min(0), prior_lo), np.maximum(scalars.max(0), prior_hi))
+        self.image_mean_, self.image_scale_ = images.mean(0), self._scale(images)
+        self.target_mean_, self.target_scale_ = log_y.mean(0), self._scale(log_y)
+        Xt, yt = self._transform_X(X), self._transform_y(y)
+
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        self.net_ = self._build_net(self.n_outputs_)
+        with warnings.catch_warnings():
+            # A tiny validation split can make skorch warn about batch sizes.
+            warnings.filterwarnings("ignore", category=UserWarning, module="skorch")
+            self.net_.fit(Xt, yt)
+        self.history_ = list(self.net_.history.to_list())
+        return self
+
+    # -- prediction ----------------------------------------------------------------------
+
+    @property
+    def module_(self):
+        """The fitted torch module, in evaluation mode."""
+        check_is_fitted(self, "net_")
+        return self.net_.module_.eval()
+
+    def _torch(self, a):
+        return torch.as_tensor(a, dtype=torch.float32, device=self.net_.device)
+
+    def predict(self, X, batch_size=4096):
+        """Predict V_rms maps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 3 + side**2)
+            Features as in :meth:`fit`.
+        batch_size : int, default=4096
+            Galaxies per forward pass.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n_samples, n_points)
+            Dimensionless V_rms (float64).
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        self._warn_outside_prior(X[:, : self.n_scalars])
+        module = self.module_
+        out = np.empty((len(X), self.n_outputs_))
+        with torch.inference_mode():
+            for start in range(0, len(X), batch_size):
+                sl = slice(start, start + batch_size)
+                out[sl] = self._inverse_y(module(self._torch(self._transform_X(X[sl]))).cpu())
+        return out[:, 0] if self._single_output else out
+
+    def _warn_outside_prior(self, scalars):
+        lo, hi = self.scalar_box_
+        bad = np.any((scalars < lo) | (scalars > hi), axis=1)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            warnings.warn(
+                f"{bad.sum()} galaxies lie outside the box of (q_m, beta_z, inc) the emulator "
+                f"was trained on, {lo.tolist()} to {hi.tolist()} (e.g. row {i}: "
+                f"{scalars[i].tolist()}); the emulator extrapolates there",
+                OutsidePriorWarning,
+                stacklevel=3,
+            )
+
+    def encode_images(self, images):
+        """Run the CNN once per photometry (the MCMC fast path, first half).
+
+        Parameters
+        ----------
+        images : array-like of shape (n, side, side) or (n, side * side)
+            Unit-sum images.
+
+        Returns
+        -------
+        features : ndarray of shape (n, n_image_features)
+            float32 image features for :meth:`predict_from_features`.
+        """
+        check_is_fitted(self, "net_")
+        images = np.asarray(images, dtype=np.float64)
+        if images.ndim == 2 and images.shape[1] == self.image_side_**2:
+            pass
+        elif images.ndim == 3 and images.shape[1:] == (self.image_side_,) * 2:
+            images = images.reshape(len(images), -1)
+        elif images.ndim == 2 and images.shape == (self.image_side_,) * 2:
+            images = images.reshape(1, -1)
+        else:
+            raise ValueError(
+                f"images must have shape (n, {self.image_side_}, {self.image_side_}) or "
+                f"(n, {self.image_side_ ** 2}), got {images.shape}"
+            )
+        if not np.all(np.isfinite(images)):
+            raise ValueError("images contain NaN or infinity")
+        z = (self._prepare_images(images) - self.image_mean_) / self.image_scale_
+        with torch.inference_mode():
+            return self.module_.encode(self._torch(z)).cpu().numpy()
+
+    def predict_from_features(self, features, scalars):
+        """Run only the MLP (the MCMC fast path, second half).
+
+        Parameters
+        ----------
+        features : array-like of shape (n, n_image_features) or (n_image_features,)
+            From :meth:`encode_images`; one row is broadcast to all scalars.
+        scalars : array-like of shape (n, 3) or (3,)
+            ``q_m, beta_z, inc [deg]``.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n, n_points)
+            Equal to :meth:`predict` to float32 precision.
+        """
+        net = self.net_  # fast path: no sklearn validation, no DataLoader
+        scalars = np.atleast_2d(np.asarray(scalars, dtype=np.float64))
+        features = np.atleast_2d(np.asarray(features, dtype=np.float32))
+        if scalars.shape[1] != self.n_scalars or features.shape[1] != self.n_image_features:
+            raise ValueError(
+                f"scalars must have {self.n_scalars} columns and features "
+                f"{self.n_image_features}; got {scalars.shape} and {features.shape}"
+            )
+        if len(features) == 1 and len(scalars) > 1:
+            features = np.broadcast_to(features, (len(scalars), features.shape[1]))
+        z = ((scalars - self.scalar_mean_) / self.scalar_scale_).astype(np.float32)
+        module = net.module_
+        with torch.inference_mode():
+            out = module.head(self._torch(z), self._torch(features)).cpu().numpy()
+        return np.exp(out * self.target_scale_ + self.target_mean_)
+
+    # -- persistence -------------------------------------------------------------------
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_jam_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_jam_version", None)
+        if saved is None or saved.split(".")[:2] != __version__.split(".")[:2]:
+            raise IncompatibleModelError(
+                f"this model was saved by sklearn_jam {saved or '(unknown version)'}, which is "
+                f"incompatible with the installed sklearn_jam {__version__} (the major.minor "
+                "versions must match); retrain it or install the matching version"
+            )
+        super().__setstate__(state)
+        if "net_" in state:
+            self.device_ = str(self.net_.device)

@@ -1,0 +1,388 @@
+"""``JamSimulator``: galaxy parameters -> mock images and JAM V_rms maps."""
+
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Bunch
+from sklearn.utils.validation import validate_data
+from tqdm.auto import tqdm
+
+from ._jam import DEFAULT_DISTANCE_MPC, jam_vrms
+from .grid import PolarGrid
+from .photometry import sersic_images
+from .priors import PARAM_NAMES, check_params, sample_prior
+
+__all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS"]
+
+#: The scalar columns of the emulator's features, before the raveled image (SPEC section 4).
+FEATURE_SCALARS = ("q_m", "beta_z", "inc")
+
+
+class SimulationFailureWarning(UserWarning):
+    """Some galaxies of a batch could not be simulated; they are reported, not dropped silently."""
+
+
+def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw):
+    """Worker: V_rms maps (and images) for a batch; failures are returned, not raised."""
+    vrms = np.full((len(params), grid.size), np.nan)
+    errors = {}
+    for i, (n_ser, r_ser, q_l, q_m, beta_z, inc) in enumerate(params):
+        try:
+            v = vrms_func(n_ser, r_ser, q_l, q_m, beta_z, inc, grid.x, grid.y, distance=distance)
+            v = np.asarray(v, dtype=float)
+            if v.shape != (grid.size,) or not np.all(np.isfinite(v)) or np.any(v <= 0):
+                raise FloatingPointError("JAM returned a non-finite or non-positive V_rms map")
+            vrms[i] = v
+        except Exception as exc:  # noqa: BLE001 -- a failed galaxy must not kill the batch
+            errors[i] = f"{type(exc).__name__}: {exc}"
+    images = None
+    if with_images:
+        images = sersic_images(params[:, 0], params[:, 1], params[:, 2], **image_kw)
+    return vrms, images, errors
+
+
+def _simulate_slice(sl, params, *args):
+    return (sl, *_simulate_batch(params, *args))
+
+
+class JamSimulator(TransformerMixin, BaseEstimator):
+    """Turn galaxy parameters into JAM V_rms maps and mock Sersic images.
+
+    ``transform`` maps an ``(n, 6)`` array of parameters
+    (``n_ser, r_ser [arcsec], q_l, q_m, beta_z, inc [deg]``) to the
+    ``(n, n_rad * n_ang)`` dimensionless V_rms maps on the polar grid of
+    SPEC section 3. Work runs through :class:`joblib.Parallel` with no
+    backend fixed, so ``joblib.parallel_config(backend="dask")`` sends it to a
+    dask cluster.
+
+    Parameters
+    ----------
+    r_min, r_max : float, default=0.5, 25
+        Radial range of the polar grid in arcsec.
+    n_rad, n_ang : int, default=20, 10
+        Radii and angles of the polar grid.
+    npix : int, default=64
+        Image side in pixels.
+    pixel_scale : float, default=0.8
+        Arcsec per pixel.
+    oversample : int, default=5
+        Sub-pixels per pixel side when rendering images.
+    distance : float, default=10
+        Distance in Mpc at which JAM runs (the maps do not depend on it).
+    check_bounds : bool, default=True
+        Reject parameters outside the Table 1 prior box, not only outside the
+        physical domain.
+    on_error : {'warn', 'raise'}, default='warn'
+        What ``transform`` does when a JAM call fails: give that row NaN and
+        warn with the row and the error, or raise.
+    vrms_func : callable or None, default=None
+        ``f(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=...)``
+        returning the dimensionless map at ``(x, y)``; None uses jampy. A cheap
+        function can be injected for tests.
+    n_jobs : int or None, default=None
+        Parallel jobs (joblib semantics).
+    batch_size : int, default=16
+        Galaxies per parallel task.
+    random_state : int, RandomState instance or None, default=None
+        Seed of :meth:`sample_params` and :meth:`make_dataset`.
+    verbose : int, default=0
+        Show a progress bar when > 0.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Always 6 after ``fit``.
+    feature_names_in_ : ndarray of str
+        Set when ``fit`` saw a DataFrame.
+
+    Examples
+    --------
+    >>> from sklearn_jam import JamSimulator
+    >>> sim = JamSimulator(random_state=0)
+    >>> params = sim.sample_params(2)
+    >>> sim.transform(params).shape  # doctest: +SKIP
+    (2, 200)
+    """
+
+    def __init__(
+        self,
+        r_min=0.5,
+        r_max=25.0,
+        n_rad=20,
+        n_ang=10,
+        npix=64,
+        pixel_scale=0.8,
+        oversample=5,
+        distance=DEFAULT_DISTANCE_MPC,
+        check_bounds=True,
+        on_error="warn",
+        vrms_func=None,
+        n_jobs=None,
+        batch_size=16,
+        random_state=None,
+        verbose=0,
+    ):
+        self.r_min = r_min
+        self.r_max = r_max
+        self.n_rad = n_rad
+        self.n_ang = n_ang
+        self.npix = npix
+        self.pixel_scale = pixel_scale
+        self.oversample = oversample
+        self.distance = distance
+        self.check_bounds = check_bounds
+        self.on_error = on_error
+        self.vrms_func = vrms_func
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.target_tags.required = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # -- configuration -------------------------------------------------------------
+
+    @property
+    def grid(self):
+        """The :class:`~sklearn_jam.PolarGrid` of the output maps."""
+        return PolarGrid(self.r_min, self.r_max, self.n_rad, self.n_ang)
+
+    def _image_kw(self):
+        return {"npix": self.npix, "pixel_scale": self.pixel_scale, "oversample": self.oversample}
+
+    def settings(self):
+        """Everything that determines the output for given parameters (stored with datasets)."""
+        return {
+            "grid": self.grid.get_params(),
+            "image": self._image_kw(),
+            "distance": float(self.distance),
+            "model": "jampy" if self.vrms_func is None else getattr(
+                self.vrms_func, "__qualname__", repr(self.vrms_func)
+            ),
+        }
+
+    def _check_settings(self):
+        if self.on_error not in ("warn", "raise"):
+            raise ValueError(f"on_error must be 'warn' or 'raise', got {self.on_error!r}")
+        if int(self.batch_size) != self.batch_size or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        if not (np.isfinite(self.distance) and self.distance > 0):
+            raise ValueError(f"distance must be a positive number of Mpc, got {self.distance!r}")
+        self.grid  # noqa: B018 -- validates the grid settings
+
+    def _validate_params(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+        return check_params(X, check_bounds=self.check_bounds)
+
+    # -- scikit-learn API ------------------------------------------------------------
+
+    def fit(self, X=None, y=None):
+        """Validate the settings; the simulator learns nothing.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 6), optional
+            Galaxy parameters; only their shape is recorded.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : JamSimulator
+        """
+        self._check_settings()
+        if X is not None:
+            self._validate_params(X, reset=True)
+        else:
+            self.n_features_in_ = len(PARAM_NAMES)
+        return self
+
+    def transform(self, X):
+        """Simulate the V_rms maps of the galaxies in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 6)
+            ``n_ser, r_ser [arcsec], q_l, q_m, beta_z, inc [deg]``.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n_samples, n_rad * n_ang)
+            ``V_rms / sqrt(G M_tot / r_ser_pc)``, dimensionless; NaN rows for
+            failed galaxies when ``on_error='warn'``.
+        """
+        self._check_settings()
+        params = self._validate_params(X, reset=not hasattr(self, "n_features_in_"))
+        vrms, _, errors = self._run(params, with_images=False)
+        self._report(errors, params)
+        return vrms
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output grid points, ``vrms_r{i_r}_t{i_theta}``."""
+        return self.grid.feature_names()
+
+    # -- data generation -------------------------------------------------------------
+
+    def sample_params(self, n_samples, random_state=None):
+        """Draw parameters from the Table 1 prior inside the physical domain.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of galaxies.
+        random_state : int, RandomState instance or None, default=None
+            Overrides the estimator's ``random_state``.
+
+        Returns
+        -------
+        params : ndarray of shape (n_samples, 6)
+        """
+        rs = self.random_state if random_state is None else random_state
+        return sample_prior(n_samples, random_state=rs)
+
+    def images(self, params):
+        """Unit-sum mock Sersic images of shape ``(n, npix, npix)`` (float32)."""
+        params = check_params(params, check_bounds=self.check_bounds)
+        return sersic_images(params[:, 0], params[:, 1], params[:, 2], dtype=np.float32,
+                             **self._image_kw())  # fmt: skip
+
+    @staticmethod
+    def features_from_images(params, images):
+        """Emulator features of SPEC section 4 from parameters and rendered images.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n, 6)
+            Galaxy parameters.
+        images : ndarray of shape (n, npix, npix)
+            Their images.
+
+        Returns
+        -------
+        X : ndarray of shape (n, 3 + npix * npix)
+            Columns ``q_m, beta_z, inc`` then the image raveled in C order.
+        """
+        params = np.asarray(params, dtype=float)
+        images = np.asarray(images)
+        return np.hstack([params[:, 3:6], images.reshape(len(images), -1).astype(float)])
+
+    def features(self, params):
+        """The emulator's ``X`` for the given parameters (SPEC section 4).
+
+        Parameters
+        ----------
+        params : array-like of shape (n, 6)
+
+        Returns
+        -------
+        X : ndarray of shape (n, 3 + npix * npix)
+            Columns ``q_m, beta_z, inc [deg]``, then the image raveled in C order.
+        """
+        params = check_params(params, check_bounds=self.check_bounds)
+        return self.features_from_images(params, self.images(params))
+
+    def feature_names(self):
+        """Names of the columns of :meth:`features`."""
+        pix = [f"pix_{i:02d}_{j:02d}" for i in range(self.npix) for j in range(self.npix)]
+        return np.array(list(FEATURE_SCALARS) + pix, dtype=object)
+
+    def make_dataset(self, n_samples, random_state=None):
+        """Draw galaxies from the prior and simulate them, like ``sklearn.datasets``.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of galaxies drawn.
+        random_state : int, RandomState instance or None, default=None
+            Overrides the estimator's ``random_state``.
+
+        Returns
+        -------
+        data : sklearn.utils.Bunch
+            ``X`` (n, 3 + npix**2) features, ``y`` (n, n_rad * n_ang) V_rms maps,
+            ``params`` (n, 6), ``images`` (n, npix, npix) float32, ``grid``
+            (:class:`PolarGrid`), ``feature_names``, ``target_names`` and
+            ``failures`` (list of ``(params_row, error)`` of galaxies whose JAM
+            call failed; they are left out of the arrays, with a warning).
+        """
+        self._check_settings()
+        params = self.sample_params(n_samples, random_state)
+        vrms, images, errors = self._run(params, with_images=True)
+        return self._bunch(params, images, vrms, errors)
+
+    def _bunch(self, params, images, vrms, errors):
+        failures = [(params[i].copy(), errors[i]) for i in sorted(errors)]
+        if failures:
+            warnings.warn(
+                f"{len(failures)} of {len(params)} galaxies failed and were left out: "
+                + "; ".join(f"params={np.round(p, 4).tolist()}: {e}" for p, e in failures[:3]),
+                SimulationFailureWarning,
+                stacklevel=3,
+            )
+        keep = np.ones(len(params), dtype=bool)
+        keep[list(errors)] = False
+        params, images, vrms = params[keep], images[keep], vrms[keep]
+        return Bunch(
+            X=self.features_from_images(params, images),
+            y=vrms,
+            params=params,
+            images=images,
+            grid=self.grid,
+            feature_names=self.feature_names(),
+            target_names=self.grid.feature_names(),
+            param_names=np.array(PARAM_NAMES, dtype=object),
+            failures=failures,
+        )
+
+    # -- execution -------------------------------------------------------------------
+
+    def _batches(self, n):
+        size = int(self.batch_size)
+        return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+    def _run_batches(self, params, batches, with_images):
+        """Yield ``(batch_slice, vrms, images, errors)`` as batches finish, in any order."""
+        vrms_func = self.vrms_func if self.vrms_func is not None else jam_vrms
+        grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}
+        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
+        tasks = (
+            delayed(_simulate_slice)(sl, params[sl], grid, self.distance, vrms_func, with_images, kw)
+            for sl in batches
+        )
+        total = sum(sl.stop - sl.start for sl in batches)
+        with tqdm(total=total, disable=not self.verbose, unit="galaxy", desc="JAM") as bar:
+            for result in parallel(tasks):
+                bar.update(result[0].stop - result[0].start)
+                yield result
+
+    def _run(self, params, with_images):
+        n = len(params)
+        vrms = np.full((n, self.grid.size), np.nan)
+        images = np.empty((n, self.npix, self.npix), np.float32) if with_images else None
+        errors = {}
+        for sl, v, img, err in self._run_batches(params, self._batches(n), with_images):
+            vrms[sl] = v
+            if with_images:
+                images[sl] = img
+            errors.update({sl.start + i: e for i, e in err.items()})
+        return vrms, images, errors
+
+    def _report(self, errors, params):
+        if not errors:
+            return
+        rows = sorted(errors)
+        msg = (
+            f"JAM failed for {len(rows)} of {len(params)} galaxies (rows {rows[:10]}"
+            f"{' ...' if len(rows) > 10 else ''}); first: row {rows[0]} "
+            f"params={np.round(params[rows[0]], 4).tolist()}: {errors[rows[0]]}"
+        )
+        if self.on_error == "raise":
+            raise RuntimeError(msg)
+        warnings.warn(msg + "; those rows are NaN", SimulationFailureWarning, stacklevel=3)
