@@ -273,6 +273,12 @@ def load_dataset(path, lazy=False):
     bad = np.array(sorted(status["failures"]), dtype=int)
     keep = np.setdiff1d(np.arange(len(params_all)), bad)
     failures = [(params_all[i], status["failures"][i]) for i in bad]
+    if failures:
+        warnings.warn(
+            f"{len(failures)} of {len(params_all)} galaxies of {str(path)!r} failed and are "
+            f"left out (first: row {bad[0]}: {failures[0][1]}); see the 'failures' field",
+            stacklevel=2,
+        )
     params = params_all[keep]
     grid = PolarGrid(**settings["grid"])
     sim = JamSimulator(**settings["grid"], **settings["image"], distance=settings["distance"])

@@ -1,0 +1,102 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import failing_vrms, toy_vrms
+
+from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
+from sklearn_jam.io import dataset_status
+
+
+def test_round_trip_equals_make_dataset(tmp_path):
+    sim = JamSimulator(vrms_func=toy_vrms)
+    status = simulate_to_store(sim, 7, tmp_path / "ds", seed=3, chunk_size=3)
+    assert status["complete"] and status["n_chunks"] == 3
+    loaded = load_dataset(tmp_path / "ds")
+    made = sim.make_dataset(7, random_state=3)
+    for key in ("X", "y", "params", "images"):
+        np.testing.assert_array_equal(loaded[key], made[key])
+    assert loaded.grid == made.grid
+    assert loaded.attrs["spec_version"] == "1" and "package_version" in loaded.attrs
+    lazy = load_dataset(tmp_path / "ds", lazy=True)
+    np.testing.assert_array_equal(np.asarray(lazy.X), made.X)
+    np.testing.assert_array_equal(lazy.X[2:5], made.X[2:5])
+    np.testing.assert_array_equal(lazy.y[:], made.y)
+
+
+def test_failures_recorded_in_store(tmp_path):
+    sim = JamSimulator(vrms_func=failing_vrms)
+    with pytest.warns(UserWarning, match="failed"):
+        status = simulate_to_store(sim, 10, tmp_path / "ds", seed=1, chunk_size=4)
+    params = sim.sample_params(10, random_state=1)
+    bad = np.flatnonzero(params[:, 4] < 0)
+    assert sorted(status["failures"]) == bad.tolist()
+    assert all("deliberate failure" in e for e in status["failures"].values())
+    with pytest.warns(UserWarning, match="left out"):
+        data = load_dataset(tmp_path / "ds")
+    assert len(data.y) == 10 - len(bad) and len(data.failures) == len(bad)
+    assert np.isfinite(data.y).all()
+
+
+def test_refuses_other_settings_and_foreign_dirs(tmp_path):
+    sim = JamSimulator(vrms_func=toy_vrms)
+    simulate_to_store(sim, 4, tmp_path / "ds", seed=0, chunk_size=2)
+    with pytest.raises(ValueError, match="other settings: seed=0 there, 1 requested"):
+        simulate_to_store(sim, 4, tmp_path / "ds", seed=1, chunk_size=2)
+    with pytest.raises(ValueError, match="other settings: n_samples"):
+        simulate_to_store(sim, 5, tmp_path / "ds", seed=0, chunk_size=2)
+    with pytest.raises(ValueError, match="settings"):
+        simulate_to_store(JamSimulator(vrms_func=toy_vrms, n_rad=15), 4, tmp_path / "ds",
+                          seed=0, chunk_size=2)  # fmt: skip
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="holds no sklearn_jam dataset"):
+        simulate_to_store(sim, 4, tmp_path / "other", seed=0)
+    with pytest.raises(ValueError, match="no sklearn_jam dataset"):
+        load_dataset(tmp_path / "other")
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        simulate_to_store(sim, 4, tmp_path / "x", seed=None)
+
+
+def test_unfinished_dataset_is_refused_then_resumed(tmp_path):
+    sim = JamSimulator(vrms_func=toy_vrms)
+    path = tmp_path / "ds"
+    simulate_to_store(sim, 6, path, seed=2, chunk_size=2)
+    # Forget two chunks, as if the run had been killed before them.
+    for i in (0, 2):
+        (path / "_progress" / f"chunk_{i:06d}.json").unlink()
+    assert dataset_status(path)["chunks_done"] == 1
+    with pytest.raises(ValueError, match="unfinished: 1 of 3 chunks"):
+        load_dataset(path)
+    simulate_to_store(sim, 6, path, seed=2, chunk_size=2)
+    np.testing.assert_array_equal(load_dataset(path).y, sim.make_dataset(6, random_state=2).y)
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
+    cmd = [sys.executable, "-m", "sklearn_jam.cli", "simulate", "--n-samples", "6",
+           "--seed", "11", "--chunk-size", "2", "--n-jobs", "1"]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(cmd + ["--out", str(killed)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((killed / "_progress").glob("chunk_*.json")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = dataset_status(killed)["chunks_done"]
+    assert 1 <= done_before < 3, "the kill should land mid-run"
+    subprocess.run(cmd + ["--out", str(killed)], env=env, check=True, capture_output=True)
+    full = tmp_path / "full"
+    subprocess.run(cmd + ["--out", str(full)], env=env, check=True, capture_output=True)
+    a, b = load_dataset(killed), load_dataset(full)
+    for key in ("params", "images", "y"):
+        np.testing.assert_array_equal(a[key], b[key])
+    progress = json.loads((killed / "_progress" / "chunk_000000.json").read_text())
+    assert progress == {"failures": {}}

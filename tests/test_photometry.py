@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sklearn_jam.photometry import pixel_coordinates, sersic_b, sersic_images
+from scipy.special import gammainc
+
+galaxy = st.tuples(st.floats(2, 4), st.floats(5, 20), st.floats(0.6, 1))
+
+
+@given(galaxy)
+def test_unit_sum_and_symmetric(g):
+    img = sersic_images(*([v] for v in g))[0]
+    assert img.shape == (64, 64)
+    assert img.sum() == pytest.approx(1.0, rel=1e-12)
+    np.testing.assert_array_equal(img, img[:, ::-1])  # x -> -x
+    np.testing.assert_array_equal(img, img[::-1, :])  # y -> -y
+    assert np.all(img > 0)
+
+
+@given(galaxy)
+def test_major_axis_along_x(g):
+    img = sersic_images(*([v] for v in g))[0]
+    # Brightest in the four central pixels; along x it falls off slower than along y.
+    assert img.max() == img[31:33, 31:33].max()
+    assert img[32, 40] >= img[40, 32] * (1 - 1e-12)
+
+
+def test_bn_gives_half_light():
+    for n in (2.0, 3.0, 4.0):
+        assert gammainc(2 * n, sersic_b(n)) == pytest.approx(0.5)
+
+
+def test_centre_between_pixels():
+    x = pixel_coordinates()
+    assert x[31] == pytest.approx(-0.4) and x[32] == pytest.approx(0.4)
+
+
+def test_oversampling_converges_for_cusp():
+    a, b, c = (sersic_images([4.0], [5.0], [0.8], oversample=k)[0] for k in (5, 15, 45))
+    err_a, err_b = np.abs(a / c - 1).max(), np.abs(b / c - 1).max()
+    assert err_a < 0.02 and err_b < err_a / 3
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="r_ser"):
+        sersic_images([3.0], [-1.0], [0.8])
+    with pytest.raises(ValueError, match="equal length"):
+        sersic_images([3.0, 2.0], [5.0], [0.8])
+    with pytest.raises(ValueError, match="even"):
+        sersic_images([3.0], [5.0], [0.8], npix=63)
