@@ -83,10 +83,24 @@ def jam_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=DEFAULT_DISTANC
     sigma = sigma_re * r_ser  # arcsec
     ones = np.ones_like(surf)
     out = jam_axi_proj(
-        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc, 0.0, distance,
-        np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-        align="cyl", beta=beta_z * ones, moment="zz", interp=False, plot=False, quiet=True,
-    )  # fmt: skip
+        surf,
+        sigma,
+        q_l * ones,
+        surf,
+        sigma,
+        q_m * ones,
+        inc,
+        0.0,
+        distance,
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
+        align="cyl",
+        beta=beta_z * ones,
+        moment="zz",
+        interp=False,
+        plot=False,
+        quiet=True,
+    )
     pc = arcsec_to_pc(distance)
     m_tot = np.sum(2 * np.pi * surf * (sigma * pc) ** 2 * q_m)
     v_unit = np.sqrt(G_PC_KMS2_MSUN * m_tot / (r_ser * pc))

@@ -49,13 +49,15 @@ def split_rows(n, n_train=None):
     return n_train
 
 
-def train(data, out, config="small", max_epochs=None, device=None, n_train=None, verbose=1,
-          random_state=0):  # fmt: skip
+def train(
+    data, out, config="small", max_epochs=None, device=None, n_train=None, verbose=1, random_state=0
+):
     """Train an emulator on a dataset directory and save it with its history."""
     ds = load_dataset(data)
     n_train = split_rows(len(ds.y), n_train)
-    est = make_estimator(config, max_epochs=max_epochs, device=device, verbose=verbose,
-                         random_state=random_state)  # fmt: skip
+    est = make_estimator(
+        config, max_epochs=max_epochs, device=device, verbose=verbose, random_state=random_state
+    )
     t0 = time.perf_counter()
     est.fit(ds.X[:n_train], ds.y[:n_train])
     est.train_info_ = {
@@ -152,8 +154,7 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None):
     scal = x1[:, :3]
     est.predict(x1)  # warm up
     full = _best_time(lambda: est.predict(x1), repeat=5, number=n_single // 5 or 1)
-    fast = _best_time(lambda: est.predict_from_features(feats, scal), repeat=5,
-                      number=n_single)  # fmt: skip
+    fast = _best_time(lambda: est.predict_from_features(feats, scal), repeat=5, number=n_single)
     batched = _best_time(lambda: est.predict(X), repeat=3) / len(X)
     jam = float(np.mean(jam_times))
     return {
@@ -170,8 +171,10 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None):
 def _table(rows, headers):
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([line.format(*headers), line.format(*["-" * w for w in widths])]
-                     + [line.format(*map(str, r)) for r in rows])  # fmt: skip
+    return "\n".join(
+        [line.format(*headers), line.format(*["-" * w for w in widths])]
+        + [line.format(*map(str, r)) for r in rows]
+    )
 
 
 def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
@@ -203,8 +206,9 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
     results = {"demo": write_report(est, test_ds.X, test_ds.y, test_ds.images, out / "report")}
     pre = pretrained.load_pretrained(missing="none")
     if pre is not None:
-        results["pretrained"] = write_report(pre, test_ds.X, test_ds.y, test_ds.images,
-                                             out / "report_pretrained")  # fmt: skip
+        results["pretrained"] = write_report(
+            pre, test_ds.X, test_ds.y, test_ds.images, out / "report_pretrained"
+        )
 
     say("[4/4] timing JAM and the emulators")
     speed = {"demo": time_models(est, test_ds.params, n_jam=1 if quick else 3)}
@@ -232,26 +236,45 @@ def format_summary(summary):
     """The demo's summary table, beside the paper's figures."""
     rows = []
     for name, acc in summary["accuracy"].items():
-        rows.append([
-            f"{name} emulator",
-            f"{acc['fraction_within_1pct'] * 100:.1f}%",
-            f"{acc['fraction_within_2pct'] * 100:.1f}%",
-            f"{acc['median_abs_E'] * 100:.3f}%",
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"{name} emulator",
+                f"{acc['fraction_within_1pct'] * 100:.1f}%",
+                f"{acc['fraction_within_2pct'] * 100:.1f}%",
+                f"{acc['median_abs_E'] * 100:.3f}%",
+            ]
+        )
     rows.append(["paper (Simon et al.)", "'vast majority'", "90%", "-"])
     acc_table = _table(rows, ["model", "maps max|E|<1%", "maps max|E|<2%", "median |E|"])
     rows = []
     for name, sp in summary["speed"].items():
-        rows.append([f"{name} emulator, full, 1 galaxy", f"{sp['emulator_full_single_s'] * 1e3:.3f}",
-                     f"{sp['speedup_full_single']:.0f}x"])  # fmt: skip
-        rows.append([f"{name} emulator, MLP only, 1 galaxy",
-                     f"{sp['emulator_mlp_only_single_s'] * 1e3:.4f}", f"{sp['speedup_mlp_only']:.0f}x"])  # fmt: skip
-        rows.append([f"{name} emulator, batches of 1000", f"{sp['emulator_full_batched_s'] * 1e3:.4f}",
-                     f"{sp['speedup_batched']:.0f}x"])  # fmt: skip
+        rows.append(
+            [
+                f"{name} emulator, full, 1 galaxy",
+                f"{sp['emulator_full_single_s'] * 1e3:.3f}",
+                f"{sp['speedup_full_single']:.0f}x",
+            ]
+        )
+        rows.append(
+            [
+                f"{name} emulator, MLP only, 1 galaxy",
+                f"{sp['emulator_mlp_only_single_s'] * 1e3:.4f}",
+                f"{sp['speedup_mlp_only']:.0f}x",
+            ]
+        )
+        rows.append(
+            [
+                f"{name} emulator, batches of 1000",
+                f"{sp['emulator_full_batched_s'] * 1e3:.4f}",
+                f"{sp['speedup_batched']:.0f}x",
+            ]
+        )
     jam = next(iter(summary["speed"].values()))["jam_direct_s"]
     rows.append(["direct JAM call (MGE fit + jam_axi_proj), this run", f"{jam * 1e3:.0f}", "1x"])
     rows.append(["paper: full model", "1", "-"])
     rows.append(["paper: MLP only", "0.3", "-"])
     speed_table = _table(rows, ["per-model time", "ms", "vs JAM"])
-    return (f"Accuracy on {summary['n_test']} held-out galaxies "
-            f"(trained on {summary['n_train']}):\n{acc_table}\n\n{speed_table}")  # fmt: skip
+    return (
+        f"Accuracy on {summary['n_test']} held-out galaxies "
+        f"(trained on {summary['n_train']}):\n{acc_table}\n\n{speed_table}"
+    )

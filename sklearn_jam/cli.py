@@ -10,11 +10,14 @@ def _simulate(args):
     from .simulator import JamSimulator
 
     sim = JamSimulator(n_jobs=args.n_jobs, batch_size=args.chunk_size, verbose=1)
-    status = simulate_to_store(sim, args.n_samples, args.out, seed=args.seed,
-                               chunk_size=args.chunk_size)  # fmt: skip
+    status = simulate_to_store(
+        sim, args.n_samples, args.out, seed=args.seed, chunk_size=args.chunk_size
+    )
     n_fail = len(status["failures"])
-    print(f"{status['n_samples']} galaxies in {args.out}: {status['n_samples'] - n_fail} done, "
-          f"{n_fail} failed")  # fmt: skip
+    print(
+        f"{status['n_samples']} galaxies in {args.out}: {status['n_samples'] - n_fail} done, "
+        f"{n_fail} failed"
+    )
     for row, err in list(status["failures"].items())[:20]:
         print(f"  failed row {row}: {err}")
     return 0
@@ -23,10 +26,18 @@ def _simulate(args):
 def _train(args):
     from ._workflows import train
 
-    est, history = train(args.data, args.out, config=args.config, max_epochs=args.max_epochs,
-                         device=args.device, n_train=args.n_train)  # fmt: skip
-    print(f"model written to {args.out}; history in {history}; "
-          f"trained on {est.train_info_['n_train']} maps in {est.train_info_['train_seconds']:.0f} s")  # fmt: skip
+    est, history = train(
+        args.data,
+        args.out,
+        config=args.config,
+        max_epochs=args.max_epochs,
+        device=args.device,
+        n_train=args.n_train,
+    )
+    print(
+        f"model written to {args.out}; history in {history}; "
+        f"trained on {est.train_info_['n_train']} maps in {est.train_info_['train_seconds']:.0f} s"
+    )
     return 0
 
 
@@ -79,16 +90,24 @@ def build_parser():
     p.add_argument("--config", default="small", help="'small' (default), 'paper' or a JSON file")
     p.add_argument("--max-epochs", type=int, default=None)
     p.add_argument("--device", default=None, help="'auto', 'cpu', 'cuda', ...")
-    p.add_argument("--n-train", type=int, default=None,
-                   help="training maps (default: 8000 of 10000 as the paper, else 80%%)")
+    p.add_argument(
+        "--n-train",
+        type=int,
+        default=None,
+        help="training maps (default: 8000 of 10000 as the paper, else 80%%)",
+    )
     p.set_defaults(func=_train)
 
     p = sub.add_parser("evaluate", help="metrics and Figures 2 and 3 of a model on a dataset")
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True, help="report directory")
-    p.add_argument("--split", choices=["all", "test"], default="all",
-                   help="'test': only the maps the model was not trained on")
+    p.add_argument(
+        "--split",
+        choices=["all", "test"],
+        default="all",
+        help="'test': only the maps the model was not trained on",
+    )
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("benchmark", help="time JAM and an emulator on this machine")

@@ -133,9 +133,11 @@ class PolarGrid:
                 raise ValueError(f"out_of_range must be 'raise' or 'clip', got {out_of_range!r}")
         theta = np.arctan2(y, x)
         # Fractional node index in log r and theta; clip keeps edge points on the grid.
-        fr = (np.log(np.clip(r, self.r_min, self.r_max)) - np.log(self.r_min)) / (
-            np.log(self.r_max) - np.log(self.r_min)
-        ) * (self.n_rad - 1)
+        fr = (
+            (np.log(np.clip(r, self.r_min, self.r_max)) - np.log(self.r_min))
+            / (np.log(self.r_max) - np.log(self.r_min))
+            * (self.n_rad - 1)
+        )
         ft = theta / (np.pi / 2) * (self.n_ang - 1)
         i0 = np.clip(np.floor(fr).astype(int), 0, self.n_rad - 2)
         j0 = np.clip(np.floor(ft).astype(int), 0, self.n_ang - 2)

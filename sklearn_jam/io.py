@@ -70,9 +70,12 @@ def _create_store(path, simulator, params, seed, chunk_size):
         "images", shape=(n, npix, npix), chunks=(chunk_size, npix, npix), dtype="f4", fill_value=0
     )
     root.create_array(
-        "vrms", shape=(n, grid.size), chunks=(chunk_size, grid.size), dtype="f8",
+        "vrms",
+        shape=(n, grid.size),
+        chunks=(chunk_size, grid.size),
+        dtype="f8",
         fill_value=np.nan,
-    )  # fmt: skip
+    )
     root.create_array("rad", data=grid.rad)
     root.create_array("ang", data=grid.ang)
     root["params"][:] = params

@@ -74,7 +74,9 @@ def max_relative_error(y_true, y_pred, aggregate="mean"):
     if aggregate is None:
         return per_map
     if aggregate not in aggregators:
-        raise ValueError(f"aggregate must be one of {sorted(aggregators)} or None, got {aggregate!r}")
+        raise ValueError(
+            f"aggregate must be one of {sorted(aggregators)} or None, got {aggregate!r}"
+        )
     return float(aggregators[aggregate](per_map))
 
 
@@ -129,7 +131,9 @@ def _fraction_within_2pct(y_true, y_pred):
     return fraction_within(y_true, y_pred, 0.02)
 
 
-neg_median_abs_relative_error_scorer = make_scorer(median_abs_relative_error, greater_is_better=False)
+neg_median_abs_relative_error_scorer = make_scorer(
+    median_abs_relative_error, greater_is_better=False
+)
 neg_mean_max_relative_error_scorer = make_scorer(max_relative_error, greater_is_better=False)
 fraction_within_1pct_scorer = make_scorer(_fraction_within_1pct)
 fraction_within_2pct_scorer = make_scorer(_fraction_within_2pct)

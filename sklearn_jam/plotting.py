@@ -70,8 +70,12 @@ def plot_maps(images, y_true, y_pred, scalars=None, grid=None, pixel_scale=0.8, 
     err = relative_error(y_true, y_pred) * 100
     for k in range(n):
         ax = axes[0, k]
-        ax.imshow(np.log10(images[k]), origin="lower", cmap="gray",
-                  extent=(-half_img, half_img, -half_img, half_img))  # fmt: skip
+        ax.imshow(
+            np.log10(images[k]),
+            origin="lower",
+            cmap="gray",
+            extent=(-half_img, half_img, -half_img, half_img),
+        )
         title = f"galaxy {k}"
         if scalars is not None:
             q_m, beta_z, inc = np.asarray(scalars)[k]
@@ -84,8 +88,9 @@ def plot_maps(images, y_true, y_pred, scalars=None, grid=None, pixel_scale=0.8, 
             (3, err[k], "RdBu_r", (-np.abs(err[k]).max(), np.abs(err[k]).max())),
         ):
             img, ext = sky_map(vals, grid)
-            im = axes[row, k].imshow(img, origin="lower", extent=ext, cmap=cmap,
-                                     vmin=lim[0], vmax=lim[1])  # fmt: skip
+            im = axes[row, k].imshow(
+                img, origin="lower", extent=ext, cmap=cmap, vmin=lim[0], vmax=lim[1]
+            )
             fig.colorbar(im, ax=axes[row, k], fraction=0.046, pad=0.04)
     for row, label in enumerate(["image (log)", "JAM V_rms", "emulator V_rms", "E (%)"]):
         axes[row, 0].set_ylabel(label)

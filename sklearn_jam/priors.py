@@ -108,7 +108,9 @@ def physical_violations(params, check_bounds=True):
             elif check_bounds:
                 lo, hi = PRIOR_BOUNDS[name]
                 if not lo <= row[j] <= hi:
-                    msgs.append(f"{name}={row[j]:.6g} is outside the prior box [{lo:.6g}, {hi:.6g}]")
+                    msgs.append(
+                        f"{name}={row[j]:.6g} is outside the prior box [{lo:.6g}, {hi:.6g}]"
+                    )
         if not msgs:
             for name, qi, q in (("q_l", q_intr_l[i], q_l[i]), ("q_m", q_intr_m[i], q_m[i])):
                 if not qi >= MIN_Q_INTR:  # also catches NaN (q < cos(inc))

@@ -163,9 +163,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             "grid": self.grid.get_params(),
             "image": self._image_kw(),
             "distance": float(self.distance),
-            "model": "jampy" if self.vrms_func is None else getattr(
-                self.vrms_func, "__qualname__", repr(self.vrms_func)
-            ),
+            "model": "jampy"
+            if self.vrms_func is None
+            else getattr(self.vrms_func, "__qualname__", repr(self.vrms_func)),
         }
 
     def _check_settings(self):
@@ -250,8 +250,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     def images(self, params):
         """Unit-sum mock Sersic images of shape ``(n, npix, npix)`` (float32)."""
         params = check_params(params, check_bounds=self.check_bounds)
-        return sersic_images(params[:, 0], params[:, 1], params[:, 2], dtype=np.float32,
-                             **self._image_kw())  # fmt: skip
+        return sersic_images(
+            params[:, 0], params[:, 1], params[:, 2], dtype=np.float32, **self._image_kw()
+        )
 
     @staticmethod
     def features_from_images(params, images):
@@ -353,7 +354,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
         tasks = (
-            delayed(_simulate_slice)(sl, params[sl], grid, self.distance, vrms_func, with_images, kw)
+            delayed(_simulate_slice)(
+                sl, params[sl], grid, self.distance, vrms_func, with_images, kw
+            )
             for sl in batches
         )
         total = sum(sl.stop - sl.start for sl in batches)

@@ -51,8 +51,9 @@ def test_refuses_other_settings_and_foreign_dirs(tmp_path):
     with pytest.raises(ValueError, match="other settings: n_samples"):
         simulate_to_store(sim, 5, tmp_path / "ds", seed=0, chunk_size=2)
     with pytest.raises(ValueError, match="settings"):
-        simulate_to_store(JamSimulator(vrms_func=toy_vrms, n_rad=15), 4, tmp_path / "ds",
-                          seed=0, chunk_size=2)  # fmt: skip
+        simulate_to_store(
+            JamSimulator(vrms_func=toy_vrms, n_rad=15), 4, tmp_path / "ds", seed=0, chunk_size=2
+        )
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="holds no sklearn_jam dataset"):
@@ -79,12 +80,25 @@ def test_unfinished_dataset_is_refused_then_resumed(tmp_path):
 
 @pytest.mark.slow
 def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
-    cmd = [sys.executable, "-m", "sklearn_jam.cli", "simulate", "--n-samples", "6",
-           "--seed", "11", "--chunk-size", "2", "--n-jobs", "1"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "sklearn_jam.cli",
+        "simulate",
+        "--n-samples",
+        "6",
+        "--seed",
+        "11",
+        "--chunk-size",
+        "2",
+        "--n-jobs",
+        "1",
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(cmd + ["--out", str(killed)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd + ["--out", str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 300
     while time.time() < deadline and not list((killed / "_progress").glob("chunk_*.json")):
         time.sleep(0.05)

@@ -12,7 +12,9 @@ def test_values():
     p[1, 2] = 0.97
     e = metrics.relative_error(y, p)
     assert e[0, 0] == pytest.approx(0.005) and e[1, 2] == pytest.approx(-0.03)
-    np.testing.assert_allclose(metrics.max_relative_error(y, p, aggregate=None), [0.005, 0.03, 0, 0])
+    np.testing.assert_allclose(
+        metrics.max_relative_error(y, p, aggregate=None), [0.005, 0.03, 0, 0]
+    )
     assert metrics.max_relative_error(y, p) == pytest.approx(0.035 / 4)
     assert metrics.fraction_within(y, p, 0.01) == 0.75
     assert metrics.fraction_within(y, p) == 0.75
@@ -47,5 +49,7 @@ def test_scorers_sign_and_names():
     for name, scorer in metrics.SCORERS.items():
         assert metrics.get_jam_scorer(name) is scorer
         assert scorer(good, X, X) > scorer(bad, X, X), name  # greater is better
-    assert metrics.get_jam_scorer("neg_median_abs_relative_error")(bad, X, X) == pytest.approx(-0.05)
+    assert metrics.get_jam_scorer("neg_median_abs_relative_error")(bad, X, X) == pytest.approx(
+        -0.05
+    )
     assert metrics.get_jam_scorer("r2") is not None

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.special import gammainc
 
 from sklearn_jam.photometry import pixel_coordinates, sersic_b, sersic_images
-from scipy.special import gammainc
 
 galaxy = st.tuples(st.floats(2, 4), st.floats(5, 20), st.floats(0.6, 1))
 

@@ -44,8 +44,16 @@ def test_intrinsic_axis_ratio():
     assert intrinsic_axis_ratio(1.0, 60.0) == pytest.approx(1.0)
 
 
-@given(st.tuples(st.floats(2, 4), st.floats(5, 20), st.floats(0.6, 1), st.floats(0.6, 1),
-                 st.floats(-0.4, 0.4), st.floats(53.14, 90)))
+@given(
+    st.tuples(
+        st.floats(2, 4),
+        st.floats(5, 20),
+        st.floats(0.6, 1),
+        st.floats(0.6, 1),
+        st.floats(-0.4, 0.4),
+        st.floats(53.14, 90),
+    )
+)
 def test_mask_agrees_with_violations(row):
     assert physical_mask([row])[0] == (not physical_violations([row])[0])
 

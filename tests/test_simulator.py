@@ -93,7 +93,9 @@ def test_transform_shapes_and_names():
     out = sim.fit(p).transform(p)
     assert out.shape == (5, 200)
     assert sim.get_feature_names_out()[0] == "vrms_r00_t00"
-    np.testing.assert_array_equal(make_pipeline(JamSimulator(vrms_func=toy_vrms)).fit_transform(p), out)
+    np.testing.assert_array_equal(
+        make_pipeline(JamSimulator(vrms_func=toy_vrms)).fit_transform(p), out
+    )
 
 
 def test_features_layout():
@@ -164,8 +166,12 @@ def test_dask_cluster_equals_serial():
     serial = JamSimulator(batch_size=2).transform(p)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster):  # fmt: skip
+        with (
+            distributed.LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster),
+        ):
             with parallel_config(backend="dask"):
                 on_dask = JamSimulator(batch_size=2, n_jobs=-1).transform(p)
     np.testing.assert_allclose(on_dask, serial, rtol=1e-12)

@@ -1,0 +1,236 @@
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_jam.emulator as emulator_module
+from sklearn_jam import JamEmulatorRegressor
+from sklearn_jam.emulator import IncompatibleModelError, OutsidePriorWarning
+from sklearn_jam.metrics import get_jam_scorer, neg_median_abs_relative_error_scorer
+from sklearn_jam.photometry import sersic_images
+from sklearn_jam.priors import sample_prior
+
+TINY = dict(
+    conv_channels=(4,),
+    hidden_layer_sizes=(16,),
+    n_image_features=4,
+    batch_size=32,
+    max_epochs=3,
+    random_state=0,
+)
+
+
+def toy_data(n=120, npix=16, seed=0):
+    """Small images and a smooth positive target that depends on image and scalars."""
+    p = sample_prior(n, random_state=seed)
+    images = sersic_images(p[:, 0], p[:, 1], p[:, 2], npix=npix, pixel_scale=51.2 / npix)
+    X = np.hstack([p[:, 3:6], images.reshape(n, -1)])
+    t = np.linspace(0, 1, 12)[None, :]
+    y = (
+        0.3
+        + 0.05 * p[:, [0]] * t
+        + 0.1 * p[:, [4]]
+        + 0.02 * p[:, [1]] / 20 * (1 - t)
+        + 0.05 * np.sin(np.radians(p[:, [5]]))
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return toy_data()
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return JamEmulatorRegressor(**{**TINY, "max_epochs": 30}).fit(X, y)
+
+
+# The scikit-learn checks use random X of a few columns; the emulator needs three scalars
+# followed by a square image, and positive targets for its log transform.
+EXPECTED_FAILED_CHECKS = {
+    name: "X must be 3 scalar columns followed by a square image (3 + side**2 columns)"
+    for name in [
+        "check_estimators_dtypes",
+        "check_fit_score_takes_y",
+        "check_estimators_fit_returns_self",
+        "check_dtype_object",
+        "check_pipeline_consistency",
+        "check_estimators_overwrite_params",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_dict_unchanged",
+        "check_dont_overwrite_parameters",
+        "check_fit_idempotent",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+        "check_fit2d_predict1d",
+        "check_methods_subset_invariance",
+        "check_methods_sample_order_invariance",
+        "check_fit2d_1sample",
+        "check_fit2d_1feature",
+        "check_regressors_train",
+        "check_regressor_data_not_an_array",
+        "check_regressors_no_decision_function",
+        "check_supervised_y_2d",
+        "check_regressors_int",
+        "check_estimators_nan_inf",
+        "check_readonly_memmap_input",
+        "check_n_features_in_after_fitting",
+        "check_regressor_multioutput",
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weights_not_an_array",
+        "check_sample_weights_list",
+        "check_sample_weights_shape",
+        "check_sample_weights_not_overwritten",
+        "check_fit_non_negative",
+        "check_positive_only_tag_during_fit",
+    ]
+}
+
+
+@parametrize_with_checks(
+    [JamEmulatorRegressor(**TINY)], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsidePriorWarning)
+        check(estimator)
+
+
+def test_fit_predict_score(data, fitted):
+    X, y = data
+    pred = fitted.predict(X)
+    assert pred.shape == y.shape and pred.dtype == np.float64
+    assert fitted.n_features_in_ == X.shape[1] and fitted.image_side_ == 16
+    assert fitted.score(X, y) > 0.5
+    untrained = JamEmulatorRegressor(**{**TINY, "max_epochs": 1}).fit(X, y)
+    assert neg_median_abs_relative_error_scorer(
+        fitted, X, y
+    ) > neg_median_abs_relative_error_scorer(untrained, X, y)
+    assert len(fitted.history_) == 30 and "valid_loss" in fitted.history_[-1]
+
+
+def test_seeded_fit_is_reproducible(data):
+    X, y = data
+    a = JamEmulatorRegressor(**TINY).fit(X, y).predict(X)
+    b = JamEmulatorRegressor(**TINY).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_fast_path_equals_predict(data, fitted):
+    X, _ = data
+    feats = fitted.encode_images(X[:10, 3:].reshape(10, 16, 16))
+    assert feats.shape == (10, 4) and feats.dtype == np.float32
+    np.testing.assert_allclose(
+        fitted.predict_from_features(feats, X[:10, :3]), fitted.predict(X[:10]), rtol=2e-6
+    )
+    # One photometry, many (q_m, beta_z, inc): the MCMC use.
+    many = fitted.predict_from_features(feats[0], X[:5, :3])
+    np.testing.assert_allclose(many[0], fitted.predict(X[:1])[0], rtol=2e-6)
+
+
+def test_pipeline_cross_val_and_grid_search(data):
+    X, y = data
+    pipe = make_pipeline(FunctionTransformer(), JamEmulatorRegressor(**TINY))
+    scores = cross_val_score(
+        pipe, X, y, cv=KFold(2), scoring=get_jam_scorer("neg_median_abs_relative_error")
+    )
+    assert scores.shape == (2,) and np.all(scores < 0)
+    grid = GridSearchCV(
+        JamEmulatorRegressor(**TINY),
+        {"hidden_layer_sizes": [(8,), (16, 16)], "conv_channels": [(4,), (2, 4)]},
+        scoring=neg_median_abs_relative_error_scorer,
+        cv=KFold(2),
+    ).fit(X, y)
+    assert grid.best_params_["hidden_layer_sizes"] in [(8,), (16, 16)]
+    counts = {
+        (h, c): sum(
+            p.numel()
+            for p in JamEmulatorRegressor(
+                **{**TINY, "hidden_layer_sizes": h, "conv_channels": c, "max_epochs": 1}
+            )
+            .fit(X, y)
+            .module_.parameters()
+        )
+        for h in [(8,), (16, 16)]
+        for c in [(4,), (2, 4)]
+    }
+    assert len(set(counts.values())) == 4  # every grid point is a different network
+
+
+def test_persistence_round_trip(tmp_path, data, fitted):
+    X, _ = data
+    joblib.dump(fitted, tmp_path / "m.joblib")
+    loaded = joblib.load(tmp_path / "m.joblib")
+    np.testing.assert_array_equal(loaded.predict(X), fitted.predict(X))
+
+
+def test_cuda_model_loads_on_cpu(tmp_path, data, monkeypatch):
+    X, y = data
+    est = JamEmulatorRegressor(**TINY).fit(X, y)
+    expected = est.predict(X)
+    est.net_.device = "cuda"  # as if trained on a GPU
+    joblib.dump(est, tmp_path / "gpu.joblib")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skorch's DeviceWarning about the fallback
+        loaded = joblib.load(tmp_path / "gpu.joblib")
+    assert loaded.device_ == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+def test_incompatible_version_is_refused(tmp_path, fitted, monkeypatch):
+    joblib.dump(fitted, tmp_path / "m.joblib")
+    monkeypatch.setattr(emulator_module, "__version__", "9.9.0")
+    with pytest.raises(
+        IncompatibleModelError,
+        match=r"saved by sklearn_jam 0\.1\.\d+.*installed sklearn_jam 9\.9\.0",
+    ):
+        joblib.load(tmp_path / "m.joblib")
+
+
+def test_clear_errors(data, fitted):
+    X, y = data
+    with pytest.raises(ValueError, match="X has 258 features.*expecting 259"):
+        fitted.predict(X[:, :-1])
+    bad = X.copy()
+    bad[0, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.predict(bad)
+    with pytest.raises(ValueError, match=r"shape \(n, 16, 16\)"):
+        fitted.encode_images(np.ones((2, 8, 8)))
+    with pytest.raises(ValueError, match="square image"):
+        JamEmulatorRegressor(**TINY).fit(X[:, :-2], y)
+    with pytest.raises(ValueError, match=r"y must be positive.*y\[0, 0\]"):
+        JamEmulatorRegressor(**TINY).fit(X, -y)
+    with pytest.raises(ValueError, match="activation"):
+        JamEmulatorRegressor(**{**TINY, "activation": "sigmoidal"}).fit(X, y)
+
+
+def test_outside_prior_warns(data, fitted):
+    X, _ = data
+    far = X[:2].copy()
+    far[:, 2] = 20.0  # inclination far below the prior
+    with pytest.warns(OutsidePriorWarning, match="outside"):
+        fitted.predict(far)
+
+
+@pytest.mark.slow
+def test_paper_configuration():
+    est = JamEmulatorRegressor.paper(max_epochs=1)
+    assert est.hidden_layer_sizes == (4096,) * 6 and est.conv_channels == (128,) * 4
+    assert est.lr_factor == pytest.approx(10 ** (-1 / 8)) and est.batch_size == 50
+    X, y = toy_data(n=4, npix=64)
+    est.fit(X, y)
+    linear = [m for m in est.module_.mlp if isinstance(m, torch.nn.Linear)]
+    assert len(linear) == 7 and linear[0].in_features == 67 and linear[-1].out_features == 12
+    n_mlp = sum(p.numel() for p in est.module_.mlp.parameters())
+    assert 84e6 < n_mlp < 86e6  # the paper's 85M-parameter MLP
