@@ -4,6 +4,7 @@ from ._version import SPEC_VERSION, __version__
 from .emulator import JamEmulatorRegressor
 from .grid import PolarGrid
 from .io import load_dataset, simulate_to_store
+from .likelihood import JamLikelihood
 from .photometry import sersic_images
 from .pretrained import load_pretrained
 from .priors import PARAM_NAMES, PRIOR_BOUNDS, check_params, physical_violations, sample_prior
@@ -16,6 +17,7 @@ __all__ = [
     "PRIOR_BOUNDS",
     "JamSimulator",
     "JamEmulatorRegressor",
+    "JamLikelihood",
     "load_pretrained",
     "PolarGrid",
     "SimulationFailureWarning",
