@@ -1,0 +1,39 @@
+"""The examples run as scripts, in their quick settings."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+QUICK = {
+    "quickstart.py": ["--n-samples", "12", "--max-epochs", "3"],
+    "grid_search_architectures.py": ["--n-samples", "12", "--max-epochs", "2"],
+    "persistence.py": ["--n-samples", "6"],
+    "distributed_simulation.py": ["--n-samples", "4"],
+    "fit_mock_galaxy.py": ["--steps", "20", "--walkers", "8", "--train-if-missing", "12"],
+}
+
+
+def test_every_example_is_covered():
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(QUICK)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_example_runs(name, tmp_path):
+    args = QUICK[name]
+    if name == "fit_mock_galaxy.py":
+        args = [*args, "--out", str(tmp_path / "corner.png")]
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    if name == "fit_mock_galaxy.py":
+        assert "likelihood calls" in proc.stdout and (tmp_path / "corner.png").exists()
