@@ -34,19 +34,26 @@ def main():
     parser.add_argument("--n-train", type=int, default=None, help="default: 8000 of 10000")
     parser.add_argument("--config", default="small")
     parser.add_argument("--max-epochs", type=int, default=None)
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="use the finished chunks of an unfinished dataset",
+    )
+    parser.add_argument("--n-test", type=int, default=None, help="default: all maps after n_train")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
 
     if args.simulate:
         sim = JamSimulator(n_jobs=args.n_jobs, batch_size=50, verbose=1)
         simulate_to_store(sim, args.simulate, args.data, seed=args.seed, chunk_size=50)
-    ds = load_dataset(args.data)
+    ds = load_dataset(args.data, allow_partial=args.allow_partial)
     n_train = split_rows(len(ds.y), args.n_train)
+    test = slice(n_train, None if args.n_test is None else n_train + args.n_test)
     est = make_estimator(args.config, max_epochs=args.max_epochs, random_state=0, verbose=0)
     t0 = time.perf_counter()
     est.fit(ds.X[:n_train], ds.y[:n_train])
     train_s = time.perf_counter() - t0
-    res = accuracy_summary(ds.y[n_train:], est.predict(ds.X[n_train:]))
+    res = accuracy_summary(ds.y[test], est.predict(ds.X[test]))
     res.update(
         train_seconds=train_s,
         n_train=n_train,

@@ -208,6 +208,15 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     return status
 
 
+def _done_rows(path, n_samples, chunk_size):
+    rows = [
+        np.arange(i * chunk_size, min((i + 1) * chunk_size, n_samples))
+        for i in range(-(-n_samples // chunk_size))
+        if _progress_file(path, i).exists()
+    ]
+    return np.concatenate(rows) if rows else np.empty(0, dtype=int)
+
+
 class _LazyFeatures:
     """Emulator features assembled on access from the on-disk parameters and images."""
 
@@ -234,7 +243,7 @@ class _LazyFeatures:
         return out if dtype is None else out.astype(dtype)
 
 
-def load_dataset(path, lazy=False):
+def load_dataset(path, lazy=False, allow_partial=False):
     """Read a dataset written by :func:`simulate_to_store`.
 
     Parameters
@@ -244,6 +253,9 @@ def load_dataset(path, lazy=False):
     lazy : bool, default=False
         Return ``images`` and ``y`` as zarr arrays and ``X`` as a lazy row
         accessor, read from disk on indexing, instead of loading everything.
+    allow_partial : bool, default=False
+        Load the finished chunks of an unfinished dataset (with a warning),
+        e.g. to start training while the simulation goes on.
 
     Returns
     -------
@@ -264,7 +276,7 @@ def load_dataset(path, lazy=False):
     if not (path / "zarr.json").exists():
         raise ValueError(f"{str(path)!r} holds no sklearn_jam dataset (no zarr.json)")
     status = dataset_status(path)
-    if not status["complete"]:
+    if not status["complete"] and not allow_partial:
         raise ValueError(
             f"dataset {str(path)!r} is unfinished: {status['chunks_done']} of "
             f"{status['n_chunks']} chunks done; run the same simulate command again to resume"
@@ -274,7 +286,14 @@ def load_dataset(path, lazy=False):
     settings = attrs["settings"]
     params_all = np.asarray(root["params"][:])
     bad = np.array(sorted(status["failures"]), dtype=int)
-    keep = np.setdiff1d(np.arange(len(params_all)), bad)
+    done = _done_rows(path, attrs["n_samples"], attrs["chunk_size"])
+    if not status["complete"]:
+        warnings.warn(
+            f"dataset {str(path)!r} is unfinished: loading the {status['chunks_done']} of "
+            f"{status['n_chunks']} chunks that are done ({done.size} galaxies)",
+            stacklevel=2,
+        )
+    keep = np.setdiff1d(done, bad)
     failures = [(params_all[i], status["failures"][i]) for i in bad]
     if failures:
         warnings.warn(
@@ -288,7 +307,7 @@ def load_dataset(path, lazy=False):
     if lazy:
         images, y = root["images"], root["vrms"]
         X = _LazyFeatures(params_all, images, keep)
-        if len(bad):
+        if len(keep) != len(params_all):
             images = _RowView(images, keep)
             y = _RowView(y, keep)
     else:

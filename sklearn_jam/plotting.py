@@ -101,7 +101,7 @@ def plot_maps(images, y_true, y_pred, scalars=None, grid=None, pixel_scale=0.8, 
 
 
 def plot_error_histograms(y_true, y_pred, fig=None):
-    """Figure 3: histogram of E over all points, and of the per-map max |E|.
+    """Figure 3: histogram of E over all points, and of the per-map max ``|E|``.
 
     Parameters
     ----------

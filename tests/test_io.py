@@ -74,6 +74,9 @@ def test_unfinished_dataset_is_refused_then_resumed(tmp_path):
     assert dataset_status(path)["chunks_done"] == 1
     with pytest.raises(ValueError, match="unfinished: 1 of 3 chunks"):
         load_dataset(path)
+    with pytest.warns(UserWarning, match="loading the 1 of 3 chunks"):
+        partial = load_dataset(path, allow_partial=True)
+    np.testing.assert_array_equal(partial.params, sim.sample_params(6, random_state=2)[2:4])
     simulate_to_store(sim, 6, path, seed=2, chunk_size=2)
     np.testing.assert_array_equal(load_dataset(path).y, sim.make_dataset(6, random_state=2).y)
 
