@@ -183,8 +183,8 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    n_train, n_test = (24, 8) if quick else (600, 200)
-    max_epochs = 5 if quick else 150
+    n_train, n_test = (24, 8) if quick else (400, 100)
+    max_epochs = 5 if quick else 200
     sim = JamSimulator(n_jobs=n_jobs, batch_size=8 if quick else 25, verbose=verbose)
     say = print if verbose else (lambda *a, **k: None)
 
