@@ -148,7 +148,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         Initial learning rate of Adam.
     batch_size : int, default=50
         Mini-batch size.
-    max_epochs : int, default=400
+    max_epochs : int, default=600
         Epochs of training; the training set is reshuffled every epoch.
     lr_patience : int, default=20
         Epochs without improvement before ReduceLROnPlateau lowers the rate.
@@ -206,7 +206,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         fold_quadrant=True,
         lr=1e-3,
         batch_size=50,
-        max_epochs=400,
+        max_epochs=600,
         lr_patience=20,
         lr_factor=10 ** (-1 / 8),
         validation_fraction=0.1,
@@ -562,24 +562,34 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         return np.exp(out * self.target_scale_ + self.target_mean_)
 
     def _numpy_head(self, h):
-        module = self.net_.module_
-        # Key on the module and its tensors' in-place versions, so further training
-        # (e.g. net_.partial_fit) invalidates the copy.
-        key = (id(module), tuple(p._version for p in module.mlp.parameters()))
         cache = self.__dict__.get("_head_cache")
-        if cache is None or cache[0] != key:
+        module = self.net_.module_
+        # The copy is keyed on the module and its tensors' in-place versions, so further
+        # training (e.g. net_.partial_fit) invalidates it.
+        if (
+            cache is None
+            or cache["module"] is not module
+            or cache["versions"] != [p._version for p in cache["params"]]
+        ):
             layers = []
             for layer in module.mlp:
                 if isinstance(layer, nn.Linear):
                     w = layer.weight.detach().cpu().numpy().T.copy()
-                    layers.append(("linear", w, layer.bias.detach().cpu().numpy().copy()))
+                    layers.append((w, layer.bias.detach().cpu().numpy().copy()))
                 else:
-                    layers.append(("act", None, None))
-            cache = (key, layers)
+                    layers.append(None)
+            params = list(module.mlp.parameters())
+            cache = {
+                "module": module,
+                "params": params,
+                "layers": layers,
+                "versions": [p._version for p in params],
+            }
             self._head_cache = cache
         act = _NUMPY_ACTIVATIONS[self.activation]
-        for kind, w, b in cache[1]:
-            h = h @ w + b if kind == "linear" else act(h, self.negative_slope)
+        slope = self.negative_slope
+        for layer in cache["layers"]:
+            h = act(h, slope) if layer is None else h @ layer[0] + layer[1]
         return h
 
     # -- persistence -------------------------------------------------------------------
