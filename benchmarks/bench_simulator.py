@@ -14,44 +14,19 @@ import io
 import time
 
 import numpy as np
-from jampy.axi.jam_axi_proj import jam_axi_proj
 from jampy.axi.jam_axi_sersic import sersic_mge
 
 from sklearn_jam import JamSimulator, sample_prior
-from sklearn_jam._jam import G_PC_KMS2_MSUN, arcsec_to_pc
+from sklearn_jam._jam import jam_vrms
 from sklearn_jam._jam import sersic_mge as cached_mge
 from sklearn_jam.priors import physical_mask
 
 
-def plain_jampy(params, x, y, distance=10.0):
-    """One galaxy the plain way: MGE fit + jam_axi_proj, dimensionless as SPEC section 3."""
-    n_ser, r_ser, q_l, q_m, beta_z, inc = params
+def plain_jampy(params, x, y):
+    """One galaxy the plain way: a fresh MGE fit, then jam_axi_proj (SPEC section 3 units)."""
     with contextlib.redirect_stdout(io.StringIO()):
-        surf, sigma = sersic_mge(n_ser, 20, 2, False, True)
-    sigma = sigma * r_ser
-    ones = np.ones_like(surf)
-    out = jam_axi_proj(
-        surf,
-        sigma,
-        q_l * ones,
-        surf,
-        sigma,
-        q_m * ones,
-        inc,
-        0.0,
-        distance,
-        x,
-        y,
-        align="cyl",
-        beta=beta_z * ones,
-        moment="zz",
-        interp=False,
-        plot=False,
-        quiet=True,
-    )
-    pc = arcsec_to_pc(distance)
-    m_tot = np.sum(2 * np.pi * surf * (sigma * pc) ** 2 * q_m)
-    return out.model / np.sqrt(G_PC_KMS2_MSUN * m_tot / (r_ser * pc))
+        mge = sersic_mge(params[0], 20, 2, False, True)
+    return jam_vrms(*params, x, y, mge=mge)
 
 
 def per_galaxy(fn, params):

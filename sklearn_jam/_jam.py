@@ -49,7 +49,7 @@ def sersic_mge(n_ser, ngauss=20, lg_rmax=2.0):
     return surf, sigma
 
 
-def jam_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=DEFAULT_DISTANCE_MPC):
+def jam_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=DEFAULT_DISTANCE_MPC, mge=None):
     """Dimensionless JAM V_rms of one Sersic galaxy at sky positions.
 
     Runs ``jam_axi_proj`` of jampy 8 with cylindrical alignment, constant
@@ -71,6 +71,9 @@ def jam_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=DEFAULT_DISTANC
         Sky positions in arcsec, x along the major axis.
     distance : float, default=10
         Distance in Mpc (the result does not depend on it).
+    mge : tuple of ndarray, optional
+        ``(surf, sigma)`` at ``r_e = 1`` to use instead of the cached
+        :func:`sersic_mge` of ``n_ser``.
 
     Returns
     -------
@@ -79,7 +82,7 @@ def jam_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=DEFAULT_DISTANC
     """
     from jampy.axi.jam_axi_proj import jam_axi_proj
 
-    surf, sigma_re = sersic_mge(float(n_ser))
+    surf, sigma_re = sersic_mge(float(n_ser)) if mge is None else mge
     sigma = sigma_re * r_ser  # arcsec
     ones = np.ones_like(surf)
     out = jam_axi_proj(

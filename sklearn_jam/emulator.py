@@ -138,8 +138,8 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         Length of the CNN's feature vector (64 in the paper).
     hidden_layer_sizes : tuple of int, default=(256, 256, 256)
         Hidden layers of the MLP.
-    activation : {'leaky_relu', 'relu', 'silu', 'gelu', 'tanh', 'elu'}, default='silu'
-        Activation function ('leaky_relu' in the paper).
+    activation : {'leaky_relu', 'relu', 'silu', 'gelu', 'tanh', 'elu'}, default='leaky_relu'
+        Activation function (LeakyReLU as in the paper; smooth ones are allowed).
     negative_slope : float, default=0.01
         Slope of ``leaky_relu`` for negative inputs.
     fold_quadrant : bool, default=True
@@ -201,7 +201,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         pool_after=(),
         n_image_features=64,
         hidden_layer_sizes=(256, 256, 256),
-        activation="silu",
+        activation="leaky_relu",
         negative_slope=0.01,
         fold_quadrant=True,
         lr=1e-3,
