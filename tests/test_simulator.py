@@ -175,3 +175,18 @@ def test_dask_cluster_equals_serial():
             with parallel_config(backend="dask"):
                 on_dask = JamSimulator(batch_size=2, n_jobs=-1).transform(p)
     np.testing.assert_allclose(on_dask, serial, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_zz_projection_equals_jam_axi_proj():
+    """The zz-only evaluation is jampy's jam_axi_proj to rounding error."""
+    grid = PolarGrid()
+    rng = np.random.default_rng(7)
+    x = np.concatenate([grid.x, rng.uniform(-20, 20, 30)])
+    y = np.concatenate([grid.y, rng.uniform(-20, 20, 30)])
+    for p in sample_prior(3, random_state=8):
+        ours = jam_vrms(*p, x, y)
+        theirs = jam_vrms(*p, x, y, use_jampy=True)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    with pytest.raises(ValueError, match="singular"):
+        jam_vrms(*p, np.array([0.0, 1.0]), np.array([0.0, 1.0]))
