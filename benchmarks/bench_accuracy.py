@@ -12,6 +12,7 @@ import argparse
 import json
 import time
 
+import joblib
 import torch
 
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
@@ -40,6 +41,7 @@ def main():
         help="use the finished chunks of an unfinished dataset",
     )
     parser.add_argument("--n-test", type=int, default=None, help="default: all maps after n_train")
+    parser.add_argument("--save-model", default=None, help="joblib file for the trained model")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -54,6 +56,15 @@ def main():
     est.fit(ds.X[:n_train], ds.y[:n_train])
     train_s = time.perf_counter() - t0
     res = accuracy_summary(ds.y[test], est.predict(ds.X[test]))
+    if args.save_model:
+        est.train_info_ = {
+            "data": str(args.data),
+            "n_train": n_train,
+            "seed": args.seed,
+            "train_seconds": train_s,
+            "test_rows": [test.start, test.stop],
+        }
+        joblib.dump(est, args.save_model)
     res.update(
         train_seconds=train_s,
         n_train=n_train,

@@ -42,6 +42,13 @@ def main():
         help="use the dataset as it is (with --allow-partial: its finished chunks)",
     )
     parser.add_argument("--allow-partial", action="store_true")
+    parser.add_argument(
+        "--from-model",
+        default=None,
+        help="package a model already trained on the first --n-train maps of "
+        "--data (e.g. by benchmarks/bench_accuracy.py --save-model) instead of "
+        "training again",
+    )
     args = parser.parse_args()
 
     if not args.no_simulate:
@@ -53,9 +60,18 @@ def main():
     est = make_estimator(
         "small", max_epochs=args.max_epochs, random_state=args.seed, device="cpu", verbose=1
     )
-    t0 = time.perf_counter()
-    est.fit(ds.X[:n_train], ds.y[:n_train])
-    train_s = time.perf_counter() - t0
+    if args.from_model:
+        est = joblib.load(args.from_model)
+        if est.train_info_["n_train"] != n_train:
+            raise SystemExit(
+                f"{args.from_model} was trained on {est.train_info_['n_train']} maps, "
+                f"not the first {n_train} of {args.data}"
+            )
+        train_s = est.train_info_["train_seconds"]
+    else:
+        t0 = time.perf_counter()
+        est.fit(ds.X[:n_train], ds.y[:n_train])
+        train_s = time.perf_counter() - t0
     test = slice(len(ds.y) - args.n_test, None)
     metrics = accuracy_summary(ds.y[test], est.predict(ds.X[test]))
     est.train_info_ = {"n_train": n_train, "seed": args.seed, "train_seconds": train_s}
