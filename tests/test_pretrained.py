@@ -1,0 +1,28 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from sklearn_jam import JamEmulatorRegressor, JamSimulator, load_pretrained, sample_prior
+from sklearn_jam.emulator import OutsidePriorWarning
+from sklearn_jam.pretrained import pretrained_card
+
+
+def test_shipped_model_loads_and_predicts():
+    est = load_pretrained()
+    assert isinstance(est, JamEmulatorRegressor) and est.n_outputs_ == 200
+    card = pretrained_card()
+    assert card["spec_version"] == "1" and card["test_set"]["n_maps"] >= 1000
+    X = JamSimulator().features(sample_prior(3, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OutsidePriorWarning)  # inside the prior: no warning
+        vrms = est.predict(X)
+    assert vrms.shape == (3, 200) and np.all((vrms > 0.05) & (vrms < 2))
+
+
+def test_shipped_model_warns_outside_prior():
+    est = load_pretrained()
+    X = JamSimulator().features(sample_prior(1, random_state=1))
+    X[0, 1] = 0.6  # beta_z beyond the Table 1 box [-0.4, 0.4]
+    with pytest.warns(OutsidePriorWarning, match="outside the box"):
+        est.predict(X)
