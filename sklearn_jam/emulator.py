@@ -310,11 +310,13 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         return np.log(np.maximum(img, np.float32(_LOG_FLOOR)))
 
     def _transform_X(self, X):
-        scalars = (X[:, : self.n_scalars] - self.scalar_mean_) / self.scalar_scale_
-        images = (
-            self._prepare_images(X[:, self.n_scalars :]) - self.image_mean_
-        ) / self.image_scale_
-        return np.hstack([scalars, images]).astype(np.float32)
+        images = self._prepare_images(X[:, self.n_scalars :])
+        # Scale in float32, in place, straight into the network's input array.
+        out = np.empty((len(X), self.n_scalars + images.shape[1]), dtype=np.float32)
+        out[:, : self.n_scalars] = (X[:, : self.n_scalars] - self.scalar_mean_) / self.scalar_scale_
+        np.subtract(images, self.image_mean_, out=out[:, self.n_scalars :], casting="unsafe")
+        out[:, self.n_scalars :] /= self.image_scale_.astype(np.float32)
+        return out
 
     def _transform_y(self, y):
         return ((np.log(y) - self.target_mean_) / self.target_scale_).astype(np.float32)
