@@ -147,7 +147,7 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None):
     for p in params[:n_jam]:
         sersic_mge.cache_clear()  # the plain way: fit the MGE for every galaxy
         t0 = time.perf_counter()
-        jam_vrms(*p, grid.x, grid.y)
+        jam_vrms(*p, grid.x, grid.y, use_jampy=True)
         jam_times.append(time.perf_counter() - t0)
     x1 = X[:1]
     feats = est.encode_images(x1[:, 3:])
