@@ -249,7 +249,10 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     def images(self, params):
         """Unit-sum mock Sersic images of shape ``(n, npix, npix)`` (float32)."""
-        params = check_params(params, check_bounds=self.check_bounds)
+        return self._render(check_params(params, check_bounds=self.check_bounds))
+
+    def _render(self, params):
+        """Images of already validated parameters."""
         return sersic_images(
             params[:, 0], params[:, 1], params[:, 2], dtype=np.float32, **self._image_kw()
         )
@@ -287,7 +290,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             Columns ``q_m, beta_z, inc [deg]``, then the image raveled in C order.
         """
         params = check_params(params, check_bounds=self.check_bounds)
-        return self.features_from_images(params, self.images(params))
+        return self.features_from_images(params, self._render(params))
 
     def feature_names(self):
         """Names of the columns of :meth:`features`."""
