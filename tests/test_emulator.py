@@ -1,3 +1,4 @@
+import pathlib
 import warnings
 
 import joblib
@@ -14,7 +15,9 @@ from sklearn_jam import JamEmulatorRegressor
 from sklearn_jam.emulator import IncompatibleModelError, OutsidePriorWarning
 from sklearn_jam.metrics import get_jam_scorer, neg_median_abs_relative_error_scorer
 from sklearn_jam.photometry import sersic_images
-from sklearn_jam.priors import sample_prior
+from sklearn_jam.priors import intrinsic_axis_ratio, sample_prior
+
+DATA_DIR = pathlib.Path(__file__).parent / "data"
 
 TINY = dict(
     conv_channels=(4,),
@@ -50,7 +53,7 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y = data
-    return JamEmulatorRegressor(**{**TINY, "max_epochs": 30}).fit(X, y)
+    return JamEmulatorRegressor(**{**TINY, "max_epochs": 60}).fit(X, y)
 
 
 # The scikit-learn checks use random X of a few columns; the emulator needs three scalars
@@ -115,7 +118,7 @@ def test_fit_predict_score(data, fitted):
     assert neg_median_abs_relative_error_scorer(
         fitted, X, y
     ) > neg_median_abs_relative_error_scorer(untrained, X, y)
-    assert len(fitted.history_) == 30 and "valid_loss" in fitted.history_[-1]
+    assert len(fitted.history_) == 60 and "valid_loss" in fitted.history_[-1]
 
 
 def test_seeded_fit_is_reproducible(data):
@@ -135,6 +138,32 @@ def test_fast_path_equals_predict(data, fitted):
     # One photometry, many (q_m, beta_z, inc): the MCMC use.
     many = fitted.predict_from_features(feats[0], X[:5, :3])
     np.testing.assert_allclose(many[0], fitted.predict(X[:1])[0], rtol=2e-6)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(physical_features=False), dict(fold_quadrant=False, lr_schedule="plateau")],
+)
+def test_fast_path_equals_predict_in_other_configurations(data, options):
+    X, y = data
+    est = JamEmulatorRegressor(**{**TINY, **options}).fit(X, y)
+    feats = est.encode_images(X[:10, 3:])
+    assert feats.shape == (10, TINY["n_image_features"])
+    np.testing.assert_allclose(
+        est.predict_from_features(feats, X[:10, :3]), est.predict(X[:10]), rtol=2e-6
+    )
+
+
+def test_physical_features_are_the_intrinsic_axis_ratios(data, fitted):
+    X, _ = data
+    params = sample_prior(120, random_state=0)  # the galaxies of toy_data
+    q_image = fitted.encode_images(X[:, 3:])[:, -1]
+    # The 16-pixel toy images give a coarse q_l, but it follows the true one.
+    assert np.corrcoef(q_image, params[:, 2])[0, 1] > 0.95
+    phys = fitted._physical(X[:, :3], params[:, 2])
+    np.testing.assert_allclose(phys[:, 1], np.cos(np.radians(params[:, 5])))
+    np.testing.assert_allclose(phys[:, 2], intrinsic_axis_ratio(params[:, 2], params[:, 5]))
+    np.testing.assert_allclose(phys[:, 3], intrinsic_axis_ratio(params[:, 3], params[:, 5]))
 
 
 def test_pipeline_cross_val_and_grid_search(data):
@@ -185,6 +214,21 @@ def test_cuda_model_loads_on_cpu(tmp_path, data, monkeypatch):
         loaded = joblib.load(tmp_path / "gpu.joblib")
     assert loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+def test_model_fitted_on_a_gpu_loads_on_cpu(monkeypatch):
+    # A real file from a CUDA fit (tests/data/make_cuda_model.py, run on an H200): its Adam
+    # state once leaked into the pickle through the learning-rate scheduler (skorch #1096).
+    X, _ = toy_data()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = joblib.load(DATA_DIR / "cuda_model.joblib")
+    assert any("no CUDA devices are available" in str(w.message) for w in caught)
+    assert loaded.device_ == "cpu"
+    np.testing.assert_allclose(
+        loaded.predict(X), np.load(DATA_DIR / "cuda_model_predictions.npy"), rtol=1e-5
+    )
 
 
 def test_incompatible_version_is_refused(tmp_path, fitted, monkeypatch):

@@ -4,7 +4,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import gammainc
 
-from sklearn_jam.photometry import pixel_coordinates, sersic_b, sersic_images
+from sklearn_jam.photometry import (
+    fold_quadrant,
+    isophote_axis_ratio,
+    pixel_coordinates,
+    sersic_b,
+    sersic_images,
+)
 
 galaxy = st.tuples(st.floats(2, 4), st.floats(5, 20), st.floats(0.6, 1))
 
@@ -50,3 +56,28 @@ def test_errors():
         sersic_images([3.0, 2.0], [5.0], [0.8])
     with pytest.raises(ValueError, match="even"):
         sersic_images([3.0], [5.0], [0.8], npix=63)
+
+
+@given(galaxy, st.floats(1e-3, 1e3))
+def test_isophote_axis_ratio_recovers_q_l(g, flux):
+    img = sersic_images(*([v] for v in g), dtype=np.float32)
+    q = isophote_axis_ratio(img)
+    assert q.shape == (1,)
+    assert abs(q[0] - g[2]) < 3e-4
+    assert isophote_axis_ratio(img * flux)[0] == pytest.approx(q[0], abs=1e-6)  # flux-free
+
+
+def test_fold_quadrant_is_the_quadrant_of_a_symmetric_image():
+    img = sersic_images([3.0], [9.0], [0.7])
+    np.testing.assert_allclose(fold_quadrant(img)[0], img[0, 32:, 32:], rtol=1e-12)
+
+
+def test_isophote_axis_ratio_on_images_that_are_not_galaxies():
+    rng = np.random.default_rng(0)
+    q = isophote_axis_ratio(np.abs(rng.normal(size=(5, 16, 16))))
+    assert np.all(np.isfinite(q)) and np.all((q >= 0) & (q <= 1.5))
+    assert isophote_axis_ratio(np.ones((1, 8, 8)))[0] == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        isophote_axis_ratio(np.ones((8, 8)))
+    with pytest.raises(ValueError, match="at least 6 pixels"):
+        isophote_axis_ratio(np.ones((1, 4, 4)))
