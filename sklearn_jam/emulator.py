@@ -144,7 +144,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
     activation : {'silu', 'leaky_relu', 'relu', 'gelu', 'tanh', 'elu'}, default='silu'
         Activation function. The paper uses 'leaky_relu' (see :meth:`paper`);
         the smooth SiLU emulates the smooth V_rms maps about twice as
-        accurately (median |E| 0.027% instead of 0.060% in docs/performance.rst).
+        accurately (median ``|E|`` 0.027% instead of 0.060%, docs/performance.rst).
     negative_slope : float, default=0.01
         Slope of ``leaky_relu`` for negative inputs.
     fold_quadrant : bool, default=True
