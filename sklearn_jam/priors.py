@@ -163,7 +163,14 @@ def check_params(params, check_bounds=True, max_reported=5):
         )
     if arr.shape[0] == 0:
         raise ValueError("params has 0 rows; at least one galaxy is required")
-    bad = [(i, v) for i, v in enumerate(physical_violations(arr, check_bounds)) if v]
+    # The vectorised masks clear the valid rows; only the others need the messages.
+    ok = physical_mask(arr) & (in_prior_box(arr) if check_bounds else True)
+    suspects = np.flatnonzero(~ok)
+    bad = [
+        (int(i), v)
+        for i, v in zip(suspects, physical_violations(arr[suspects], check_bounds), strict=True)
+        if v
+    ]
     if bad:
         lines = [f"  row {i}: " + "; ".join(v) for i, v in bad[:max_reported]]
         more = f"\n  ... and {len(bad) - max_reported} more rows" if len(bad) > max_reported else ""

@@ -58,6 +58,27 @@ def test_mask_agrees_with_violations(row):
     assert physical_mask([row])[0] == (not physical_violations([row])[0])
 
 
+@given(
+    st.tuples(
+        st.floats(1.5, 4.5),
+        st.floats(4, 21),
+        st.floats(0.5, 1.05),
+        st.floats(0.5, 1.05),
+        st.floats(-0.5, 0.5),
+        st.floats(40, 95),
+    ),
+    st.booleans(),
+)
+def test_check_params_rejects_exactly_the_rows_with_violations(row, check_bounds):
+    # check_params clears valid rows with the vectorised masks; it must agree with the rules.
+    violations = physical_violations([row], check_bounds)[0]
+    if violations:
+        with pytest.raises(ValueError, match="row 0: "):
+            check_params(row, check_bounds=check_bounds)
+    else:
+        np.testing.assert_array_equal(check_params(row, check_bounds=check_bounds), [row])
+
+
 def test_violation_messages_name_value_and_rule():
     bad = np.array([GOOD, GOOD, GOOD, GOOD])
     bad[1, 4] = 0.39  # beta_z above 0.7 eps_intr for a round galaxy
