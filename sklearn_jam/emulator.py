@@ -332,9 +332,8 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         log_img = np.log(np.maximum(img, np.float32(_LOG_FLOOR)))
         q_image = None
         if self.physical_features:
-            h = side // 2
             quad = log_img if self.fold_quadrant else fold_quadrant(log_img)
-            q_image = _quadrant_axis_ratio(quad[:, :h, :h])
+            q_image = _quadrant_axis_ratio(quad)
         return log_img.reshape(len(log_img), -1), q_image
 
     def _physical(self, scalars, q_image):
@@ -356,11 +355,16 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         return z.astype(np.float32)
 
     def _transform_X(self, X):
-        images, q_image = self._prepare_images(X[:, self.n_scalars :])
-        scalars = self._scaled_scalars(X[:, : self.n_scalars], q_image)
+        return self._network_input(
+            X[:, : self.n_scalars], *self._prepare_images(X[:, self.n_scalars :])
+        )
+
+    def _network_input(self, scalars, images, q_image):
+        """The network's float32 input from the scalars and the prepared images."""
+        scalars = self._scaled_scalars(scalars, q_image)
         n_in = scalars.shape[1]
         # Scale in float32, in place, straight into the network's input array.
-        out = np.empty((len(X), n_in + images.shape[1]), dtype=np.float32)
+        out = np.empty((len(images), n_in + images.shape[1]), dtype=np.float32)
         out[:, :n_in] = scalars
         np.subtract(images, self.image_mean_, out=out[:, n_in:], casting="unsafe")
         out[:, n_in:] /= self.image_scale_.astype(np.float32)
@@ -493,7 +497,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         )
         self.image_mean_, self.image_scale_ = images.mean(0), self._scale(images)
         self.target_mean_, self.target_scale_ = log_y.mean(0), self._scale(log_y)
-        Xt, yt = self._transform_X(X), self._transform_y(y)
+        Xt, yt = self._network_input(scalars, images, q_image), self._transform_y(y)
 
         if self.random_state is not None:
             torch.manual_seed(self.random_state)

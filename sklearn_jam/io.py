@@ -131,6 +131,11 @@ def dataset_status(path):
         ``n_samples``, ``n_chunks``, ``chunks_done``, ``failures`` (dict of
         global row index -> error message), ``complete`` (bool).
     """
+    return _progress(path)[0]
+
+
+def _progress(path):
+    """:func:`dataset_status` and the rows of the finished chunks, from one scan."""
     root = zarr.open_group(str(path), mode="r")
     attrs = dict(root.attrs)
     if attrs.get("format") != _FORMAT:
@@ -141,15 +146,16 @@ def dataset_status(path):
     for i in range(n_chunks):
         f = _progress_file(path, i)
         if f.exists():
-            done.append(i)
+            done.append(np.arange(i * size, min((i + 1) * size, n)))
             failures.update({int(k): v for k, v in json.loads(f.read_text())["failures"].items()})
-    return {
+    status = {
         "n_samples": n,
         "n_chunks": n_chunks,
         "chunks_done": len(done),
         "failures": dict(sorted(failures.items())),
         "complete": len(done) == n_chunks,
     }
+    return status, np.concatenate(done) if done else np.empty(0, dtype=int)
 
 
 def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
@@ -206,15 +212,6 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
             stacklevel=2,
         )
     return status
-
-
-def _done_rows(path, n_samples, chunk_size):
-    rows = [
-        np.arange(i * chunk_size, min((i + 1) * chunk_size, n_samples))
-        for i in range(-(-n_samples // chunk_size))
-        if _progress_file(path, i).exists()
-    ]
-    return np.concatenate(rows) if rows else np.empty(0, dtype=int)
 
 
 class _LazyFeatures:
@@ -275,7 +272,7 @@ def load_dataset(path, lazy=False, allow_partial=False):
     path = Path(path)
     if not (path / "zarr.json").exists():
         raise ValueError(f"{str(path)!r} holds no sklearn_jam dataset (no zarr.json)")
-    status = dataset_status(path)
+    status, done = _progress(path)
     if not status["complete"] and not allow_partial:
         raise ValueError(
             f"dataset {str(path)!r} is unfinished: {status['chunks_done']} of "
@@ -286,7 +283,6 @@ def load_dataset(path, lazy=False, allow_partial=False):
     settings = attrs["settings"]
     params_all = np.asarray(root["params"][:])
     bad = np.array(sorted(status["failures"]), dtype=int)
-    done = _done_rows(path, attrs["n_samples"], attrs["chunk_size"])
     if not status["complete"]:
         warnings.warn(
             f"dataset {str(path)!r} is unfinished: loading the {status['chunks_done']} of "

@@ -152,21 +152,14 @@ def _quadrant_axis_ratio(log_quadrant):
     y = (j0[:, None] + np.arange(3) + 0.5).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Lagrange form of y(v) through the three points, evaluated at the level.
-        t = level[:, None]
-        y_b = (
-            y[:, 0]
-            * (t[:, 0] - v[:, 1])
-            * (t[:, 0] - v[:, 2])
-            / ((v[:, 0] - v[:, 1]) * (v[:, 0] - v[:, 2]))
-            + y[:, 1]
-            * (t[:, 0] - v[:, 0])
-            * (t[:, 0] - v[:, 2])
-            / ((v[:, 1] - v[:, 0]) * (v[:, 1] - v[:, 2]))
-            + y[:, 2]
-            * (t[:, 0] - v[:, 0])
-            * (t[:, 0] - v[:, 1])
-            / ((v[:, 2] - v[:, 0]) * (v[:, 2] - v[:, 1]))
-        )
+        y_b = 0.0
+        for i in range(3):
+            num, den = y[:, i], 1.0
+            for m in range(3):
+                if m != i:
+                    num = num * (level - v[:, m])
+                    den = den * (v[:, i] - v[:, m])
+            y_b = y_b + num / den
     # Flat or noisy profiles (not Sersic-like) give no crossing: fall back to a round isophote.
     y_b = np.clip(np.nan_to_num(y_b, nan=k + 0.5), 0.5, h - 0.5)
     x_a = k + 0.5
