@@ -9,6 +9,16 @@ from hypothesis import settings
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True)
 settings.load_profile("ci")
 
+#: A JamEmulatorRegressor small enough to fit in a second on tiny data.
+TINY = dict(
+    conv_channels=(4,),
+    hidden_layer_sizes=(16,),
+    n_image_features=4,
+    batch_size=32,
+    max_epochs=3,
+    random_state=0,
+)
+
 REFERENCE = (
     Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "jam_validation.npz"
 )

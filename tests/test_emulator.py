@@ -5,6 +5,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -18,15 +19,6 @@ from sklearn_jam.photometry import sersic_images
 from sklearn_jam.priors import intrinsic_axis_ratio, sample_prior
 
 DATA_DIR = pathlib.Path(__file__).parent / "data"
-
-TINY = dict(
-    conv_channels=(4,),
-    hidden_layer_sizes=(16,),
-    n_image_features=4,
-    batch_size=32,
-    max_epochs=3,
-    random_state=0,
-)
 
 
 def toy_data(n=120, npix=16, seed=0):

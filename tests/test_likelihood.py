@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import toy_vrms
+from conftest import TINY, toy_vrms
 
 from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator
 
@@ -9,14 +9,7 @@ from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator
 def emulator():
     sim = JamSimulator(vrms_func=toy_vrms, npix=16, pixel_scale=3.2, random_state=0)
     data = sim.make_dataset(150)
-    est = JamEmulatorRegressor(
-        conv_channels=(4,),
-        hidden_layer_sizes=(32,),
-        n_image_features=4,
-        max_epochs=20,
-        batch_size=32,
-        random_state=0,
-    )
+    est = JamEmulatorRegressor(**{**TINY, "hidden_layer_sizes": (32,), "max_epochs": 20})
     return est.fit(data.X, data.y)
 
 

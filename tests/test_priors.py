@@ -16,6 +16,16 @@ from sklearn_jam.priors import (
 GOOD = [3.0, 10.0, 0.8, 0.8, 0.0, 70.0]
 
 
+def param_rows(pad=0.0):
+    """Parameter rows drawn in the prior box widened by ``pad`` of its width on each side."""
+    return st.tuples(
+        *(
+            st.floats(lo - pad * (hi - lo), hi + pad * (hi - lo))
+            for lo, hi in (PRIOR_BOUNDS[name] for name in PARAM_NAMES)
+        )
+    )
+
+
 @given(n=st.integers(0, 300), seed=st.integers(0, 2**31 - 1))
 def test_sampler_in_box_and_domain(n, seed):
     p = sample_prior(n, random_state=seed)
@@ -44,31 +54,12 @@ def test_intrinsic_axis_ratio():
     assert intrinsic_axis_ratio(1.0, 60.0) == pytest.approx(1.0)
 
 
-@given(
-    st.tuples(
-        st.floats(2, 4),
-        st.floats(5, 20),
-        st.floats(0.6, 1),
-        st.floats(0.6, 1),
-        st.floats(-0.4, 0.4),
-        st.floats(53.14, 90),
-    )
-)
+@given(param_rows())
 def test_mask_agrees_with_violations(row):
     assert physical_mask([row])[0] == (not physical_violations([row])[0])
 
 
-@given(
-    st.tuples(
-        st.floats(1.5, 4.5),
-        st.floats(4, 21),
-        st.floats(0.5, 1.05),
-        st.floats(0.5, 1.05),
-        st.floats(-0.5, 0.5),
-        st.floats(40, 95),
-    ),
-    st.booleans(),
-)
+@given(param_rows(pad=0.2), st.booleans())
 def test_check_params_rejects_exactly_the_rows_with_violations(row, check_bounds):
     # check_params clears valid rows with the vectorised masks; it must agree with the rules.
     violations = physical_violations([row], check_bounds)[0]

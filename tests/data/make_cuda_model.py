@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))
-from test_emulator import TINY, toy_data  # noqa: E402
+from conftest import TINY  # noqa: E402
+from test_emulator import toy_data  # noqa: E402
 
 from sklearn_jam import JamEmulatorRegressor  # noqa: E402
 
