@@ -1,81 +1,72 @@
-"""Seconds per galaxy of the package's JAM simulator versus a plain direct jampy call.
+"""Speed of the exact JAM engine versus a plain jampy call, measured in the same run.
 
-Both compute the same maps for the same random galaxies. "Plain" is how a jampy user
-would do it: fit the Sersic MGE with ``sersic_mge`` and call ``jam_axi_proj`` for every
-galaxy. The simulator caches the MGE per n_ser, which pays off when the photometry is
-fixed (an MCMC over q_m, beta_z, inc), shown as the second comparison.
+"Plain" is what a jampy user runs without sklearn_jam: jampy's own Sersic MGE fit
+(``sersic_mge(n, 20, 2)``) and ``jam_axi_proj`` with its defaults, for every galaxy
+(``sklearn_jam._workflows.plain_jampy_vrms``). sklearn_jam's full simulation of one
+galaxy is its deterministic MGE (``sersic_mge``) and the exact engine on the 200
+grid points (``sersic_vrms``). Also printed: batched throughput on one core, with
+``JamSimulator(n_jobs=2)``, and on a GPU when torch sees one.
 
-Usage: python benchmarks/bench_simulator.py [--n-samples 8] [--n-parallel 24]
+Usage: python benchmarks/bench_simulator.py [--n-samples 8] [--n-batch 512]
 """
 
 import argparse
-import contextlib
-import io
 import time
 
 import numpy as np
-from jampy.axi.jam_axi_sersic import sersic_mge
 
 from sklearn_jam import JamSimulator, sample_prior
-from sklearn_jam._jam import jam_vrms
-from sklearn_jam._jam import sersic_mge as cached_mge
-from sklearn_jam.priors import physical_mask
+from sklearn_jam._workflows import plain_jampy_vrms
+from sklearn_jam.grid import PolarGrid
+from sklearn_jam.jam import sersic_vrms
 
 
-def plain_jampy(params, x, y):
-    """One galaxy the plain way: a fresh MGE fit, then jam_axi_proj (SPEC section 3 units)."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        mge = sersic_mge(params[0], 20, 2, False, True)
-    return jam_vrms(*params, x, y, mge=mge)
-
-
-def per_galaxy(fn, params):
+def seconds(fn, repeat=1):
     t0 = time.perf_counter()
-    out = [fn(p) for p in params]
-    return (time.perf_counter() - t0) / len(params), np.array(out)
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - t0) / repeat
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-samples", type=int, default=8)
-    parser.add_argument("--n-parallel", type=int, default=24)
+    parser.add_argument("--n-samples", type=int, default=8, help="galaxies timed one by one")
+    parser.add_argument("--n-batch", type=int, default=512, help="galaxies of the batched runs")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    sim = JamSimulator(n_jobs=1)
-    grid = sim.grid
+    grid = PolarGrid()
     params = sample_prior(args.n_samples, random_state=args.seed)
+    t_plain = np.mean([seconds(lambda p=p: plain_jampy_vrms(*p, grid.x, grid.y)) for p in params])
+    t_engine = np.mean([seconds(lambda p=p: sersic_vrms(*p, grid.x, grid.y), 3) for p in params])
+    many = sample_prior(args.n_batch, random_state=args.seed + 1)
+    t_batch = seconds(lambda: sersic_vrms(*many.T, grid.x, grid.y)) / len(many)
+    sim = JamSimulator(n_jobs=2, batch_size=64)
+    sim.transform(many[:128])  # start the workers
+    rate = len(many) / seconds(lambda: sim.transform(many))
 
-    cached_mge.cache_clear()
-    t_sim, v_sim = per_galaxy(lambda p: sim.transform(p[None])[0], params)
-    t_plain, v_plain = per_galaxy(lambda p: plain_jampy(p, grid.x, grid.y), params)
-    assert np.allclose(v_sim, v_plain, rtol=1e-10), "simulator and plain jampy disagree"
-
-    # Fixed photometry (n_ser, r_ser, q_l), varying dynamics: the MCMC case.
-    mcmc = np.repeat(params[:1], args.n_samples, axis=0)
-    mcmc[:, 3:6] = sample_prior(args.n_samples, random_state=args.seed + 1)[:, 3:6]
-    mcmc = mcmc[physical_mask(mcmc)]
-    cached_mge.cache_clear()
-    t_sim_mcmc, _ = per_galaxy(lambda p: sim.transform(p[None])[0], mcmc)
-    t_plain_mcmc, _ = per_galaxy(lambda p: plain_jampy(p, grid.x, grid.y), mcmc)
-
-    par = JamSimulator(n_jobs=2, batch_size=4)
-    many = sample_prior(args.n_parallel, random_state=args.seed + 2)
-    cached_mge.cache_clear()
-    t0 = time.perf_counter()
-    par.transform(many)
-    rate = args.n_parallel / (time.perf_counter() - t0)
-
-    print(f"random galaxies ({len(params)}), seconds per sample per core:")
-    print(f"  sklearn_jam simulator   {t_sim:.3f} s")
-    print(f"  plain jampy call        {t_plain:.3f} s")
-    print(f"  ratio plain / simulator {t_plain / t_sim:.2f}x")
-    print(f"fixed photometry, varying q_m, beta_z, inc ({len(mcmc)}), seconds per sample:")
-    print(f"  sklearn_jam simulator   {t_sim_mcmc:.3f} s")
-    print(f"  plain jampy call        {t_plain_mcmc:.3f} s")
-    print(f"  ratio plain / simulator {t_plain_mcmc / t_sim_mcmc:.2f}x")
-    print(f"parallel, --n-jobs 2: {rate:.2f} samples/s ({args.n_parallel} galaxies)")
-    print("paper: 1.08 s per sample per core (10,000 in 3 h on one core)")
+    print(f"one galaxy, full simulation (MGE + JAM at 200 points), 1 core, {len(params)} galaxies:")
+    print(f"  plain jampy call (sersic_mge fit + jam_axi_proj defaults) {t_plain * 1e3:8.1f} ms")
+    print(f"  sklearn_jam engine (sersic_mge + sersic_vrms)             {t_engine * 1e3:8.1f} ms")
+    print(f"  ratio                                                     {t_plain / t_engine:8.1f}x")
+    print(f"batched, {len(many)} galaxies in one call, 1 core: {t_batch * 1e3:.1f} ms per galaxy "
+          f"({1 / t_batch:.0f} galaxies/s)")
+    print(f"JamSimulator(n_jobs=2): {rate:.0f} galaxies/s")
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return
+    if torch.cuda.is_available():
+        cols = [torch.as_tensor(c, device="cuda") for c in many.T]
+        xy = [torch.as_tensor(v, device="cuda") for v in (grid.x, grid.y)]
+        sersic_vrms(*cols, *xy)
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        sersic_vrms(*cols, *xy)
+        torch.cuda.synchronize()
+        print(f"GPU ({torch.cuda.get_device_name()}): "
+              f"{len(many) / (time.perf_counter() - t0):.0f} galaxies/s")
+    print("paper: 1.08 s per galaxy per core")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from ._version import SPEC_VERSION, __version__
 from .emulator import JamEmulatorRegressor
 from .grid import PolarGrid
 from .io import load_dataset, simulate_to_store
+from .jam import jam_axi_cyl, sersic_vrms
 from .likelihood import JamLikelihood
+from .mge import sersic_mge
 from .photometry import sersic_images
 from .pretrained import load_pretrained
 from .priors import PARAM_NAMES, PRIOR_BOUNDS, check_params, physical_violations, sample_prior
@@ -18,6 +20,9 @@ __all__ = [
     "JamSimulator",
     "JamEmulatorRegressor",
     "JamLikelihood",
+    "jam_axi_cyl",
+    "sersic_vrms",
+    "sersic_mge",
     "load_pretrained",
     "PolarGrid",
     "SimulationFailureWarning",

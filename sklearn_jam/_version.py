@@ -1,4 +1,4 @@
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-#: Version of the physical and data conventions in ``shared/SPEC.md``.
-SPEC_VERSION = "1"
+#: Version of the physical and data conventions (``docs/spec.rst``).
+SPEC_VERSION = "2"

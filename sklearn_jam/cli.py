@@ -77,11 +77,17 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("simulate", help="simulate a resumable JAM dataset")
-    p.add_argument("--n-samples", type=int, required=True)
+    p.add_argument("--n-samples", type=int, required=True, help="galaxies drawn from the prior")
     p.add_argument("--out", required=True, help="dataset directory (resumed if it exists)")
-    p.add_argument("--n-jobs", type=int, default=1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--chunk-size", type=int, default=50, help="galaxies per stored chunk")
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes (default: 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws (default: 0)")
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=250,
+        help="galaxies per stored chunk and per engine call (default: 250); a rerun resumes "
+        "only with the same --n-samples, --seed and --chunk-size",
+    )
     p.set_defaults(func=_simulate)
 
     p = sub.add_parser("train", help="train an emulator on a dataset")

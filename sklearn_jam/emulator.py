@@ -13,7 +13,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ._version import __version__
+from ._version import SPEC_VERSION, __version__
 from .photometry import _quadrant_axis_ratio, fold_quadrant
 from .priors import PRIOR_BOUNDS
 
@@ -680,10 +680,19 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_head_cache", None)  # rebuilt from net_ on first use
         state["_sklearn_jam_version"] = __version__
+        state["_sklearn_jam_spec_version"] = SPEC_VERSION
         return state
 
     def __setstate__(self, state):
         saved = state.pop("_sklearn_jam_version", None)
+        spec = state.pop("_sklearn_jam_spec_version", "1")  # files before spec v2 had no key
+        if spec != SPEC_VERSION:
+            raise IncompatibleModelError(
+                f"this model was trained with spec v{spec} conventions (sklearn_jam "
+                f"{saved or '(unknown version)'}) and this sklearn_jam follows spec "
+                f"v{SPEC_VERSION}: the v1 truth was jampy's interp=False path, 0.15% (median) "
+                "and up to 1.8% from exact JAM; retrain the model on spec-v2 data"
+            )
         if saved is None or saved.split(".")[:2] != __version__.split(".")[:2]:
             raise IncompatibleModelError(
                 f"this model was saved by sklearn_jam {saved or '(unknown version)'}, which is "

@@ -20,10 +20,15 @@ class JamLikelihood:
     profiled (its best value, as JAM's ``ml`` fit) or marginalised with a flat
     prior, analytically.
 
+    With ``emulator='exact'`` the model is exact JAM instead
+    (:func:`sklearn_jam.jam.sersic_vrms`, SPEC v2) evaluated at the bins
+    themselves, every row of ``theta`` in one batched engine call; it needs
+    ``sersic=(n_ser, r_ser, q_l)``.
+
     Parameters
     ----------
-    emulator : JamEmulatorRegressor
-        A fitted emulator.
+    emulator : JamEmulatorRegressor or 'exact'
+        A fitted emulator, or ``'exact'`` for the exact JAM engine.
     x, y : array-like of shape (n_bins,)
         Bin positions in arcsec, x along the projected major axis.
     vrms : array-like of shape (n_bins,)
@@ -66,6 +71,12 @@ class JamLikelihood:
     ):
         if (image is None) == (sersic is None):
             raise ValueError("give exactly one of image= or sersic=(n_ser, r_ser, q_l)")
+        exact = isinstance(emulator, str)
+        if exact and (emulator != "exact" or sersic is None):
+            raise ValueError(
+                f"emulator must be a fitted JamEmulatorRegressor or 'exact' (with "
+                f"sersic=(n_ser, r_ser, q_l)), got {emulator!r}"
+            )
         if scale not in ("profile", "marginalize"):
             raise ValueError(f"scale must be 'profile' or 'marginalize', got {scale!r}")
         self.vrms = np.asarray(vrms, dtype=float).ravel()
@@ -77,6 +88,13 @@ class JamLikelihood:
             )
         if not np.all(np.isfinite(self.vrms)) or not np.all(self.vrms_err > 0):
             raise ValueError("vrms must be finite and vrms_err finite and > 0")
+        self.x = np.asarray(x, dtype=float).ravel()
+        self.y = np.asarray(y, dtype=float).ravel()
+        self._sersic = None if sersic is None else tuple(float(v) for v in sersic)
+        if exact:
+            self.emulator, self.q_l, self.scale = emulator, self._sersic[2], scale
+            self._w = 1.0 / self.vrms_err**2
+            return
         if sersic is not None:
             n_ser, r_ser, q_l = (float(v) for v in sersic)
             side = emulator.image_side_
@@ -94,6 +112,14 @@ class JamLikelihood:
     def model(self, theta):
         """Dimensionless model V_rms at the bins, shape ``(n, n_bins)``, for ``(n, 3)`` theta."""
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        if isinstance(self.emulator, str):  # exact JAM at the bins, all rows in one call
+            from .jam import sersic_vrms
+
+            n_ser, r_ser, q_l = self._sersic
+            ones = np.ones(len(theta))
+            return sersic_vrms(
+                n_ser * ones, r_ser * ones, q_l * ones, *theta[:, :3].T, self.x, self.y
+            )
         maps = self.emulator.predict_from_features(self.image_features, theta[:, :3])
         return np.asarray((self.weights @ maps.T).T)
 

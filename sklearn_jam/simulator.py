@@ -1,5 +1,6 @@
 """``JamSimulator``: galaxy parameters -> mock images and JAM V_rms maps."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -9,7 +10,8 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
-from ._jam import DEFAULT_DISTANCE_MPC, jam_vrms
+from ._version import SPEC_VERSION
+from .jam import DEFAULT_DISTANCE_MPC, DEFAULT_N_NODES, jampy_sersic_vrms, sersic_vrms
 from .grid import PolarGrid
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
@@ -24,19 +26,49 @@ class SimulationFailureWarning(UserWarning):
     """Some galaxies of a batch could not be simulated; they are reported, not dropped silently."""
 
 
-def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw):
-    """Worker: V_rms maps (and images) for a batch; failures are returned, not raised."""
+def _engine_vrms(params, grid, distance, n_nodes, device):
+    """Dimensionless maps of a batch from the exact engine, in NumPy or torch on ``device``."""
+    columns = [params[:, i] for i in range(6)]
+    x, y = grid.x, grid.y
+    if device is not None:
+        import torch
+
+        columns = [torch.as_tensor(c, dtype=torch.float64, device=device) for c in columns]
+        x, y = (torch.as_tensor(v, dtype=torch.float64, device=device) for v in (x, y))
+        return sersic_vrms(*columns, x, y, distance=distance, n_nodes=n_nodes).cpu().numpy()
+    return sersic_vrms(*columns, x, y, distance=distance, n_nodes=n_nodes)
+
+
+def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw, engine_kw):
+    """Worker: V_rms maps (and images) for a batch; failed galaxies are returned, not raised.
+
+    The engine runs the whole batch as one array expression; if that fails, each
+    galaxy is retried alone so that only the ones at fault are reported.
+    """
     vrms = np.full((len(params), grid.size), np.nan)
     errors = {}
-    for i, (n_ser, r_ser, q_l, q_m, beta_z, inc) in enumerate(params):
+    if vrms_func is None:
         try:
-            v = vrms_func(n_ser, r_ser, q_l, q_m, beta_z, inc, grid.x, grid.y, distance=distance)
-            v = np.asarray(v, dtype=float)
-            if v.shape != (grid.size,) or not np.all(np.isfinite(v)) or np.any(v <= 0):
-                raise FloatingPointError("JAM returned a non-finite or non-positive V_rms map")
-            vrms[i] = v
+            vrms[:] = _engine_vrms(params, grid, distance, **engine_kw)
+            rows = ()
+        except ValueError:
+            rows = range(len(params))
+        func = functools.partial(_engine_vrms, grid=grid, distance=distance, **engine_kw)
+        calls = ((i, lambda i=i: func(params[i : i + 1])[0]) for i in rows)
+    else:
+        calls = (
+            (i, lambda row=row: vrms_func(*row, grid.x, grid.y, distance=distance))
+            for i, row in enumerate(params)
+        )
+    for i, call in calls:
+        try:
+            vrms[i] = call()
         except Exception as exc:  # noqa: BLE001 -- a failed galaxy must not kill the batch
             errors[i] = f"{type(exc).__name__}: {exc}"
+    bad = ~np.all(np.isfinite(vrms) & (vrms > 0), axis=1)
+    for i in np.flatnonzero(bad):
+        errors.setdefault(int(i), "FloatingPointError: JAM returned a non-finite or non-positive map")
+        vrms[i] = np.nan
     images = None
     if with_images:
         images = sersic_images(params[:, 0], params[:, 1], params[:, 2], **image_kw)
@@ -77,14 +109,27 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     on_error : {'warn', 'raise'}, default='warn'
         What ``transform`` does when a JAM call fails: give that row NaN and
         warn with the row and the error, or raise.
+    backend : {'engine', 'jampy'}, default='engine'
+        ``'engine'``: the exact batched JAM of :func:`sklearn_jam.jam.sersic_vrms`
+        (SPEC v2), all galaxies of a task in one array expression.
+        ``'jampy'``: jampy 8's ``jam_axi_proj`` with its analytic line-of-sight
+        integral at the points (the same quantity, ~100x slower), for
+        cross-checks.
+    device : str or None, default=None
+        Run the engine with torch on this device (``'cpu'``, ``'cuda'``,
+        ``'cuda:1'``); None runs it in NumPy. A GPU pays off for large
+        ``batch_size``.
+    n_nodes : int, default=16
+        Quadrature nodes of the engine (its accuracy/speed knob; see
+        :func:`sklearn_jam.jam.jam_axi_cyl`).
     vrms_func : callable or None, default=None
         ``f(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=...)``
-        returning the dimensionless map at ``(x, y)``; None uses jampy. A cheap
-        function can be injected for tests.
+        returning the dimensionless map at ``(x, y)``, used instead of
+        ``backend`` when given. A cheap function can be injected for tests.
     n_jobs : int or None, default=None
         Parallel jobs (joblib semantics).
-    batch_size : int, default=16
-        Galaxies per parallel task.
+    batch_size : int, default=64
+        Galaxies per parallel task (and per engine call).
     random_state : int, RandomState instance or None, default=None
         Seed of :meth:`sample_params` and :meth:`make_dataset`.
     verbose : int, default=0
@@ -118,9 +163,12 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         distance=DEFAULT_DISTANCE_MPC,
         check_bounds=True,
         on_error="warn",
+        backend="engine",
+        device=None,
+        n_nodes=DEFAULT_N_NODES,
         vrms_func=None,
         n_jobs=None,
-        batch_size=16,
+        batch_size=64,
         random_state=None,
         verbose=0,
     ):
@@ -134,6 +182,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         self.distance = distance
         self.check_bounds = check_bounds
         self.on_error = on_error
+        self.backend = backend
+        self.device = device
+        self.n_nodes = n_nodes
         self.vrms_func = vrms_func
         self.n_jobs = n_jobs
         self.batch_size = batch_size
@@ -163,12 +214,29 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             "grid": self.grid.get_params(),
             "image": self._image_kw(),
             "distance": float(self.distance),
-            "model": "jampy"
-            if self.vrms_func is None
-            else getattr(self.vrms_func, "__qualname__", repr(self.vrms_func)),
+            "model": self._model_name(),
+            "spec_version": SPEC_VERSION,
         }
 
+    def _model_name(self):
+        if self.vrms_func is not None:
+            return getattr(self.vrms_func, "__qualname__", repr(self.vrms_func))
+        if self.backend == "engine":
+            return f"engine(n_nodes={int(self.n_nodes)})"
+        return "jampy"
+
     def _check_settings(self):
+        if self.backend not in ("engine", "jampy"):
+            raise ValueError(f"backend must be 'engine' or 'jampy', got {self.backend!r}")
+        if int(self.n_nodes) != self.n_nodes or self.n_nodes < 2:
+            raise ValueError(f"n_nodes must be an integer >= 2, got {self.n_nodes!r}")
+        if self.device is not None:
+            import torch
+
+            try:
+                torch.empty(0, device=self.device)
+            except (RuntimeError, TypeError, ValueError) as exc:
+                raise ValueError(f"device={self.device!r} is not usable by torch: {exc}") from None
         if self.on_error not in ("warn", "raise"):
             raise ValueError(f"on_error must be 'warn' or 'raise', got {self.on_error!r}")
         if int(self.batch_size) != self.batch_size or self.batch_size < 1:
@@ -353,12 +421,15 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     def _run_batches(self, params, batches, with_images):
         """Yield ``(batch_slice, vrms, images, errors)`` as batches finish, in any order."""
-        vrms_func = self.vrms_func if self.vrms_func is not None else jam_vrms
+        vrms_func = self.vrms_func
+        if vrms_func is None and self.backend == "jampy":
+            vrms_func = jampy_sersic_vrms
+        engine_kw = {"n_nodes": int(self.n_nodes), "device": self.device}
         grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
         tasks = (
             delayed(_simulate_slice)(
-                sl, params[sl], grid, self.distance, vrms_func, with_images, kw
+                sl, params[sl], grid, self.distance, vrms_func, with_images, kw, engine_kw
             )
             for sl in batches
         )

@@ -19,9 +19,8 @@ TINY = dict(
     random_state=0,
 )
 
-REFERENCE = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "jam_validation.npz"
-)
+#: Exact JAM values of SPEC v2 section 5 (docs/spec.rst), vendored from the spec's reference.
+REFERENCE = Path(__file__).resolve().parent / "data" / "jam_exact_reference.npz"
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +41,7 @@ def _seed():
 def reference():
     path = Path(os.environ.get("SKLEARN_JAM_REFERENCE", REFERENCE))
     if not path.exists():
-        pytest.fail(f"reference file {path} is missing (../shared/reference/jam_validation.npz)")
+        pytest.fail(f"reference file {path} is missing")
     with np.load(path) as data:
         return {k: data[k] for k in data.files}
 

@@ -208,19 +208,11 @@ def test_cuda_model_loads_on_cpu(tmp_path, data, monkeypatch):
     np.testing.assert_array_equal(loaded.predict(X), expected)
 
 
-def test_model_fitted_on_a_gpu_loads_on_cpu(monkeypatch):
-    # A real file from a CUDA fit (tests/data/make_cuda_model.py, run on an H200): its Adam
-    # state once leaked into the pickle through the learning-rate scheduler (skorch #1096).
-    X, _ = toy_data()
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        loaded = joblib.load(DATA_DIR / "cuda_model.joblib")
-    assert any("no CUDA devices are available" in str(w.message) for w in caught)
-    assert loaded.device_ == "cpu"
-    np.testing.assert_allclose(
-        loaded.predict(X), np.load(DATA_DIR / "cuda_model_predictions.npy"), rtol=1e-5
-    )
+def test_spec_v1_model_file_is_refused():
+    # A real spec-v1 file: tests/data/cuda_model.joblib, fitted on an H200 by
+    # sklearn_jam 0.1.0 (tests/data/make_cuda_model.py). v1 models are refused, saying why.
+    with pytest.raises(IncompatibleModelError, match=r"spec v1 conventions.*retrain the model"):
+        joblib.load(DATA_DIR / "cuda_model.joblib")
 
 
 def test_incompatible_version_is_refused(tmp_path, fitted, monkeypatch):

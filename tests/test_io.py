@@ -22,7 +22,7 @@ def test_round_trip_equals_make_dataset(tmp_path):
     for key in ("X", "y", "params", "images"):
         np.testing.assert_array_equal(loaded[key], made[key])
     assert loaded.grid == made.grid
-    assert loaded.attrs["spec_version"] == "1" and "package_version" in loaded.attrs
+    assert loaded.attrs["spec_version"] == "2" and "package_version" in loaded.attrs
     lazy = load_dataset(tmp_path / "ds", lazy=True)
     np.testing.assert_array_equal(np.asarray(lazy.X), made.X)
     np.testing.assert_array_equal(lazy.X[2:5], made.X[2:5])
@@ -117,3 +117,17 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
         np.testing.assert_array_equal(a[key], b[key])
     progress = json.loads((killed / "_progress" / "chunk_000000.json").read_text())
     assert progress == {"failures": {}}
+
+
+def test_spec_v1_dataset_is_refused(tmp_path):
+    """A dataset written under spec v1 is refused by load and by a resumed simulate, saying why."""
+    import zarr
+
+    sim = JamSimulator(vrms_func=toy_vrms)
+    simulate_to_store(sim, 4, tmp_path / "d", seed=0, chunk_size=2)
+    root = zarr.open_group(str(tmp_path / "d"), mode="r+")
+    root.attrs["spec_version"] = "1"
+    with pytest.raises(ValueError, match=r"follows spec v1.*interp=False"):
+        load_dataset(tmp_path / "d")
+    with pytest.raises(ValueError, match="follows spec v1"):
+        simulate_to_store(sim, 4, tmp_path / "d", seed=0, chunk_size=2)

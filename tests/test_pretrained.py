@@ -12,7 +12,7 @@ def test_shipped_model_loads_and_predicts():
     est = load_pretrained()
     assert isinstance(est, JamEmulatorRegressor) and est.n_outputs_ == 200
     card = pretrained_card()
-    assert card["spec_version"] == "1" and card["test_set"]["n_maps"] >= 1000
+    assert card["spec_version"] == "2" and card["test_set"]["n_maps"] >= 1000
     X = JamSimulator().features(sample_prior(3, random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("error", OutsidePriorWarning)  # inside the prior: no warning
