@@ -49,8 +49,10 @@ def main():
     print(f"  plain jampy call (sersic_mge fit + jam_axi_proj defaults) {t_plain * 1e3:8.1f} ms")
     print(f"  sklearn_jam engine (sersic_mge + sersic_vrms)             {t_engine * 1e3:8.1f} ms")
     print(f"  ratio                                                     {t_plain / t_engine:8.1f}x")
-    print(f"batched, {len(many)} galaxies in one call, 1 core: {t_batch * 1e3:.1f} ms per galaxy "
-          f"({1 / t_batch:.0f} galaxies/s)")
+    print(
+        f"batched, {len(many)} galaxies in one call, 1 core: {t_batch * 1e3:.1f} ms per galaxy "
+        f"({1 / t_batch:.0f} galaxies/s)"
+    )
     print(f"JamSimulator(n_jobs=2): {rate:.0f} galaxies/s")
     try:
         import torch
@@ -64,8 +66,10 @@ def main():
         t0 = time.perf_counter()
         sersic_vrms(*cols, *xy)
         torch.cuda.synchronize()
-        print(f"GPU ({torch.cuda.get_device_name()}): "
-              f"{len(many) / (time.perf_counter() - t0):.0f} galaxies/s")
+        print(
+            f"GPU ({torch.cuda.get_device_name()}): "
+            f"{len(many) / (time.perf_counter() - t0):.0f} galaxies/s"
+        )
     print("paper: 1.08 s per galaxy per core")
 
 

@@ -84,10 +84,14 @@ for i, name in enumerate(NAMES):
 
 # -- the same fit with direct JAM calls (short chain) ------------------------------------
 if args.compare_jam:
-
     # The same likelihood with exact JAM (spec v2 engine) at the bins instead of the emulator.
     exact = JamLikelihood(
-        "exact", x, y, v_obs, v_err, sersic=(truth["n_ser"], truth["r_ser"], truth["q_l"]),
+        "exact",
+        x,
+        y,
+        v_obs,
+        v_err,
+        sersic=(truth["n_ser"], truth["r_ser"], truth["q_l"]),
         scale=like.scale,
     )
     jam_log_prob = exact.log_prob

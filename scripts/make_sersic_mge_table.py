@@ -35,7 +35,9 @@ def sersic(radius, n_ser):
 
 
 def design(log_sigma, n_ser, radius):
-    return np.exp(-0.5 * (radius[:, None] / np.exp(log_sigma)) ** 2) / sersic(radius, n_ser)[:, None]
+    return (
+        np.exp(-0.5 * (radius[:, None] / np.exp(log_sigma)) ** 2) / sersic(radius, n_ser)[:, None]
+    )
 
 
 def weights(log_sigma, n_ser):
@@ -74,7 +76,9 @@ def main():
         cheb_surf=cheb_surf,
         r_fit=np.array([R_FIT[0], R_FIT[-1]]),
     )
-    print(f"wrote {OUT}: {N_GAUSS} Gaussians, Chebyshev degree {DEGREE}, n_ser in [{N_MIN}, {N_MAX}]")
+    print(
+        f"wrote {OUT}: {N_GAUSS} Gaussians, Chebyshev degree {DEGREE}, n_ser in [{N_MIN}, {N_MAX}]"
+    )
 
 
 if __name__ == "__main__":

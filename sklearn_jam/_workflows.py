@@ -148,8 +148,22 @@ def plain_jampy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y):
     sigma = sigma * r_ser
     ones = np.ones_like(surf)
     return jam_axi_proj(
-        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc, 0.0, 10.0, x, y,
-        align="cyl", beta=beta_z * ones, moment="zz", plot=False, quiet=True,
+        surf,
+        sigma,
+        q_l * ones,
+        surf,
+        sigma,
+        q_m * ones,
+        inc,
+        0.0,
+        10.0,
+        x,
+        y,
+        align="cyl",
+        beta=beta_z * ones,
+        moment="zz",
+        plot=False,
+        quiet=True,
     ).model
 
 

@@ -284,8 +284,11 @@ def _surf_v2los(xp, x2, y2, r_group, group, inc, lum, pot, beta, nodes, weights)
     d = 1 - kani * q2_lum - ((1 - kani) * c + e2_pot * kani) * u2  # eq. (23)
     # The integrand is weight * (f0 + f1 x^2) * exp(-(a x^2 + g y^2)), eq. (28) for z'.
     g = a * (a + b) / e
-    weight = (weights * du_dt) * u2 * (dens_lum * q_pot * dens_pot) / (
-        (1 - c * u2) * xp.sqrt(one_e2u2 * e)
+    weight = (
+        (weights * du_dt)
+        * u2
+        * (dens_lum * q_pot * dens_pot)
+        / ((1 - c * u2) * xp.sqrt(one_e2u2 * e))
     )
     f0 = s2q2_lum * (ci2 + kani * si2) * weight
     f1 = si2 * d * weight
@@ -380,17 +383,45 @@ def jam_axi_cyl(
         ``beta >= 1``; an axial ratio too flat for the inclination (naming the
         Gaussian and the lowest inclination it allows); the point (0, 0).
     """
-    xp = _namespace((surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, inc, beta, x, y,
-                     distance, mbh))
+    xp = _namespace(
+        (
+            surf_lum,
+            sigma_lum,
+            qobs_lum,
+            surf_pot,
+            sigma_pot,
+            qobs_pot,
+            inc,
+            beta,
+            x,
+            y,
+            distance,
+            mbh,
+        )
+    )
     arrays = [
         xp.asarray(v)
-        for v in (surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, inc, beta, x, y,
-                  distance, mbh, rbh)
+        for v in (
+            surf_lum,
+            sigma_lum,
+            qobs_lum,
+            surf_pot,
+            sigma_pot,
+            qobs_pot,
+            inc,
+            beta,
+            x,
+            y,
+            distance,
+            mbh,
+            rbh,
+        )
     ]
     surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot = arrays[:6]
     inc, beta, x, y, distance, mbh, rbh = arrays[6:]
     batched = (
-        max(v.ndim for v in (surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, x, y)) > 1
+        max(v.ndim for v in (surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, x, y))
+        > 1
         or max(v.ndim for v in (inc, distance, mbh)) > 0
         or beta.ndim > 1
     )
@@ -478,7 +509,17 @@ def jam_axi_cyl(
 
 
 def sersic_vrms(
-    n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, *, distance=DEFAULT_DISTANCE_MPC, n_nodes=DEFAULT_N_NODES
+    n_ser,
+    r_ser,
+    q_l,
+    q_m,
+    beta_z,
+    inc,
+    x,
+    y,
+    *,
+    distance=DEFAULT_DISTANCE_MPC,
+    n_nodes=DEFAULT_N_NODES,
 ):
     """Dimensionless V_rms maps of Sersic galaxies (SPEC section 3), batched.
 
@@ -516,8 +557,18 @@ def sersic_vrms(
     sigma = sigma_re * r_ser[:, None]
     ones = 1 + 0 * surf
     vrms = jam_axi_cyl(
-        surf, sigma, q_l[:, None] * ones, surf, sigma, q_m[:, None] * ones, inc,
-        beta_z[:, None] * ones, x, y, distance=distance, n_nodes=n_nodes,
+        surf,
+        sigma,
+        q_l[:, None] * ones,
+        surf,
+        sigma,
+        q_m[:, None] * ones,
+        inc,
+        beta_z[:, None] * ones,
+        x,
+        y,
+        distance=distance,
+        n_nodes=n_nodes,
     )
     pc = arcsec_to_pc(distance)
     m_tot = (2 * np.pi * surf * (sigma * pc) ** 2 * q_m[:, None]).sum(-1)
@@ -559,9 +610,24 @@ def jampy_sersic_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, *, distance=DEF
     y = np.asarray(y, dtype=float)
     nang = 10
     model = jam_axi_proj(
-        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc, 0.0, distance, x, y,
-        align="cyl", beta=beta_z * ones, moment="zz", plot=False, quiet=True,
-        nang=nang, nrad=x.size // nang + 1,
+        surf,
+        sigma,
+        q_l * ones,
+        surf,
+        sigma,
+        q_m * ones,
+        inc,
+        0.0,
+        distance,
+        x,
+        y,
+        align="cyl",
+        beta=beta_z * ones,
+        moment="zz",
+        plot=False,
+        quiet=True,
+        nang=nang,
+        nrad=x.size // nang + 1,
     ).model
     pc = arcsec_to_pc(distance)
     m_tot = np.sum(2 * np.pi * surf * (sigma * pc) ** 2 * q_m)

@@ -11,8 +11,8 @@ from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
 from ._version import SPEC_VERSION
-from .jam import DEFAULT_DISTANCE_MPC, DEFAULT_N_NODES, jampy_sersic_vrms, sersic_vrms
 from .grid import PolarGrid
+from .jam import DEFAULT_DISTANCE_MPC, DEFAULT_N_NODES, jampy_sersic_vrms, sersic_vrms
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
 
@@ -67,7 +67,9 @@ def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw, en
             errors[i] = f"{type(exc).__name__}: {exc}"
     bad = ~np.all(np.isfinite(vrms) & (vrms > 0), axis=1)
     for i in np.flatnonzero(bad):
-        errors.setdefault(int(i), "FloatingPointError: JAM returned a non-finite or non-positive map")
+        errors.setdefault(
+            int(i), "FloatingPointError: JAM returned a non-finite or non-positive map"
+        )
         vrms[i] = np.nan
     images = None
     if with_images:

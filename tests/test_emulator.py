@@ -220,7 +220,7 @@ def test_incompatible_version_is_refused(tmp_path, fitted, monkeypatch):
     monkeypatch.setattr(emulator_module, "__version__", "9.9.0")
     with pytest.raises(
         IncompatibleModelError,
-        match=r"saved by sklearn_jam 0\.1\.\d+.*installed sklearn_jam 9\.9\.0",
+        match=r"saved by sklearn_jam 0\.2\.\d+.*installed sklearn_jam 9\.9\.0",
     ):
         joblib.load(tmp_path / "m.joblib")
 

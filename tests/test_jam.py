@@ -66,8 +66,9 @@ def test_torch_in_torch_out_and_gradients_match_finite_differences(reference):
     names = [*KEYS, "mbh"]
     values = [*args, kwargs["mbh"]]
     tensors = [torch.tensor(np.asarray(v, float), requires_grad=True) for v in values]
-    out = jam_axi_cyl(*tensors[:8], torch.tensor(x), torch.tensor(y),
-                      distance=kwargs["distance"], mbh=tensors[8])
+    out = jam_axi_cyl(
+        *tensors[:8], torch.tensor(x), torch.tensor(y), distance=kwargs["distance"], mbh=tensors[8]
+    )
     assert isinstance(out, torch.Tensor) and out.dtype == torch.float64
     np.testing.assert_allclose(out.detach().numpy(), reference["g1_vrms_kms"], rtol=1e-6)
     out.sum().backward()
@@ -97,8 +98,12 @@ def test_torch_in_torch_out_and_gradients_match_finite_differences(reference):
 )
 def test_bad_input_names_the_value(change, match):
     args = {key: np.array([1.0, 2.0]) for key in KEYS}
-    args.update(qobs_lum=np.array([0.9, 0.9]), qobs_pot=np.array([0.9, 0.9]),
-                beta=np.array([0.1, 0.1]), inc=np.array(60.0))
+    args.update(
+        qobs_lum=np.array([0.9, 0.9]),
+        qobs_pot=np.array([0.9, 0.9]),
+        beta=np.array([0.1, 0.1]),
+        inc=np.array(60.0),
+    )
     for key, value in change.items():
         if key == "inc":
             args[key] = np.array(value)
@@ -112,11 +117,23 @@ def test_bad_input_names_the_value(change, match):
 def test_mismatched_lengths_are_refused():
     one = np.ones(3)
     with pytest.raises(ValueError, match="same length"):
-        jam_axi_cyl(one, one, 0.9 * one, one, one, 0.9 * one, 60.0, np.zeros(2), GRID.x, GRID.y,
-                    distance=10.0)
+        jam_axi_cyl(
+            one,
+            one,
+            0.9 * one,
+            one,
+            one,
+            0.9 * one,
+            60.0,
+            np.zeros(2),
+            GRID.x,
+            GRID.y,
+            distance=10.0,
+        )
     with pytest.raises(ValueError, match="x and y must have the same shape"):
-        jam_axi_cyl(one, one, 0.9 * one, one, one, 0.9 * one, 60.0, 0.0, GRID.x, GRID.y[:3],
-                    distance=10.0)
+        jam_axi_cyl(
+            one, one, 0.9 * one, one, one, 0.9 * one, 60.0, 0.0, GRID.x, GRID.y[:3], distance=10.0
+        )
 
 
 def test_more_nodes_converge():
@@ -128,8 +145,12 @@ def test_more_nodes_converge():
 
 
 galaxy = st.tuples(
-    st.floats(2, 4), st.floats(5, 20), st.floats(0.85, 1), st.floats(0.85, 1),
-    st.floats(-0.1, 0.1), st.floats(60, 90),
+    st.floats(2, 4),
+    st.floats(5, 20),
+    st.floats(0.85, 1),
+    st.floats(0.85, 1),
+    st.floats(-0.1, 0.1),
+    st.floats(60, 90),
 )
 
 
@@ -156,7 +177,8 @@ def test_scaling_with_mass_and_distance(params, mass_factor, distance):
     np.testing.assert_allclose(heavier, np.sqrt(mass_factor) * base, rtol=1e-10)
     np.testing.assert_allclose(
         sersic_vrms(*params, GRID.x, GRID.y, distance=distance),
-        sersic_vrms(*params, GRID.x, GRID.y), rtol=1e-9,
+        sersic_vrms(*params, GRID.x, GRID.y),
+        rtol=1e-9,
     )
 
 
@@ -172,18 +194,43 @@ def test_spherical_isotropic_limit_matches_1d_jeans():
         return rho0 * np.exp(-0.5 * (r / s) ** 2)
 
     def m_enc(r):
-        return mass * (erf(r / (np.sqrt(2) * s)) - np.sqrt(2 / np.pi) * (r / s) * np.exp(-0.5 * (r / s) ** 2))
+        return mass * (
+            erf(r / (np.sqrt(2) * s)) - np.sqrt(2 / np.pi) * (r / s) * np.exp(-0.5 * (r / s) ** 2)
+        )
 
     def nu_sigma2(r):  # isotropic Jeans equation: nu sigma^2 = int_r^inf nu G M / r'^2 dr'
-        return integrate.quad(lambda t: nu(t) * G_JAMPY * m_enc(t) / t**2, r, 12 * s, epsabs=0, epsrel=1e-12)[0]
+        return integrate.quad(
+            lambda t: nu(t) * G_JAMPY * m_enc(t) / t**2, r, 12 * s, epsabs=0, epsrel=1e-12
+        )[0]
 
     radii = np.array([0.3, 1.0, 3.0, 7.0])
     expected = []
     for R in radii * pc:  # projection along the line of sight
-        num = 2 * integrate.quad(lambda z: nu_sigma2(np.hypot(R, z)), 0, 12 * s, epsabs=0, epsrel=1e-10)[0]
-        den = 2 * integrate.quad(lambda z: nu(np.hypot(R, z)), 0, 12 * s, epsabs=0, epsrel=1e-12)[0]
+        num = (
+            2
+            * integrate.quad(
+                lambda z, R=R: nu_sigma2(np.hypot(R, z)), 0, 12 * s, epsabs=0, epsrel=1e-10
+            )[0]
+        )
+        den = (
+            2
+            * integrate.quad(lambda z, R=R: nu(np.hypot(R, z)), 0, 12 * s, epsabs=0, epsrel=1e-12)[
+                0
+            ]
+        )
         expected.append(np.sqrt(num / den))
     one = np.ones(1)
-    got = jam_axi_cyl(surf * one, sigma * one, one, surf * one, sigma * one, one, 90.0, 0.0,
-                      radii, np.zeros(4), distance=distance)
+    got = jam_axi_cyl(
+        surf * one,
+        sigma * one,
+        one,
+        surf * one,
+        sigma * one,
+        one,
+        90.0,
+        0.0,
+        radii,
+        np.zeros(4),
+        distance=distance,
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-4)

@@ -64,8 +64,11 @@ def test_bitwise_identical_across_threads_and_kernels():
         {"OPENBLAS_CORETYPE": "Prescott"},
     ):
         run = subprocess.run(
-            [sys.executable, "-c", SCRIPT], env={**os.environ, **env},
-            capture_output=True, text=True, check=True,
+            [sys.executable, "-c", SCRIPT],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
         )
         outputs.add(tuple(json.loads(run.stdout)))
     assert len(outputs) == 1

@@ -8,8 +8,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_jam import JamSimulator, SimulationFailureWarning, sample_prior
-from sklearn_jam.jam import sersic_vrms
 from sklearn_jam.grid import PolarGrid
+from sklearn_jam.jam import sersic_vrms
 
 # The scikit-learn checks feed random arrays of any width; galaxy parameters must have six
 # columns inside the physical domain, so these checks meet the (intended) ValueError.
@@ -71,8 +71,17 @@ def test_reproduces_reference_maps(reference):
     x, y = (rad * np.cos(ang)).ravel(), (rad * np.sin(ang)).ravel()
     n_ser, r_ser, q_l, q_m, beta_z, inc = params.T
     vrms = jam_axi_cyl(
-        surf, sigma, q_l[:, None] * ones, surf, sigma, q_m[:, None] * ones, inc,
-        beta_z[:, None] * ones, x, y, distance=10.0,
+        surf,
+        sigma,
+        q_l[:, None] * ones,
+        surf,
+        sigma,
+        q_m[:, None] * ones,
+        inc,
+        beta_z[:, None] * ones,
+        x,
+        y,
+        distance=10.0,
     )
     pc = arcsec_to_pc(10.0)
     m_tot = np.sum(2 * np.pi * surf * (sigma * pc) ** 2 * q_m[:, None], axis=1)
@@ -87,7 +96,6 @@ def test_simulator_equals_jampy_analytic_path():
     ours = JamSimulator().transform(params)
     theirs = JamSimulator(backend="jampy").transform(params)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
-
 
 
 @pytest.mark.slow
