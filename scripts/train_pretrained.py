@@ -89,7 +89,7 @@ def main():
         },
         "n_parameters": sum(p.numel() for p in est.module_.parameters()),
         "training_set": {
-            "n_samples": args.n_samples,
+            "n_samples": len(ds.y) + len(ds.failures),
             "n_train": n_train,
             "seed": args.seed,
             "failures": len(ds.failures),

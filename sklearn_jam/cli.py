@@ -20,6 +20,9 @@ def _simulate(args):
     )
     for row, err in list(status["failures"].items())[:20]:
         print(f"  failed row {row}: {err}")
+    if n_fail == status["n_samples"]:
+        print(f"sklearn-jam simulate: error: every galaxy failed in {args.out}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -74,39 +77,60 @@ def _demo(args):
 def build_parser():
     """The argument parser of ``sklearn-jam``."""
     parser = argparse.ArgumentParser(prog="sklearn-jam", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("simulate", help="simulate a resumable JAM dataset")
-    p.add_argument("--n-samples", type=int, required=True, help="galaxies drawn from the prior")
-    p.add_argument("--out", required=True, help="dataset directory (resumed if it exists)")
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes (default: 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws (default: 0)")
+    def command(name, help):
+        return sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+
+    p = command("simulate", "simulate a resumable JAM dataset on disk")
+    p.add_argument(
+        "--n-samples", type=int, required=True, help="number of galaxies drawn from the prior"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="dataset directory: created, or resumed when it holds a dataset with the same "
+        "settings; any other non-empty directory is refused and left untouched",
+    )
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")
     p.add_argument(
         "--chunk-size",
         type=int,
         default=250,
-        help="galaxies per stored chunk and per engine call (default: 250); a rerun resumes "
-        "only with the same --n-samples, --seed and --chunk-size",
+        help="galaxies per stored chunk and per engine call; a rerun resumes only with the "
+        "same --n-samples, --seed and --chunk-size",
     )
     p.set_defaults(func=_simulate)
 
-    p = sub.add_parser("train", help="train an emulator on a dataset")
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", required=True, help="model file (.joblib)")
-    p.add_argument("--config", default="small", help="'small' (default), 'paper' or a JSON file")
-    p.add_argument("--max-epochs", type=int, default=None)
-    p.add_argument("--device", default=None, help="'auto', 'cpu', 'cuda', ...")
+    p = command("train", "train an emulator on a dataset")
+    p.add_argument("--data", required=True, help="dataset directory made by 'simulate'")
+    p.add_argument("--out", required=True, help="model file to write (.joblib)")
+    p.add_argument(
+        "--config", default="small", help="'small', 'paper' or a JSON file of parameters"
+    )
+    p.add_argument(
+        "--max-epochs", type=int, default=None, help="training epochs (None: the configuration's)"
+    )
+    p.add_argument("--device", default=None, help="torch device: 'auto', 'cpu', 'cuda', ...")
     p.add_argument(
         "--n-train",
         type=int,
         default=None,
-        help="training maps (default: 8000 of 10000 as the paper, else 80%%)",
+        help="training maps, the first of the dataset (None: 8000 of 10000 as the paper, "
+        "else 80%%)",
     )
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("evaluate", help="metrics and Figures 2 and 3 of a model on a dataset")
-    p.add_argument("--model", required=True)
-    p.add_argument("--data", required=True)
+    p = command("evaluate", "metrics and Figures 2 and 3 of a model on a dataset")
+    p.add_argument("--model", required=True, help="model file (.joblib)")
+    p.add_argument("--data", required=True, help="dataset directory made by 'simulate'")
     p.add_argument("--out", required=True, help="report directory")
     p.add_argument(
         "--split",
@@ -116,29 +140,44 @@ def build_parser():
     )
     p.set_defaults(func=_evaluate)
 
-    p = sub.add_parser("benchmark", help="time JAM and an emulator on this machine")
-    p.add_argument("--model", default=None, help="model file; default: the pretrained model")
+    p = command("benchmark", "time JAM and an emulator on this machine")
+    p.add_argument("--model", default=None, help="model file (None: the pretrained default model)")
     p.add_argument("--n-jam", type=int, default=3, help="direct JAM calls to time")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the galaxies timed")
     p.set_defaults(func=_benchmark)
 
-    p = sub.add_parser("demo", help="simulate, train, evaluate and time, end to end")
-    p.add_argument("--out", default="sklearn-jam-demo")
+    p = command("demo", "simulate, train, evaluate and time, end to end")
+    p.add_argument("--out", default="sklearn-jam-demo", help="output directory")
     p.add_argument("--quick", action="store_true", help="a sub-minute version")
-    p.add_argument("--n-jobs", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-jobs", type=int, default=2, help="parallel worker processes")
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")
     p.set_defaults(func=_demo)
     return parser
 
 
 def main(argv=None):
-    """Entry point of the ``sklearn-jam`` command."""
+    """Entry point of the ``sklearn-jam`` command.
+
+    Returns 0 on success, 1 when the command failed (one line on stderr; the
+    traceback with ``--debug``), 2 for a bad command line and 130 when
+    interrupted.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"sklearn-jam {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print(
+            f"sklearn-jam {args.command}: interrupted; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as exc:  # noqa: BLE001 -- one line for the user, the rest with --debug
+        if args.debug:
+            raise
+        kind = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
+        message = " ".join(str(exc).split()) or repr(exc)
+        print(f"sklearn-jam {args.command}: error: {kind}{message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

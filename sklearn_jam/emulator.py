@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from scipy.special import erf as _erf
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, LRScheduler
@@ -14,7 +15,13 @@ from skorch.dataset import ValidSplit
 from torch import nn
 
 from ._version import SPEC_VERSION, __version__
-from .photometry import _quadrant_axis_ratio, fold_quadrant
+from .photometry import (
+    _check_images,
+    _quadrant_axis_ratio,
+    fold_quadrant,
+    image_moments,
+    sersic_images,
+)
 from .priors import PRIOR_BOUNDS
 
 __all__ = ["JamEmulatorRegressor", "IncompatibleModelError", "OutsidePriorWarning"]
@@ -48,6 +55,18 @@ _NUMPY_ACTIVATIONS = {
 
 class IncompatibleModelError(ValueError):
     """A model file was written by an incompatible version of sklearn_jam."""
+
+
+def _prior_images(side):
+    """Sersic images on a 3 x 3 x 3 grid over the Table 1 box of (n_ser, r_ser, q_l).
+
+    Rendered over the SPEC field of view (64 pixels of 0.8 arcsec) at ``side`` pixels.
+    """
+    axes = [np.linspace(*PRIOR_BOUNDS[k], 3) for k in ("n_ser", "r_ser", "q_l")]
+    n_ser, r_ser, q_l = (a.ravel() for a in np.meshgrid(*axes, indexing="ij"))
+    return sersic_images(n_ser, r_ser, q_l, npix=side, pixel_scale=64 * 0.8 / side).reshape(
+        len(n_ser), -1
+    )
 
 
 class OutsidePriorWarning(UserWarning):
@@ -203,6 +222,17 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         skorch's training history.
     device_ : str
         The device used for training.
+    image_range_ : ndarray of shape (2, 2)
+        Lowest (row 0) and highest (row 1) moment axis ratio and size (pixels) of
+        the training images and of Sersic images over the Table 1 prior box (in
+        the SPEC field of view); :meth:`predict` warns beyond them.
+
+    Notes
+    -----
+    Images must follow the contract of
+    :func:`~sklearn_jam.photometry.check_images` (finite, non-negative, unit
+    sum, centred, major axis along x): images that only need normalising are
+    normalised with a warning, others are refused.
 
     Examples
     --------
@@ -338,6 +368,16 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
 
     def _physical(self, scalars, q_image):
         """The ``PHYSICAL_FEATURE_NAMES`` columns from (q_m, beta_z, inc) and the image's q_l."""
+        if len(scalars) == 1:
+            # One galaxy (an MCMC step): Python floats cost far less than numpy's per call.
+            q_m, _, inc = scalars[0].tolist()
+            q_l, inc = float(q_image[0]), math.radians(inc)
+            cos_inc, sin_inc = math.cos(inc), max(math.sin(inc), 1e-6)
+
+            def q_intr_1(q):
+                return math.sqrt(max(q * q - cos_inc * cos_inc, 0.0)) / sin_inc
+
+            return np.array([[q_l, cos_inc, q_intr_1(q_l), q_intr_1(q_m)]])
         inc = np.radians(scalars[:, 2])
         cos_inc, sin_inc = np.cos(inc), np.maximum(np.sin(inc), 1e-6)
 
@@ -386,6 +426,10 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
     def _resolve_device(self):
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            torch.empty(0, device=self.device)
+        except (AssertionError, RuntimeError, TypeError, ValueError) as exc:
+            raise ValueError(f"device={self.device!r} is not usable by torch here: {exc}") from None
         return self.device
 
     def _build_net(self, n_outputs):
@@ -474,6 +518,12 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"need at least 2 samples to fit, got n_samples={len(X)}")
         self.n_outputs_ = y.shape[1]
         self.device_ = self._resolve_device()
+        X, shapes = self._checked_X(X)
+        # As scalar_box_: the training range, widened to the Table 1 prior's Sersic images.
+        side = self.image_side_
+        prior = image_moments(_prior_images(side).reshape(-1, side, side))
+        shapes = np.vstack([shapes, self._shape_stats(prior)])
+        self.image_range_ = np.stack([shapes.min(0), shapes.max(0)])
 
         if self.physical_features and self.n_image_features < 2:
             raise ValueError(
@@ -502,10 +552,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         if self.random_state is not None:
             torch.manual_seed(self.random_state)
         self.net_ = self._build_net(self.n_outputs_)
-        with warnings.catch_warnings():
-            # A tiny validation split can make skorch warn about batch sizes.
-            warnings.filterwarnings("ignore", category=UserWarning, module="skorch")
-            self.net_.fit(Xt, yt)
+        self.net_.fit(Xt, yt)
         self.history_ = list(self.net_.history.to_list())
         return self
 
@@ -537,7 +584,9 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        X, shapes = self._checked_X(X)
         self._warn_outside_prior(X[:, : self.n_scalars])
+        self._warn_outside_images(shapes)
         module = self.module_
         out = np.empty((len(X), self.n_outputs_))
         with torch.inference_mode():
@@ -545,6 +594,43 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
                 sl = slice(start, start + batch_size)
                 out[sl] = self._inverse_y(module(self._torch(self._transform_X(X[sl]))).cpu())
         return out[:, 0] if self._single_output else out
+
+    def _checked_X(self, X):
+        """``X`` with its images checked by :func:`~sklearn_jam.photometry.check_images`.
+
+        Returns ``X`` (a copy with normalised images when some did not sum to one)
+        and the images' shape statistics (:meth:`_shape_stats`).
+        """
+        side, n_s = self.image_side_, self.n_scalars
+        images = X[:, n_s:].reshape(len(X), side, side)
+        checked, moments = _check_images(images)
+        if checked is not images:
+            X = np.hstack([X[:, :n_s], checked.reshape(len(X), -1)])
+        return X, self._shape_stats(moments)
+
+    @staticmethod
+    def _shape_stats(moments):
+        """Per image: moment axis ratio sqrt(I_yy / I_xx) and size sqrt(I_xx + I_yy) [pixels]."""
+        i_xx, i_yy = moments[:, 2], moments[:, 3]
+        return np.column_stack([np.sqrt(i_yy / i_xx), np.sqrt(i_xx + i_yy)])
+
+    def _warn_outside_images(self, stats):
+        """Warn for images flatter, rounder, larger or smaller than any seen in ``fit``."""
+        box = getattr(self, "image_range_", None)
+        if box is None or len(stats) == 0:  # models fitted before 0.2.0 did not record it
+            return
+        margin = np.array([0.01, 0.02]) * box[1]
+        bad = np.any((stats < box[0] - margin) | (stats > box[1] + margin), axis=1)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            warnings.warn(
+                f"{int(bad.sum())} images lie outside the range of shapes the emulator was "
+                f"trained on (moment axis ratio {box[0, 0]:.3f}-{box[1, 0]:.3f}, size "
+                f"{box[0, 1]:.2f}-{box[1, 1]:.2f} pixels; e.g. image {i}: "
+                f"{stats[i, 0]:.3f}, {stats[i, 1]:.2f}); the emulator extrapolates there",
+                OutsidePriorWarning,
+                stacklevel=3,
+            )
 
     def _warn_outside_prior(self, scalars):
         lo, hi = self.scalar_box_
@@ -587,8 +673,10 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
                 f"images must have shape (n, {self.image_side_}, {self.image_side_}) or "
                 f"(n, {self.image_side_**2}), got {images.shape}"
             )
-        if not np.all(np.isfinite(images)):
-            raise ValueError("images contain NaN or infinity")
+        side = self.image_side_
+        checked, moments = _check_images(images.reshape(len(images), side, side))
+        images = checked.reshape(len(images), -1)
+        self._warn_outside_images(self._shape_stats(moments))
         log_img, q_image = self._prepare_images(images)
         z = (log_img - self.image_mean_) / self.image_scale_
         with torch.inference_mode():
@@ -612,7 +700,12 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         vrms : ndarray of shape (n, n_points)
             Equal to :meth:`predict` to float32 precision.
         """
-        net = self.net_  # fast path: no sklearn validation, no DataLoader
+        # Fast path: no sklearn validation, no DataLoader; only checks that cost microseconds.
+        net = self.__dict__.get("net_")
+        if net is None:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet; call 'fit' first"
+            )
         scalars = np.atleast_2d(np.asarray(scalars, dtype=np.float64))
         features = np.atleast_2d(np.asarray(features, dtype=np.float32))
         if scalars.shape[1] != self.n_scalars or features.shape[1] != self.n_image_features:
@@ -620,6 +713,12 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
                 f"scalars must have {self.n_scalars} columns and features "
                 f"{self.n_image_features}; got {scalars.shape} and {features.shape}"
             )
+        lo, hi = self.scalar_box_
+        if not ((scalars >= lo) & (scalars <= hi)).all():  # one test for the usual case
+            if not np.isfinite(scalars).all():
+                i = int(np.flatnonzero(~np.isfinite(scalars).all(axis=1))[0])
+                raise ValueError(f"scalars must be finite: row {i} is {scalars[i].tolist()}")
+            self._warn_outside_prior(scalars)
         if len(features) == 1 and len(scalars) > 1:
             features = np.broadcast_to(features, (len(scalars), features.shape[1]))
         q_image = features[:, -1].astype(np.float64) if self.physical_features else None

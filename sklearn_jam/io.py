@@ -17,14 +17,19 @@ Parameters are drawn once from the seed and stored before any JAM call, so the
 resumed dataset is identical to an uninterrupted one.
 """
 
+import contextlib
 import json
 import os
+import shutil
 import warnings
+import zlib
 from pathlib import Path
 
+import filelock
 import numpy as np
 import zarr
 from sklearn.utils import Bunch
+from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ._version import SPEC_VERSION, __version__
 from .grid import PolarGrid
@@ -34,6 +39,12 @@ __all__ = ["simulate_to_store", "load_dataset", "dataset_status"]
 
 _FORMAT = "sklearn_jam.dataset"
 _PROGRESS = "_progress"
+_LOCK = ".sklearn_jam.lock"
+_CREATING = ".sklearn_jam.creating"
+#: Everything a store consists of: the only entries the package ever deletes.
+_OWN_ENTRIES = ("zarr.json", "params", "images", "vrms", "rad", "ang", _PROGRESS, _CREATING)
+#: zstd, then a CRC-32C checksum per chunk, so that damaged chunks are detected on reading.
+_COMPRESSORS = (ZstdCodec(level=0), Crc32cCodec())
 
 
 def _progress_file(path, i_chunk):
@@ -74,12 +85,25 @@ def _expected_attrs(simulator, n_samples, seed, chunk_size):
 
 
 def _create_store(path, simulator, params, seed, chunk_size):
+    """Write a new store into ``path`` (which holds at most the lock file).
+
+    A marker file is present while the store is being created, so an interrupted
+    creation is recognised as the package's own and only its entries are rebuilt.
+    """
     grid, n = simulator.grid, len(params)
     npix = simulator.npix
-    root = zarr.open_group(str(path), mode="w")
-    root.create_array("params", shape=(n, 6), chunks=(chunk_size, 6), dtype="f8")
+    marker = Path(path) / _CREATING
+    marker.touch()
+    root = zarr.open_group(str(path), mode="a")
+    kw = {"compressors": _COMPRESSORS, "overwrite": True}
+    root.create_array("params", shape=(n, 6), chunks=(chunk_size, 6), dtype="f8", **kw)
     root.create_array(
-        "images", shape=(n, npix, npix), chunks=(chunk_size, npix, npix), dtype="f4", fill_value=0
+        "images",
+        shape=(n, npix, npix),
+        chunks=(chunk_size, npix, npix),
+        dtype="f4",
+        fill_value=0,
+        **kw,
     )
     root.create_array(
         "vrms",
@@ -87,12 +111,13 @@ def _create_store(path, simulator, params, seed, chunk_size):
         chunks=(chunk_size, grid.size),
         dtype="f8",
         fill_value=np.nan,
+        **kw,
     )
-    root.create_array("rad", data=grid.rad)
-    root.create_array("ang", data=grid.ang)
+    root.create_array("rad", data=grid.rad, **kw)
+    root.create_array("ang", data=grid.ang, **kw)
     root["params"][:] = params
+    _fsync(*(Path(path) / "params").rglob("*"), Path(path) / "params")
     (Path(path) / _PROGRESS).mkdir(exist_ok=True)
-    # Attributes last: a store without them is an unfinished creation and is rebuilt.
     root.attrs.update(
         {
             **_expected_attrs(simulator, n, seed, chunk_size),
@@ -100,32 +125,97 @@ def _create_store(path, simulator, params, seed, chunk_size):
             "columns": {"params": list(PARAM_NAMES), "vrms": "grid index i_r * n_ang + i_theta"},
         }
     )
+    _fsync(*Path(path).glob("*.json"), path)
+    marker.unlink()
     return root
 
 
-def _open_or_create(path, simulator, n_samples, seed, chunk_size):
-    path = Path(path)
-    expected = _expected_attrs(simulator, n_samples, seed, chunk_size)
-    if path.exists() and any(path.iterdir()):
-        if not (path / "zarr.json").exists():
+def _remove_own_entries(path):
+    """Delete what an interrupted creation of ours left, and nothing else."""
+    for name in _OWN_ENTRIES:
+        entry = Path(path) / name
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        elif entry.exists():
+            entry.unlink()
+
+
+def _fsync(*paths):
+    """Flush files and directory entries to disk (directories: POSIX only)."""
+    for p in paths:
+        if os.name == "nt" and Path(p).is_dir():
+            continue
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _store_lock(path):
+    """Hold the store's lock file, or refuse at once if another process holds it.
+
+    The lock is an OS file lock (:mod:`filelock`), released by the OS when its
+    holder dies, so a killed run never leaves a stale lock behind.
+    """
+    lock = filelock.FileLock(str(Path(path) / _LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise ValueError(
+            f"another process is writing to the dataset {str(path)!r} (it holds "
+            f"{str(Path(path) / _LOCK)!r}); wait for it to finish, then run the same "
+            "command again to resume"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _prepare_dir(path):
+    """Make ``path`` a directory, refusing one that holds something that is not a dataset."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"output path {str(path)!r} is a file, not a directory")
+    if path.is_dir():
+        names = sorted({p.name for p in path.iterdir()} - {_LOCK})
+        ours = (path / "zarr.json").exists() or (path / _CREATING).exists()
+        if names and not ours:
             raise ValueError(
                 f"output path {str(path)!r} exists, is not empty and holds no sklearn_jam "
-                "dataset; choose an empty or new directory"
+                f"dataset (it holds {names[:3]}); nothing was written; choose an empty or "
+                "new directory"
             )
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def _open_or_create(path, simulator, n_samples, seed, chunk_size):
+    """The store at ``path`` (resumed, after checking its settings) or a new one.
+
+    Called with the store's lock held.
+    """
+    path = Path(path)
+    expected = _expected_attrs(simulator, n_samples, seed, chunk_size)
+    if (path / _CREATING).exists():
+        _remove_own_entries(path)
+    if (path / "zarr.json").exists():
         root = zarr.open_group(str(path), mode="r+")
         attrs = dict(root.attrs)
-        if attrs.get("format") == _FORMAT:
-            _check_spec(attrs, path)
-            for key, value in expected.items():
-                if attrs.get(key) != value:
-                    raise ValueError(
-                        f"output path {str(path)!r} holds a dataset made with other settings: "
-                        f"{key}={attrs.get(key)!r} there, {value!r} requested; "
-                        "use another --out or the same settings to resume"
-                    )
-            return root, np.asarray(root["params"][:])
-        if attrs:
-            raise ValueError(f"output path {str(path)!r} holds a zarr store that is not a dataset")
+        if attrs.get("format") != _FORMAT:
+            raise ValueError(
+                f"output path {str(path)!r} holds a zarr store that is not an sklearn_jam "
+                "dataset; nothing was written; choose another directory"
+            )
+        _check_spec(attrs, path)
+        for key, value in expected.items():
+            if attrs.get(key) != value:
+                raise ValueError(
+                    f"output path {str(path)!r} holds a dataset made with other settings: "
+                    f"{key}={attrs.get(key)!r} there, {value!r} requested; "
+                    "use another --out or the same settings to resume"
+                )
+        return root, np.asarray(root["params"][:])
     params = simulator.sample_params(n_samples, random_state=seed)
     return _create_store(path, simulator, params, seed, chunk_size), params
 
@@ -144,11 +234,12 @@ def dataset_status(path):
         ``n_samples``, ``n_chunks``, ``chunks_done``, ``failures`` (dict of
         global row index -> error message), ``complete`` (bool).
     """
-    return _progress(path)[0]
+    status, records = _progress(path)
+    return status
 
 
 def _progress(path):
-    """:func:`dataset_status` and the rows of the finished chunks, from one scan."""
+    """:func:`dataset_status`, the finished chunks' indices and their progress records."""
     root = zarr.open_group(str(path), mode="r")
     attrs = dict(root.attrs)
     if attrs.get("format") != _FORMAT:
@@ -156,27 +247,99 @@ def _progress(path):
     _check_spec(attrs, path)
     n, size = attrs["n_samples"], attrs["chunk_size"]
     n_chunks = -(-n // size)
-    done, failures = [], {}
+    records = {}
     for i in range(n_chunks):
         f = _progress_file(path, i)
         if f.exists():
-            done.append(np.arange(i * size, min((i + 1) * size, n)))
-            failures.update({int(k): v for k, v in json.loads(f.read_text())["failures"].items()})
+            records[i] = json.loads(f.read_text())
+    failures = {int(k): v for rec in records.values() for k, v in rec["failures"].items()}
     status = {
         "n_samples": n,
         "n_chunks": n_chunks,
-        "chunks_done": len(done),
+        "chunks_done": len(records),
         "failures": dict(sorted(failures.items())),
-        "complete": len(done) == n_chunks,
+        "complete": len(records) == n_chunks,
     }
-    return status, np.concatenate(done) if done else np.empty(0, dtype=int)
+    return status, records
+
+
+def _chunk_rows(i_chunk, chunk_size, n):
+    return slice(i_chunk * chunk_size, min((i_chunk + 1) * chunk_size, n))
+
+
+def _checksums(images, vrms):
+    """CRC-32 of a chunk's arrays as written (float32 images, float64 maps)."""
+    return {
+        "images": zlib.crc32(np.ascontiguousarray(images, dtype=np.float32).tobytes()),
+        "vrms": zlib.crc32(np.ascontiguousarray(vrms, dtype=np.float64).tobytes()),
+    }
+
+
+def _chunk_files(path, root, i_chunk):
+    """The files of chunk ``i_chunk`` of the ``images`` and ``vrms`` arrays."""
+    files = {}
+    for name in ("images", "vrms"):
+        coords = (i_chunk,) + (0,) * (root[name].ndim - 1)
+        files[name] = Path(path) / name / root[name].metadata.encode_chunk_key(coords)
+    return files
+
+
+def _damaged_chunks(path, root, records, read=True):
+    """``{chunk index: reason}`` for finished chunks whose data is missing or changed.
+
+    Each progress record holds the CRC-32 of its chunk's arrays; a chunk is read
+    back and compared (with ``read=False`` only the presence of its files is
+    checked). Records of stores written before checksums were kept are checked
+    for content instead: finite, positive maps and unit-sum images.
+    """
+    n, size = root["vrms"].shape[0], dict(root.attrs)["chunk_size"]
+    damaged = {}
+    for i, record in records.items():
+        missing = [
+            f"{name}/{f.relative_to(Path(path) / name)}"
+            for name, f in _chunk_files(path, root, i).items()
+            if not f.exists()
+        ]
+        if missing:
+            damaged[i] = f"missing file {', '.join(missing)}"
+            continue
+        if not read:
+            continue
+        sl = _chunk_rows(i, size, n)
+        try:
+            images, vrms = root["images"][sl], root["vrms"][sl]
+        except Exception as exc:  # noqa: BLE001 -- any decoding error means a damaged chunk
+            damaged[i] = f"unreadable ({type(exc).__name__}: {exc})"
+            continue
+        if "crc32" in record:
+            changed = [k for k, v in _checksums(images, vrms).items() if v != record["crc32"][k]]
+            if changed:
+                damaged[i] = f"checksum mismatch in {', '.join(changed)}"
+            continue
+        ok = np.ones(len(vrms), dtype=bool)
+        ok[[int(k) - sl.start for k in record["failures"]]] = False
+        good_maps = np.all(np.isfinite(vrms[ok]) & (vrms[ok] > 0))
+        sums = images[ok].reshape(int(ok.sum()), -1).sum(axis=1, dtype=float)
+        if not (good_maps and np.all(np.abs(sums - 1) < 1e-3)):
+            damaged[i] = "content check failed (non-finite maps or images not of unit sum)"
+    return damaged
+
+
+def _describe_damage(damaged, size, n):
+    return "; ".join(
+        f"chunk {i} (rows {_chunk_rows(i, size, n).start}-{_chunk_rows(i, size, n).stop - 1}): "
+        f"{reason}"
+        for i, reason in sorted(damaged.items())
+    )
 
 
 def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     """Simulate a dataset into a chunked, resumable zarr store.
 
     Calling it again with the same arguments after an interruption finishes
-    the missing chunks only; the result equals an uninterrupted run.
+    the missing chunks only, and recomputes chunks found damaged (a missing
+    file, a checksum mismatch); the result equals an uninterrupted run. One
+    process at a time writes to a store: a second one is refused at once.
 
     Parameters
     ----------
@@ -185,8 +348,9 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     n_samples : int
         Number of galaxies drawn from the prior with ``seed``.
     path : str or path-like
-        Output directory (created; an existing dataset with the same settings
-        is resumed, one with other settings is refused).
+        Output directory: created, or resumed when it holds a dataset with the
+        same settings. A dataset with other settings, a file, or a non-empty
+        directory that holds no dataset is refused and left untouched.
     seed : int, default=0
         Seed of the parameter draws.
     chunk_size : int or None, default=None
@@ -196,6 +360,11 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     -------
     status : dict
         As :func:`dataset_status`; failed galaxies are listed with their error.
+
+    Raises
+    ------
+    ValueError
+        For the refusals above, or when another process holds the store.
     """
     simulator._check_settings()
     if int(n_samples) != n_samples or n_samples < 1:
@@ -205,19 +374,44 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     chunk_size = int(chunk_size or simulator.batch_size)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    root, params = _open_or_create(path, simulator, int(n_samples), int(seed), chunk_size)
-    n_chunks = -(-len(params) // chunk_size)
-    todo = [
-        slice(i * chunk_size, min((i + 1) * chunk_size, len(params)))
-        for i in range(n_chunks)
-        if not _progress_file(path, i).exists()
-    ]
-    images, vrms = root["images"], root["vrms"]
-    for sl, v, img, errors in simulator._run_batches(params, todo, with_images=True):
-        images[sl] = img
-        vrms[sl] = v
-        failures = {str(sl.start + i): e for i, e in errors.items()}
-        _atomic_write_json(_progress_file(path, sl.start // chunk_size), {"failures": failures})
+    path = Path(path)
+    _prepare_dir(path)
+    with _store_lock(path):
+        root, params = _open_or_create(path, simulator, int(n_samples), int(seed), chunk_size)
+        _, records = _progress(path)
+        damaged = _damaged_chunks(path, root, records)
+        if damaged:
+            warnings.warn(
+                f"dataset {str(path)!r}: recomputing damaged chunks: "
+                + _describe_damage(damaged, chunk_size, len(params)),
+                stacklevel=2,
+            )
+            for i in damaged:
+                _progress_file(path, i).unlink()
+        n_chunks = -(-len(params) // chunk_size)
+        todo = [
+            _chunk_rows(i, chunk_size, len(params))
+            for i in range(n_chunks)
+            if not _progress_file(path, i).exists()
+        ]
+        # Every finished chunk is a file, even one of fill values only (all galaxies failed),
+        # so that a missing file always means damage.
+        images, vrms = (
+            root[k].with_config({"write_empty_chunks": True}) for k in ("images", "vrms")
+        )
+        for sl, v, img, errors in simulator._run_batches(params, todo, with_images=True):
+            i_chunk = sl.start // chunk_size
+            img, v = np.asarray(img, dtype=np.float32), np.asarray(v, dtype=np.float64)
+            images[sl] = img
+            vrms[sl] = v
+            # The chunk's data reaches the disk before the record that declares it done.
+            for f in _chunk_files(path, root, i_chunk).values():
+                _fsync(f, f.parent)
+            record = {
+                "failures": {str(sl.start + i): e for i, e in errors.items()},
+                "crc32": _checksums(img, v),
+            }
+            _atomic_write_json(_progress_file(path, i_chunk), record)
     status = dataset_status(path)
     if status["failures"]:
         warnings.warn(
@@ -286,17 +480,33 @@ def load_dataset(path, lazy=False, allow_partial=False):
     path = Path(path)
     if not (path / "zarr.json").exists():
         raise ValueError(f"{str(path)!r} holds no sklearn_jam dataset (no zarr.json)")
-    status, done = _progress(path)
+    status, records = _progress(path)
+    root = zarr.open_group(str(path), mode="r")
+    attrs = dict(root.attrs)
+    size, n = attrs["chunk_size"], attrs["n_samples"]
+    damaged = _damaged_chunks(path, root, records, read=not lazy)
+    if damaged:
+        msg = (
+            f"dataset {str(path)!r} has damaged chunks: {_describe_damage(damaged, size, n)}; "
+            "run the same simulate command again to recompute them"
+        )
+        if not allow_partial:
+            raise ValueError(msg)
+        warnings.warn(msg + "; loading the other chunks", stacklevel=2)
+        records = {i: r for i, r in records.items() if i not in damaged}
     if not status["complete"] and not allow_partial:
         raise ValueError(
             f"dataset {str(path)!r} is unfinished: {status['chunks_done']} of "
             f"{status['n_chunks']} chunks done; run the same simulate command again to resume"
         )
-    root = zarr.open_group(str(path), mode="r")
-    attrs = dict(root.attrs)
+    done = np.array(
+        [r for i in sorted(records) for r in range(*_chunk_rows(i, size, n).indices(n))],
+        dtype=int,
+    )
     settings = attrs["settings"]
     params_all = np.asarray(root["params"][:])
     bad = np.array(sorted(status["failures"]), dtype=int)
+    bad = bad[np.isin(bad, done)]
     if not status["complete"]:
         warnings.warn(
             f"dataset {str(path)!r} is unfinished: loading the {status['chunks_done']} of "
@@ -310,6 +520,12 @@ def load_dataset(path, lazy=False, allow_partial=False):
             f"{len(failures)} of {len(params_all)} galaxies of {str(path)!r} failed and are "
             f"left out (first: row {bad[0]}: {failures[0][1]}); see the 'failures' field",
             stacklevel=2,
+        )
+    if keep.size == 0:
+        raise ValueError(
+            f"dataset {str(path)!r} holds no simulated galaxy: {bad.size} of the {done.size} "
+            "galaxies of its finished chunks failed"
+            + (f" (first: row {bad[0]}: {failures[0][1]})" if failures else "")
         )
     params = params_all[keep]
     grid = PolarGrid(**settings["grid"])

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .grid import PolarGrid
-from .photometry import sersic_images
+from .photometry import isophote_axis_ratio, sersic_images
 from .priors import BETA_EPS_SLOPE, MIN_Q_INTR, PRIOR_BOUNDS, intrinsic_axis_ratio
 
 __all__ = ["JamLikelihood"]
@@ -40,8 +40,9 @@ class JamLikelihood:
     sersic : tuple of float, optional
         ``(n_ser, r_ser [arcsec], q_l)`` to render the image instead.
     q_l : float, optional
-        Observed axial ratio of the light; with ``sersic`` it is taken from
-        there. Needed by :meth:`log_prob` for the physical-domain rules.
+        Observed axial ratio of the light, used by :meth:`log_prior` for the
+        physical-domain rules; with ``sersic`` it is taken from there, and by
+        default it is measured on the image (:func:`isophote_axis_ratio`).
     scale : {'profile', 'marginalize'}, default='profile'
         Treatment of the km/s scale when parameters have 3 columns.
     grid : PolarGrid, optional
@@ -79,6 +80,8 @@ class JamLikelihood:
             )
         if scale not in ("profile", "marginalize"):
             raise ValueError(f"scale must be 'profile' or 'marginalize', got {scale!r}")
+        if out_of_range not in ("raise", "clip"):
+            raise ValueError(f"out_of_range must be 'raise' or 'clip', got {out_of_range!r}")
         self.vrms = np.asarray(vrms, dtype=float).ravel()
         self.vrms_err = np.asarray(vrms_err, dtype=float).ravel()
         if self.vrms.shape != self.vrms_err.shape or self.vrms.size != np.size(x):
@@ -86,8 +89,14 @@ class JamLikelihood:
                 f"x, vrms and vrms_err must have the same length, got {np.size(x)}, "
                 f"{self.vrms.size} and {self.vrms_err.size}"
             )
-        if not np.all(np.isfinite(self.vrms)) or not np.all(self.vrms_err > 0):
-            raise ValueError("vrms must be finite and vrms_err finite and > 0")
+        for name, values in (("vrms", self.vrms), ("vrms_err", self.vrms_err)):
+            bad = ~(np.isfinite(values) & (values > 0))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"{name} must be finite and > 0 km/s (V_rms is a root mean square): "
+                    f"{name}[{i}] = {values[i]}"
+                )
         self.x = np.asarray(x, dtype=float).ravel()
         self.y = np.asarray(y, dtype=float).ravel()
         self._sersic = None if sersic is None else tuple(float(v) for v in sersic)
@@ -107,11 +116,25 @@ class JamLikelihood:
         self.grid = PolarGrid() if grid is None else grid
         self.weights = self.grid.interpolation_matrix(x, y, out_of_range=out_of_range)
         self.image_features = emulator.encode_images(np.asarray(image)[None])[0]
+        if self.q_l is None:
+            # The physical-domain rules of log_prior need q_l: measure it on the image
+            # (checked by encode_images above; the measurement does not depend on its sum).
+            self.q_l = float(isophote_axis_ratio(np.asarray(image, dtype=float)[None])[0])
         self._w = 1.0 / self.vrms_err**2
+
+    @staticmethod
+    def _theta(theta, widths=(3, 4)):
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        if theta.ndim != 2 or theta.shape[1] not in widths:
+            raise ValueError(
+                f"theta must have {' or '.join(map(str, widths))} columns (q_m, beta_z, "
+                f"inc [deg]{', scale [km/s]' if 4 in widths else ''}), got shape {theta.shape}"
+            )
+        return theta
 
     def model(self, theta):
         """Dimensionless model V_rms at the bins, shape ``(n, n_bins)``, for ``(n, 3)`` theta."""
-        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        theta = self._theta(theta)
         if isinstance(self.emulator, str):  # exact JAM at the bins, all rows in one call
             from .jam import sersic_vrms
 
@@ -142,9 +165,7 @@ class JamLikelihood:
             Up to a constant; profiled or marginalised over the scale when it
             is not given.
         """
-        theta = np.atleast_2d(np.asarray(theta, dtype=float))
-        if theta.shape[1] not in (3, 4):
-            raise ValueError(f"theta must have 3 or 4 columns, got shape {theta.shape}")
+        theta = self._theta(theta)
         m = self.model(theta)
         if theta.shape[1] == 4:
             resid = self.vrms - theta[:, 3:4] * m
@@ -160,7 +181,7 @@ class JamLikelihood:
 
     def log_prior(self, theta):
         """0 inside the Table 1 box and the physical domain, -inf outside, shape ``(n,)``."""
-        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        theta = self._theta(theta)
         q_m, beta_z, inc = theta[:, 0], theta[:, 1], theta[:, 2]
         ok = np.ones(len(theta), dtype=bool)
         for col, name in enumerate(("q_m", "beta_z", "inc")):
@@ -177,7 +198,7 @@ class JamLikelihood:
 
     def log_prob(self, theta):
         """Log-posterior for samplers such as emcee (vectorised over rows)."""
-        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        theta = self._theta(theta)
         lp = self.log_prior(theta)
         out = np.full(len(theta), -np.inf)
         good = np.isfinite(lp)

@@ -35,6 +35,10 @@ def _check(y_true, y_pred):
     check_consistent_length(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred shapes differ: {y_true.shape} vs {y_pred.shape}")
+    for name, a in (("y_true", y_true), ("y_pred", y_pred)):
+        if not np.all(np.isfinite(a)):
+            i, j = np.argwhere(~np.isfinite(a))[0]
+            raise ValueError(f"{name} must be finite: {name}[{i}, {j}] = {a[i, j]}")
     if np.any(y_true == 0):
         raise ValueError("y_true has zeros; the relative error is undefined there")
     return y_true, y_pred

@@ -1,9 +1,20 @@
 """Mock photometry: 64 x 64 Sersic images (SPEC section 2)."""
 
+import warnings
+
 import numpy as np
 from scipy.special import gammainccinv
 
-__all__ = ["sersic_b", "sersic_images", "pixel_coordinates", "fold_quadrant", "isophote_axis_ratio"]
+__all__ = [
+    "sersic_b",
+    "sersic_images",
+    "pixel_coordinates",
+    "fold_quadrant",
+    "isophote_axis_ratio",
+    "check_images",
+    "image_moments",
+    "ImageNormalizationWarning",
+]
 
 
 def sersic_b(n_ser):
@@ -192,3 +203,132 @@ def isophote_axis_ratio(images):
             f"images must have shape (n, side, side) with side even, got {images.shape}"
         )
     return _quadrant_axis_ratio(np.log(np.maximum(fold_quadrant(images), 1e-300)))
+
+
+class ImageNormalizationWarning(UserWarning):
+    """Images that did not sum to one were divided by their sums."""
+
+
+#: Images whose sum differs from 1 by more than this are normalised, with a warning.
+IMAGE_SUM_TOL = 1e-3
+#: Largest distance of the light-weighted centre from the image centre, in pixels.
+IMAGE_CENTRE_TOL = 0.1
+
+
+def image_moments(images):
+    """Centre and second moments of images, in pixels.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, side, side)
+        Non-negative images (any normalisation); ``images[k, row, col]`` with
+        row = y, col = x.
+
+    Returns
+    -------
+    moments : ndarray of shape (n, 4)
+        ``x_c, y_c`` (light-weighted centre, pixels from the image centre) and
+        ``I_xx, I_yy`` (light-weighted variances along x and y, pixels**2).
+    """
+    images = np.asarray(images, dtype=np.float64)
+    return _moments(images.sum(axis=1), images.sum(axis=2))
+
+
+def _moments(along_x, along_y):
+    """:func:`image_moments` from the light per column and per row."""
+    c = np.arange(along_x.shape[1]) - (along_x.shape[1] - 1) / 2.0
+    total = along_x.sum(axis=1)[:, None]
+    along_x, along_y = along_x / total, along_y / total
+    x_c, y_c = along_x @ c, along_y @ c
+    return np.column_stack([x_c, y_c, along_x @ c**2 - x_c**2, along_y @ c**2 - y_c**2])
+
+
+def check_images(images, sum_tol=IMAGE_SUM_TOL, centre_tol=IMAGE_CENTRE_TOL):
+    """Check images against the emulator's contract (SPEC section 4).
+
+    The contract: finite, non-negative, of unit sum (surface brightness per
+    pixel as a fraction of the total, not counts), centred between the four
+    central pixels, with the major axis along x (columns). An image whose only
+    fault is its sum is divided by it, with an :class:`ImageNormalizationWarning`;
+    every other fault is an error naming the image and the rule.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, side, side)
+        The images.
+    sum_tol : float, default=1e-3
+        Largest accepted ``|sum - 1|`` before normalising.
+    centre_tol : float, default=0.1
+        Largest accepted distance of the light-weighted centre from the image
+        centre, in pixels.
+
+    Returns
+    -------
+    images : ndarray of shape (n, side, side)
+        The images, normalised where needed (float64; the input when nothing
+        was changed and it was float64 already).
+
+    Raises
+    ------
+    ValueError
+        For non-finite, negative or all-zero images, off-centre images, and
+        images elongated along y.
+    """
+    return _check_images(images, sum_tol, centre_tol)[0]
+
+
+def _check_images(images, sum_tol=IMAGE_SUM_TOL, centre_tol=IMAGE_CENTRE_TOL):
+    """:func:`check_images`, and the images' moments (as :func:`image_moments`)."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 3 or images.shape[1] != images.shape[2]:
+        raise ValueError(f"images must have shape (n, side, side), got {images.shape}")
+    if len(images) == 0:
+        return images, np.empty((0, 4))
+    # Three passes over the pixels: the minimum and the light per column and per row.
+    # NaN and infinities show in the minimum or the sums.
+    lowest = images.min(axis=(1, 2))
+    along_x, along_y = images.sum(axis=1), images.sum(axis=2)
+    sums = along_x.sum(axis=1)
+    finite = np.isfinite(sums) & ~np.isnan(lowest)
+    if not finite.all():
+        i = int(np.flatnonzero(~finite)[0])
+        raise ValueError(f"images must be finite: image {i} holds NaN or infinity")
+    if np.any(lowest < 0):
+        i = int(np.flatnonzero(lowest < 0)[0])
+        row, col = np.unravel_index(np.argmin(images[i]), images.shape[1:])
+        raise ValueError(
+            f"images must be non-negative (surface brightness): image {i} has "
+            f"{images[i, row, col]:.3g} at pixel (row {row}, col {col}); subtract the sky "
+            "before, not to below zero"
+        )
+    if np.any(sums <= 0):
+        raise ValueError(f"image {int(np.flatnonzero(sums <= 0)[0])} is all zero")
+    moments = _moments(along_x, along_y)
+    x_c, y_c, i_xx, i_yy = moments.T
+    shifted = np.hypot(x_c, y_c) > centre_tol
+    if shifted.any():
+        i = int(np.flatnonzero(shifted)[0])
+        raise ValueError(
+            f"images must be centred between the four central pixels: the light-weighted "
+            f"centre of image {i} is at (x, y) = ({x_c[i]:.2f}, {y_c[i]:.2f}) pixels from the "
+            f"image centre (tolerance {centre_tol} pixel)"
+        )
+    along_y_axis = i_yy > i_xx * (1 + 1e-3)
+    if along_y_axis.any():
+        i = int(np.flatnonzero(along_y_axis)[0])
+        raise ValueError(
+            f"images must have the major axis along x (columns): image {i} is elongated along "
+            f"y (I_yy / I_xx = {i_yy[i] / i_xx[i]:.4f}); transpose it (image.T)"
+        )
+    off = np.abs(sums - 1) > sum_tol
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        warnings.warn(
+            f"{int(off.sum())} of {len(images)} images do not sum to 1 (e.g. image {i} sums "
+            f"to {sums[i]:.6g}); they were divided by their sums: the emulator takes each "
+            "pixel's fraction of the total light, not counts or flux",
+            ImageNormalizationWarning,
+            stacklevel=3,
+        )
+        images = images / sums[:, None, None]
+    return images, moments

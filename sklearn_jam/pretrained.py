@@ -40,6 +40,8 @@ def load_pretrained(missing="raise"):
     -------
     estimator : JamEmulatorRegressor or None
     """
+    if missing not in ("raise", "none"):
+        raise ValueError(f"missing must be 'raise' or 'none', got {missing!r}")
     path = _data_path(PRETRAINED_FILE)
     if not path.is_file():
         if missing == "none":

@@ -16,7 +16,7 @@ from .jam import DEFAULT_DISTANCE_MPC, DEFAULT_N_NODES, jampy_sersic_vrms, sersi
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
 
-__all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS"]
+__all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS", "GALAXY_ERRORS"]
 
 #: The scalar columns of the emulator's features, before the raveled image (SPEC section 4).
 FEATURE_SCALARS = ("q_m", "beta_z", "inc")
@@ -24,6 +24,13 @@ FEATURE_SCALARS = ("q_m", "beta_z", "inc")
 
 class SimulationFailureWarning(UserWarning):
     """Some galaxies of a batch could not be simulated; they are reported, not dropped silently."""
+
+
+#: Exceptions by which JAM refuses a galaxy (its inputs or its numbers): recorded as that
+#: galaxy's failure. Anything else (ImportError, MemoryError, OSError, an interrupted
+#: worker, ...) is a failure of the environment: it stops the run and is never recorded,
+#: so the next run retries those galaxies.
+GALAXY_ERRORS = (ValueError, ArithmeticError, AssertionError, np.linalg.LinAlgError)
 
 
 def _engine_vrms(params, grid, distance, n_nodes, device):
@@ -63,7 +70,7 @@ def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw, en
     for i, call in calls:
         try:
             vrms[i] = call()
-        except Exception as exc:  # noqa: BLE001 -- a failed galaxy must not kill the batch
+        except GALAXY_ERRORS as exc:  # a galaxy JAM refuses must not kill the batch
             errors[i] = f"{type(exc).__name__}: {exc}"
     bad = ~np.all(np.isfinite(vrms) & (vrms > 0), axis=1)
     for i in np.flatnonzero(bad):
@@ -128,6 +135,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         ``f(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=...)``
         returning the dimensionless map at ``(x, y)``, used instead of
         ``backend`` when given. A cheap function can be injected for tests.
+        It refuses a galaxy by raising one of :data:`GALAXY_ERRORS` (e.g.
+        ``ValueError``); any other exception stops the run.
     n_jobs : int or None, default=None
         Parallel jobs (joblib semantics).
     batch_size : int, default=64
@@ -237,7 +246,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
             try:
                 torch.empty(0, device=self.device)
-            except (RuntimeError, TypeError, ValueError) as exc:
+            except (AssertionError, RuntimeError, TypeError, ValueError) as exc:
                 raise ValueError(f"device={self.device!r} is not usable by torch: {exc}") from None
         if self.on_error not in ("warn", "raise"):
             raise ValueError(f"on_error must be 'warn' or 'raise', got {self.on_error!r}")
@@ -289,7 +298,14 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             failed galaxies when ``on_error='warn'``.
         """
         self._check_settings()
-        params = self._validate_params(X, reset=not hasattr(self, "n_features_in_"))
+        first = not hasattr(self, "n_features_in_")
+        try:
+            params = self._validate_params(X, reset=first)
+        except ValueError:
+            if first:  # a refused first call must not fix the expected input width
+                for attr in ("n_features_in_", "feature_names_in_"):
+                    self.__dict__.pop(attr, None)
+            raise
         vrms, _, errors = self._run(params, with_images=False)
         self._report(errors, params)
         return vrms
@@ -345,7 +361,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         """
         params = np.asarray(params, dtype=float)
         images = np.asarray(images)
-        return np.hstack([params[:, 3:6], images.reshape(len(images), -1).astype(float)])
+        pixels = images.reshape(len(images), int(np.prod(images.shape[1:])))
+        return np.hstack([params[:, 3:6], pixels.astype(float)])
 
     def features(self, params):
         """The emulator's ``X`` for the given parameters (SPEC section 4).

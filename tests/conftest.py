@@ -61,5 +61,12 @@ def toy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=10.0):
 def failing_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=10.0):
     """Fails for galaxies with beta_z < 0, to test failure handling."""
     if beta_z < 0:
-        raise RuntimeError(f"deliberate failure for beta_z={beta_z:.3f}")
+        raise ValueError(f"deliberate failure for beta_z={beta_z:.3f}")
+    return toy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance)
+
+
+def flaky_env_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=10.0):
+    """Fails as a broken installation would while SKLEARN_JAM_TEST_BROKEN is set."""
+    if os.environ.get("SKLEARN_JAM_TEST_BROKEN"):
+        raise ImportError("deliberately broken installation")
     return toy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance)

@@ -11,9 +11,9 @@ from sklearn_jam.cli import main
 def test_bad_input_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "keep.txt").write_text("data")
-    assert main(["simulate", "--n-samples", "2", "--out", str(tmp_path / "x")]) == 2
+    assert main(["simulate", "--n-samples", "2", "--out", str(tmp_path / "x")]) == 1
     assert "holds no sklearn_jam dataset" in capsys.readouterr().err
-    assert main(["train", "--data", str(tmp_path / "x"), "--out", str(tmp_path / "m.joblib")]) == 2
+    assert main(["train", "--data", str(tmp_path / "x"), "--out", str(tmp_path / "m.joblib")]) == 1
     with pytest.raises(SystemExit):
         main(["simulate"])  # --n-samples and --out are required
 
@@ -85,3 +85,97 @@ def test_demo_quick(tmp_path, capsys):
         "report/metrics.json",
     ):
         assert (out / name).exists(), name
+
+
+def _one_line_error(capsys, fragment):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    assert fragment in err, err
+    return err
+
+
+def test_user_errors_are_one_line_with_a_non_zero_exit(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert main(["simulate", "--n-samples", "2", "--out", str(tmp_path / "afile")]) == 1
+    _one_line_error(capsys, "is a file, not a directory")
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"max_epoch": 3}))
+    data = tmp_path / "data"
+    assert main(["simulate", "--n-samples", "10", "--out", str(data), "--chunk-size", "5"]) == 0
+    capsys.readouterr()
+    model = tmp_path / "m.joblib"
+    args = ["train", "--data", str(data), "--out", str(model)]
+    assert main(args + ["--config", str(config)]) == 1
+    _one_line_error(capsys, "unknown parameters ['max_epoch']")
+    assert main(args + ["--device", "tpu", "--max-epochs", "1"]) == 1
+    _one_line_error(capsys, "device='tpu' is not usable")
+    assert not model.exists()
+
+    truncated = tmp_path / "truncated.joblib"
+    truncated.write_bytes(b"\x80\x04\x95")
+    assert main(["benchmark", "--model", str(truncated), "--n-jam", "1"]) == 1
+    _one_line_error(capsys, "sklearn-jam benchmark: error:")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        main(["--debug", "simulate", "--n-samples", "2", "--out", str(tmp_path / "afile")])
+
+
+def test_a_run_where_every_galaxy_failed_exits_non_zero(tmp_path, capsys, monkeypatch):
+    import sklearn_jam.simulator as simulator_module
+
+    def refuse(*args, **kwargs):
+        raise ValueError("JAM refuses this galaxy")
+
+    monkeypatch.setattr(simulator_module, "sersic_vrms", refuse)
+    with pytest.warns(UserWarning, match="4 of 4 galaxies failed"):
+        code = main(["simulate", "--n-samples", "4", "--out", str(tmp_path / "d")])
+    assert code == 1
+    out, err = capsys.readouterr()
+    assert "0 done, 4 failed" in out and "JAM refuses this galaxy" in out
+    assert "every galaxy failed" in err
+
+
+def test_train_replaces_a_model_whole_or_not_at_all(tmp_path, monkeypatch):
+    import sklearn_jam._workflows as workflows
+
+    data = tmp_path / "data"
+    assert main(["simulate", "--n-samples", "10", "--out", str(data), "--chunk-size", "5"]) == 0
+    model = tmp_path / "m.joblib"
+    model.write_bytes(b"the previous model")
+
+    def broken_dump(obj, filename, **kwargs):
+        with open(filename, "wb") as fh:
+            fh.write(b"half a mod")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(workflows.joblib, "dump", broken_dump)
+    args = ["train", "--data", str(data), "--out", str(model), "--max-epochs", "1"]
+    assert main(args) == 1
+    assert model.read_bytes() == b"the previous model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "m.joblib"]
+
+
+def test_every_option_has_help_and_its_default():
+    from sklearn_jam.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, p in sub.choices.items():
+        for action in p._actions:
+            if action.dest in ("help",):
+                continue
+            assert action.help, f"{name} {action.option_strings} has no help"
+        text = p.format_help()
+        if name == "simulate":
+            for fragment in (
+                "--n-samples",
+                "--n-jobs",
+                "(default: 1)",
+                "(default: 250)",
+                "resumes only with the same",
+            ):
+                assert fragment in text, fragment

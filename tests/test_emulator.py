@@ -262,3 +262,79 @@ def test_paper_configuration():
     assert len(linear) == 7 and linear[0].in_features == 67 and linear[-1].out_features == 12
     n_mlp = sum(p.numel() for p in est.module_.mlp.parameters())
     assert 84e6 < n_mlp < 86e6  # the paper's 85M-parameter MLP
+
+
+def test_image_contract_in_predict(data, fitted):
+    """Images in counts are normalised with a warning; other faults are refused, naming them."""
+    from sklearn_jam.photometry import ImageNormalizationWarning
+
+    X = data[0][:4]
+    expected = fitted.predict(X)
+    counts = X.copy()
+    counts[:, 3:] *= 1000.0
+    with pytest.warns(ImageNormalizationWarning, match="image 0 sums to 1000"):
+        np.testing.assert_allclose(fitted.predict(counts), expected, rtol=1e-6)
+    assert counts[0, 3:].sum() == pytest.approx(1000.0)  # the caller's array is left alone
+    side = fitted.image_side_
+
+    def with_image(row, image):
+        out = X[row : row + 1].copy()
+        out[0, 3:] = image.ravel()
+        return out
+
+    image = X[1, 3:].reshape(side, side)
+    if not np.allclose(image, image.T):  # a round galaxy cannot be transposed wrongly
+        with pytest.raises(ValueError, match="image 0 is elongated along y.*transpose"):
+            fitted.predict(with_image(1, image.T))
+    with pytest.raises(ValueError, match="light-weighted centre of image 0"):
+        fitted.predict(with_image(1, np.roll(image, 2, axis=1)))
+    negative = image.copy()
+    negative[0, 0] = -1e-3
+    with pytest.raises(ValueError, match=r"non-negative.*-0.001 at pixel \(row 0, col 0\)"):
+        fitted.predict(with_image(1, negative))
+    with pytest.raises(ValueError, match="image 0 is all zero"):
+        fitted.encode_images(np.zeros((1, side, side)))
+    with pytest.raises(ValueError, match="non-negative"):
+        fitted.encode_images(negative[None])
+
+
+def test_images_unlike_the_training_set_warn(fitted):
+    side = fitted.image_side_
+    # A point source: far smaller than any training galaxy.
+    point = np.zeros((side, side))
+    point[side // 2 - 1 : side // 2 + 1, side // 2 - 1 : side // 2 + 1] = 0.25
+    X = np.hstack([[[0.8, 0.1, 70.0]], point.reshape(1, -1)])
+    with pytest.warns(OutsidePriorWarning, match="range of shapes the emulator was trained on"):
+        fitted.predict(X)
+    assert fitted.image_range_.shape == (2, 2)
+
+
+def test_predict_from_features_checks(data, fitted):
+    from sklearn.exceptions import NotFittedError
+
+    feats = fitted.encode_images(data[0][:1, 3:])
+    with pytest.raises(NotFittedError):
+        JamEmulatorRegressor().predict_from_features(feats, [0.8, 0.1, 70.0])
+    with pytest.raises(ValueError, match="scalars must be finite: row 1"):
+        fitted.predict_from_features(feats, [[0.8, 0.1, 70.0], [0.8, np.nan, 70.0]])
+    with pytest.warns(OutsidePriorWarning, match="outside the box"):
+        fitted.predict_from_features(feats, [0.8, 0.1, 120.0])
+
+
+def test_bad_device_is_refused_before_training(data):
+    with pytest.raises(ValueError, match="device='tpu' is not usable"):
+        JamEmulatorRegressor(**{**TINY, "device": "tpu"}).fit(*data)
+
+
+def test_fit_lets_skorch_warnings_through(data, monkeypatch):
+    """fit used to silence every UserWarning from skorch; a user must see them."""
+    from skorch import NeuralNetRegressor
+
+    def warn_like_skorch(self, net, **kwargs):
+        warnings.warn_explicit(
+            "a warning of skorch's", UserWarning, "skorch/net.py", 1, module="skorch.net"
+        )
+
+    monkeypatch.setattr(NeuralNetRegressor, "on_train_begin", warn_like_skorch)
+    with pytest.warns(UserWarning, match="a warning of skorch's"):
+        JamEmulatorRegressor(**{**TINY, "max_epochs": 1}).fit(*data)

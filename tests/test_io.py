@@ -116,7 +116,7 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
     for key in ("params", "images", "y"):
         np.testing.assert_array_equal(a[key], b[key])
     progress = json.loads((killed / "_progress" / "chunk_000000.json").read_text())
-    assert progress == {"failures": {}}
+    assert progress["failures"] == {} and set(progress["crc32"]) == {"images", "vrms"}
 
 
 def test_spec_v1_dataset_is_refused(tmp_path):
@@ -131,3 +131,151 @@ def test_spec_v1_dataset_is_refused(tmp_path):
         load_dataset(tmp_path / "d")
     with pytest.raises(ValueError, match="follows spec v1"):
         simulate_to_store(sim, 4, tmp_path / "d", seed=0, chunk_size=2)
+
+
+def test_foreign_directories_are_left_untouched(tmp_path):
+    import zarr
+
+    sim = JamSimulator(vrms_func=toy_vrms)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(
+        ValueError, match=r"holds no sklearn_jam dataset \(it holds \['notes.txt'\]"
+    ):
+        simulate_to_store(sim, 4, mine, seed=0)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    # A zarr group of someone else's, without the dataset's attributes.
+    foreign = tmp_path / "foreign"
+    group = zarr.open_group(str(foreign), mode="w")
+    group.create_array("data", data=np.arange(3.0))
+    before = sorted(p.relative_to(foreign) for p in foreign.rglob("*"))
+    with pytest.raises(ValueError, match="zarr store that is not an sklearn_jam dataset"):
+        simulate_to_store(sim, 4, foreign, seed=0)
+    after = sorted(
+        p.relative_to(foreign) for p in foreign.rglob("*") if p.name != ".sklearn_jam.lock"
+    )
+    assert after == before
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is a file, not a directory"):
+        simulate_to_store(sim, 4, tmp_path / "file", seed=0)
+
+
+def test_interrupted_creation_is_rebuilt_without_touching_other_files(tmp_path):
+    sim = JamSimulator(vrms_func=toy_vrms)
+    path = tmp_path / "ds"
+    simulate_to_store(sim, 4, path, seed=0, chunk_size=2)
+    (path / "notes.txt").write_text("mine")
+    (path / ".sklearn_jam.creating").touch()  # as if killed while creating the store
+    simulate_to_store(sim, 4, path, seed=0, chunk_size=2)
+    assert (path / "notes.txt").read_text() == "mine"
+    assert not (path / ".sklearn_jam.creating").exists()
+    np.testing.assert_array_equal(load_dataset(path).y, sim.make_dataset(4, random_state=0).y)
+
+
+def test_a_second_writer_is_refused(tmp_path):
+    """One process writes a store at a time; a second is refused at once, with a reason."""
+    import filelock
+
+    sim = JamSimulator(vrms_func=toy_vrms)
+    path = tmp_path / "ds"
+    path.mkdir()
+    with filelock.FileLock(str(path / ".sklearn_jam.lock"), timeout=0):
+        with pytest.raises(ValueError, match="another process is writing to the dataset"):
+            simulate_to_store(sim, 4, path, seed=0, chunk_size=2)
+    assert sorted(p.name for p in path.iterdir()) == [".sklearn_jam.lock"]
+    simulate_to_store(sim, 4, path, seed=0, chunk_size=2)
+    assert dataset_status(path)["complete"]
+
+
+@pytest.mark.slow
+def test_two_processes_started_together(tmp_path):
+    """Two real `simulate` processes on one new store: no crash, no damage, one result."""
+    path = tmp_path / "ds"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sklearn_jam.cli",
+        "simulate",
+        "--n-samples",
+        "300",
+        "--chunk-size",
+        "20",
+        "--seed",
+        "5",
+        "--out",
+        str(path),
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes[0] == 0, results
+    for code, err in results:
+        if code:
+            assert code == 1 and "another process is writing" in err, results
+            assert "Traceback" not in err
+    subprocess.run(cmd, check=True, capture_output=True)  # whichever lost resumes to the end
+    reference = tmp_path / "ref"
+    subprocess.run(cmd[:-1] + [str(reference)], check=True, capture_output=True)
+    np.testing.assert_array_equal(load_dataset(path).y, load_dataset(reference).y)
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "flip"])
+def test_damaged_chunks_are_detected_then_recomputed(tmp_path, damage):
+    sim = JamSimulator(vrms_func=toy_vrms)
+    path = tmp_path / "ds"
+    simulate_to_store(sim, 6, path, seed=4, chunk_size=2)
+    target = {
+        "delete": path / "vrms" / "c" / "1" / "0",
+        "truncate": path / "images" / "c" / "2" / "0" / "0",
+        "flip": path / "vrms" / "c" / "0" / "0",
+    }[damage]
+    chunk = {"delete": 1, "truncate": 2, "flip": 0}[damage]
+    if damage == "delete":
+        target.unlink()
+    elif damage == "truncate":
+        target.write_bytes(target.read_bytes()[:20])
+    else:
+        raw = bytearray(target.read_bytes())
+        raw[len(raw) // 2] ^= 0x10
+        target.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=rf"damaged chunks: chunk {chunk} \(rows {2 * chunk}-"):
+        load_dataset(path)
+    with pytest.warns(UserWarning, match=rf"recomputing damaged chunks: chunk {chunk}"):
+        simulate_to_store(sim, 6, path, seed=4, chunk_size=2)
+    made = sim.make_dataset(6, random_state=4)
+    loaded = load_dataset(path)
+    np.testing.assert_array_equal(loaded.y, made.y)
+    np.testing.assert_array_equal(loaded.images, made.images)
+
+
+def test_environment_failures_stop_the_run_and_are_retried(tmp_path, monkeypatch):
+    from conftest import flaky_env_vrms
+
+    sim = JamSimulator(vrms_func=flaky_env_vrms)
+    path = tmp_path / "ds"
+    monkeypatch.setenv("SKLEARN_JAM_TEST_BROKEN", "1")
+    with pytest.raises(ImportError, match="deliberately broken"):
+        simulate_to_store(sim, 4, path, seed=0, chunk_size=2)
+    status = dataset_status(path)
+    assert status["chunks_done"] == 0 and status["failures"] == {}
+    monkeypatch.delenv("SKLEARN_JAM_TEST_BROKEN")
+    status = simulate_to_store(sim, 4, path, seed=0, chunk_size=2)
+    assert status["complete"] and status["failures"] == {}
+
+
+def test_a_store_where_every_galaxy_failed_says_so(tmp_path):
+    def always_fails(*args, **kwargs):
+        raise ValueError("JAM refuses this galaxy")
+
+    sim = JamSimulator(vrms_func=always_fails)
+    with pytest.warns(UserWarning, match="4 of 4 galaxies failed"):
+        simulate_to_store(sim, 4, tmp_path / "ds", seed=0, chunk_size=2)
+    with (
+        pytest.raises(ValueError, match="holds no simulated galaxy: 4 of the 4"),
+        pytest.warns(UserWarning, match="left out"),
+    ):
+        load_dataset(tmp_path / "ds")

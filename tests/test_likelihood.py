@@ -72,3 +72,37 @@ def test_errors(emulator, mock):
         JamLikelihood(emulator, x, y, v[:-1], err, sersic=(3.0, 10.0, 0.8))
     with pytest.raises(ValueError, match="outside the grid radii"):
         JamLikelihood(emulator, [40.0], [0.0], [1.0], [1.0], sersic=(3.0, 10.0, 0.8))
+
+
+def test_bad_data_and_options_are_refused(emulator, mock):
+    x, y, v, err, _ = mock
+    sersic = (3.0, 10.0, 0.8)
+    bad_err = err.copy()
+    bad_err[3] = np.inf
+    with pytest.raises(ValueError, match=r"vrms_err\[3\] = inf"):
+        JamLikelihood(emulator, x, y, v, bad_err, sersic=sersic)
+    bad_v = v.copy()
+    bad_v[5] = -10.0
+    with pytest.raises(ValueError, match=r"vrms\[5\] = -10.0"):
+        JamLikelihood(emulator, x, y, bad_v, err, sersic=sersic)
+    with pytest.raises(ValueError, match="out_of_range must be 'raise' or 'clip', got 'nearest'"):
+        JamLikelihood(emulator, x, y, v, err, sersic=sersic, out_of_range="nearest")
+    like = JamLikelihood(emulator, x, y, v, err, sersic=sersic)
+    for method in (like, like.model, like.log_prior, like.log_prob):
+        with pytest.raises(ValueError, match=r"3 or 4 columns .* got shape \(1, 2\)"):
+            method([[0.8, 0.1]])
+
+
+def test_image_in_counts_and_the_beta_rule_without_q_l(emulator, mock):
+    from sklearn_jam.photometry import ImageNormalizationWarning, sersic_images
+
+    x, y, v, err, truth = mock
+    side = emulator.image_side_
+    image = sersic_images([3.0], [10.0], [0.8], npix=side, pixel_scale=51.2 / side)[0]
+    reference = JamLikelihood(emulator, x, y, v, err, image=image)
+    with pytest.warns(ImageNormalizationWarning, match="sums to 5000"):
+        counts = JamLikelihood(emulator, x, y, v, err, image=5000.0 * image)
+    np.testing.assert_allclose(counts(truth), reference(truth))
+    # q_l is measured on the image, so the beta_z rule of the physical domain applies.
+    assert reference.q_l == pytest.approx(0.8, abs=0.02)
+    assert np.isneginf(reference.log_prior([0.8, 0.39, 60.0]))[0]

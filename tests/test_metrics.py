@@ -30,6 +30,11 @@ def test_errors():
         metrics.relative_error(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="unknown scoring"):
         metrics.get_jam_scorer("nope")
+    y_pred = np.ones((2, 3))
+    y_pred[1, 2] = np.nan
+    for func in (metrics.relative_error, metrics.accuracy_summary):
+        with pytest.raises(ValueError, match=r"y_pred must be finite: y_pred\[1, 2\] = nan"):
+            func(np.ones((2, 3)), y_pred)
 
 
 class _Const(RegressorMixin, BaseEstimator):

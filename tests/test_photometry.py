@@ -81,3 +81,24 @@ def test_isophote_axis_ratio_on_images_that_are_not_galaxies():
         isophote_axis_ratio(np.ones((8, 8)))
     with pytest.raises(ValueError, match="at least 6 pixels"):
         isophote_axis_ratio(np.ones((1, 4, 4)))
+
+
+def test_check_images_contract():
+    from sklearn_jam.photometry import ImageNormalizationWarning, check_images, image_moments
+
+    images = sersic_images([2.0, 4.0], [5.0, 10.0], [0.6, 0.9], npix=16, pixel_scale=3.2)
+    assert check_images(images) is not None
+    np.testing.assert_array_equal(check_images(images), images)
+    x_c, y_c, i_xx, i_yy = image_moments(images).T
+    np.testing.assert_allclose([x_c, y_c], 0, atol=1e-12)
+    assert np.all(i_yy < i_xx)
+    with pytest.warns(ImageNormalizationWarning, match="2 of 2 images do not sum to 1"):
+        np.testing.assert_allclose(check_images(images * 3.0), images, rtol=1e-12)
+    with pytest.raises(ValueError, match="image 1 is elongated along y"):
+        check_images(np.stack([images[0], images[0].T]))
+    bad = images.copy()
+    bad[1, 2, 3] = np.nan
+    with pytest.raises(ValueError, match="image 1 holds NaN"):
+        check_images(bad)
+    with pytest.raises(ValueError, match=r"shape \(n, side, side\)"):
+        check_images(images[:, :, :8])

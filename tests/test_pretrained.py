@@ -26,3 +26,8 @@ def test_shipped_model_warns_outside_prior():
     X[0, 1] = 0.6  # beta_z beyond the Table 1 box [-0.4, 0.4]
     with pytest.warns(OutsidePriorWarning, match="outside the box"):
         est.predict(X)
+
+
+def test_missing_option_is_checked():
+    with pytest.raises(ValueError, match="missing must be 'raise' or 'none', got 'bogus'"):
+        load_pretrained(missing="bogus")

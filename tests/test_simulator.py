@@ -201,3 +201,38 @@ def test_singular_point_is_refused():
     p = sample_prior(1, random_state=8)[0]
     with pytest.raises(ValueError, match=r"\(0, 0\) is singular"):
         sersic_vrms(*p, np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+
+
+def test_refused_first_call_does_not_fix_the_input_width():
+    sim = JamSimulator(vrms_func=toy_vrms)
+    with pytest.raises(ValueError):
+        sim.transform([[3, 10, 0.8, 0.8, 0.0]])  # 5 columns
+    assert not hasattr(sim, "n_features_in_")
+    assert sim.transform(sample_prior(2, random_state=0)).shape == (2, 200)
+    assert sim.n_features_in_ == 6
+
+
+def test_environment_errors_are_not_galaxy_failures(monkeypatch):
+    from conftest import flaky_env_vrms
+
+    monkeypatch.setenv("SKLEARN_JAM_TEST_BROKEN", "1")
+    with pytest.raises(ImportError, match="deliberately broken"):
+        JamSimulator(vrms_func=flaky_env_vrms).transform(sample_prior(3, random_state=0))
+
+
+@pytest.mark.slow
+def test_threads_leave_stdout_alone():
+    """Nothing redirects the process-global sys.stdout (threading backends share it)."""
+    import sys
+
+    from sklearn_jam._workflows import plain_jampy_vrms
+
+    before = sys.stdout
+    grid = PolarGrid()
+    p = sample_prior(4, random_state=8)
+    with parallel_config(backend="threading", n_jobs=2):
+        JamSimulator(backend="jampy", batch_size=1, n_jobs=2).transform(p[:2])
+        from joblib import Parallel, delayed
+
+        Parallel()(delayed(plain_jampy_vrms)(*row, grid.x, grid.y) for row in p[2:])
+    assert sys.stdout is before
