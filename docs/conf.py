@@ -31,7 +31,10 @@ nitpicky = False
 
 
 def _grid_figure(app):
-    """Draw the polar grid for the user guide at build time."""
+    """Draw the polar grid for the user guide (committed; drawn again only when missing)."""
+    target = Path(app.srcdir) / "_static" / "grid.png"
+    if target.exists():
+        return
     import matplotlib
 
     matplotlib.use("Agg")
@@ -51,7 +54,7 @@ def _grid_figure(app):
     ax.set_aspect("equal")
     ax.set_title("20 radii x 10 angles; index = i_r * 10 + i_theta", fontsize=9)
     fig.tight_layout()
-    fig.savefig(Path(app.srcdir) / "_static" / "grid.png", dpi=90)
+    fig.savefig(target, dpi=90, metadata={"Software": None})
     plt.close(fig)
 
 

@@ -20,24 +20,30 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator, load_pretrained
-from sklearn_jam.jam import sersic_vrms
+from sklearn_jam.jam import G_JAMPY, arcsec_to_pc, sersic_vrms
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--model", default=None, help="emulator file (default: the pretrained one)")
-parser.add_argument("--steps", type=int, default=400)
-parser.add_argument("--walkers", type=int, default=24)
-parser.add_argument("--compare-jam", action="store_true")
-parser.add_argument("--jam-steps", type=int, default=6)
+parser = argparse.ArgumentParser(
+    description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+)
+parser.add_argument("--model", default=None, help="emulator file (None: the pretrained one)")
+parser.add_argument("--steps", type=int, default=400, help="MCMC steps per walker")
+parser.add_argument("--walkers", type=int, default=24, help="emcee walkers")
+parser.add_argument(
+    "--compare-jam", action="store_true", help="also run a short chain on exact JAM"
+)
+parser.add_argument("--jam-steps", type=int, default=6, help="steps of the exact-JAM chain")
+parser.add_argument("--seed", type=int, default=42, help="seed of the mock data and the chains")
 parser.add_argument(
     "--train-if-missing",
     type=int,
     default=60,
     help="galaxies to train a stand-in emulator on when no model is available",
 )
-parser.add_argument("--out", default="fit_mock_galaxy.png")
+parser.add_argument("--out", default="fit_mock_galaxy.png", help="corner plot file")
 args = parser.parse_args()
 
 NAMES = ["q_m", "beta_z", "inc"]
+LABELS = ["q_m", "beta_z", "inc [deg]"]
 truth = {"n_ser": 3.0, "r_ser": 10.0, "q_l": 0.75, "q_m": 0.8, "beta_z": 0.1, "inc": 70.0}
 scale_kms = 250.0
 
@@ -52,7 +58,7 @@ if est is None:
     est = JamEmulatorRegressor(max_epochs=60, random_state=0).fit(data.X, data.y)
 
 # -- the mock observation: real JAM at the bins, scaled to km/s, with noise -------------
-rng = np.random.default_rng(42)
+rng = np.random.default_rng(args.seed)
 r = np.exp(rng.uniform(np.log(1.0), np.log(20.0), 120))
 t = rng.uniform(0, 2 * np.pi, 120)
 x, y = r * np.cos(t), r * np.sin(t)
@@ -68,6 +74,7 @@ p0 = np.array([truth["q_m"], truth["beta_z"], truth["inc"]])
 start = p0 + rng.normal(0, [0.02, 0.02, 1.0], size=(args.walkers, 3))
 start[:, 2] = np.clip(start[:, 2], 54, 89.9)
 sampler = emcee.EnsembleSampler(args.walkers, 3, like.log_prob, vectorize=True)
+sampler.random_state = np.random.RandomState(args.seed).get_state()  # repeatable chains
 t0 = time.perf_counter()
 sampler.run_mcmc(start, args.steps, progress=False)
 wall = time.perf_counter() - t0
@@ -81,6 +88,16 @@ for i, name in enumerate(NAMES):
     med, std = np.median(chain[:, i]), np.std(chain[:, i])
     flag = "within" if abs(med - p0[i]) <= 3 * std else "OUTSIDE"
     print(f"  {name:7s} = {med:8.3f} +/- {std:.3f}   truth {p0[i]:7.3f} ({flag} 3 sigma)")
+# The km/s scale sqrt(G M / r_ser) was marginalised; its best value along the chain gives
+# the mass (at the distance of the mock, 10 Mpc).
+scales = like.best_scale(chain[:: max(1, len(chain) // 2000)])
+r_ser_pc = truth["r_ser"] * arcsec_to_pc(10.0)
+masses = scales**2 * r_ser_pc / G_JAMPY
+print(
+    f"  scale   = {np.median(scales):8.1f} +/- {np.std(scales):.1f} km/s   truth {scale_kms:7.1f}"
+    f"  -> M = scale^2 r_ser / G = {np.median(masses):.3e} Msun "
+    f"(truth {scale_kms**2 * r_ser_pc / G_JAMPY:.3e}) at 10 Mpc"
+)
 
 # -- the same fit with direct JAM calls (short chain) ------------------------------------
 if args.compare_jam:
@@ -98,6 +115,7 @@ if args.compare_jam:
 
     n_jam_walkers = 8
     jam_sampler = emcee.EnsembleSampler(n_jam_walkers, 3, jam_log_prob, vectorize=True)
+    jam_sampler.random_state = np.random.RandomState(args.seed + 1).get_state()
     t0 = time.perf_counter()
     jam_sampler.run_mcmc(start[:n_jam_walkers], args.jam_steps, progress=False)
     jam_wall = time.perf_counter() - t0
@@ -125,17 +143,25 @@ if args.compare_jam:
 try:
     import corner
 
-    fig = corner.corner(chain, labels=NAMES, truths=p0)
-except ImportError:  # corner is optional: a plain scatter matrix instead
+    fig = corner.corner(chain, labels=LABELS, truths=p0)
+except ImportError:  # corner is optional (the [mcmc] extra): the same layout by hand
     fig, axes = plt.subplots(3, 3, figsize=(7, 7))
     for i in range(3):
         for j in range(3):
             ax = axes[i, j]
+            if j > i:  # the upper triangle would repeat the lower one
+                ax.set_axis_off()
+                continue
             if i == j:
-                ax.hist(chain[:, i], bins=40)
+                ax.hist(chain[:, i], bins=40, histtype="step", color="k")
                 ax.axvline(p0[i], color="C1")
+                ax.set_yticks([])
             else:
-                ax.plot(chain[:, j], chain[:, i], ",", alpha=0.3)
+                ax.plot(chain[:, j], chain[:, i], ",", alpha=0.3, color="k")
                 ax.plot(p0[j], p0[i], "o", color="C1")
+                ax.set_ylabel(LABELS[i])
+            ax.set_xlabel(LABELS[j])
+    fig.suptitle("posterior through the emulator (orange: truth)")
+    fig.tight_layout()
 fig.savefig(args.out, dpi=80)
 print(f"corner plot saved to {args.out}")

@@ -100,25 +100,58 @@ def _jsonable(obj):
     return obj
 
 
-def write_report(est, X, y, images, out_dir, n_show=5, seed=0, extra=None):
-    """Metrics JSON and Figures 2 and 3 for an emulator on (X, y)."""
+#: What the numbers of ``metrics.json`` mean.
+METRICS_UNITS = {
+    "n_maps": "number of test maps",
+    "fraction_within_1pct": "fraction (0 to 1) of maps with max |E| < 1%",
+    "fraction_within_2pct": "fraction (0 to 1) of maps with max |E| < 2%",
+    "median_abs_E": "median of |E| over all grid points, as a fraction (1e-4 = 0.01%)",
+    "p99_abs_E": "99th percentile of |E| over all grid points, as a fraction",
+    "mean_max_abs_E": "mean over maps of max |E|, as a fraction",
+}
+
+
+def write_report(
+    est, X, y, images, out_dir, n_show=5, seed=0, extra=None, params=None, model="", data=""
+):
+    """``metrics.json`` and Figures 2 and 3 for an emulator on (X, y).
+
+    Figure 2 shows the worst map (largest max ``|E|``) and ``n_show - 1`` random
+    ones; ``model`` and ``data`` describe the emulator and the test set in the
+    titles and in ``metrics.json``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .metrics import max_relative_error
     from .plotting import plot_error_histograms, plot_maps
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     y_pred = est.predict(X)
     metrics = {**accuracy_summary(y, y_pred), **(extra or {})}
-    (out_dir / "metrics.json").write_text(json.dumps(_jsonable(metrics), indent=1))
-    show = np.random.default_rng(seed).choice(len(y), size=min(n_show, len(y)), replace=False)
-    fig = plot_maps(images[show], y[show], y_pred[show], scalars=X[show, :3])
+    report = {"model": model, "data": data, "metrics": metrics, "units": METRICS_UNITS}
+    (out_dir / "metrics.json").write_text(json.dumps(_jsonable(report), indent=1))
+    worst = int(np.argmax(max_relative_error(y, y_pred, aggregate=None)))
+    others = np.delete(np.arange(len(y)), worst)
+    rng = np.random.default_rng(seed)
+    show = [worst, *rng.choice(others, size=min(n_show - 1, len(others)), replace=False)]
+    labels = ["worst map"] + ["random map"] * (len(show) - 1)
+    title = " on ".join(t for t in (model, data) if t)
+    fig = plot_maps(
+        images[show],
+        y[show],
+        y_pred[show],
+        scalars=X[show, :3],
+        params=None if params is None else np.asarray(params)[show],
+        labels=labels,
+        title=title or None,
+    )
     fig.savefig(out_dir / "figure2.png", dpi=90)
     plt.close(fig)
-    fig = plot_error_histograms(y, y_pred)
+    fig = plot_error_histograms(y, y_pred, title=title or None)
     fig.savefig(out_dir / "figure3.png", dpi=90)
     plt.close(fig)
     return metrics
@@ -136,7 +169,16 @@ def evaluate(model, data, out_dir, split="all"):
         rows = rows[info["n_train"] :]
     elif split != "all":
         raise ValueError(f"split must be 'all' or 'test', got {split!r}")
-    return write_report(est, ds.X[rows], ds.y[rows], ds.images[rows], out_dir)
+    return write_report(
+        est,
+        ds.X[rows],
+        ds.y[rows],
+        ds.images[rows],
+        out_dir,
+        params=ds.params[rows],
+        model=f"emulator {Path(model).name}",
+        data=f"{len(rows)} {'unseen ' if split == 'test' else ''}maps of {Path(data).name}",
+    )
 
 
 def _best_time(fn, repeat=5, number=1):
@@ -179,18 +221,29 @@ def plain_jampy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y):
     ).model
 
 
-def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None):
-    """Seconds per model: direct JAM call, full emulator, MLP-only, and batched emulator."""
-    sim = sim or JamSimulator()
-    grid = sim.grid
-    X = sim.features(params[:batch])
-    while len(X) < batch:  # repeat rows if fewer galaxies were given
-        X = np.vstack([X, X])[:batch]
+def time_jam(params, n_jam=2, grid=None):
+    """Mean seconds of a plain jampy call (:func:`plain_jampy_vrms`) over ``n_jam`` galaxies."""
+    grid = grid or JamSimulator().grid
     jam_times = []
     for p in params[:n_jam]:
         t0 = time.perf_counter()
         plain_jampy_vrms(*p, grid.x, grid.y)
         jam_times.append(time.perf_counter() - t0)
+    return float(np.mean(jam_times))
+
+
+def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None, jam_seconds=None):
+    """Seconds per model: direct JAM call, full emulator, MLP-only, and batched emulator.
+
+    ``jam_seconds`` (from :func:`time_jam`) reuses one JAM timing for several models,
+    so that all their speed-ups divide the same number.
+    """
+    sim = sim or JamSimulator()
+    X = sim.features(params[:batch])
+    while len(X) < batch:  # repeat rows if fewer galaxies were given
+        X = np.vstack([X, X])[:batch]
+    if jam_seconds is None:
+        jam_seconds = time_jam(params, n_jam, sim.grid)
     x1 = X[:1]
     feats = est.encode_images(x1[:, 3:])
     scal = x1[:, :3]
@@ -199,7 +252,7 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None):
     # The fast path is short: the best of many repeats keeps other processes out of the figure.
     fast = _best_time(lambda: est.predict_from_features(feats, scal), repeat=25, number=n_single)
     batched = _best_time(lambda: est.predict(X), repeat=3) / len(X)
-    jam = float(np.mean(jam_times))
+    jam = jam_seconds
     return {
         "jam_direct_s": jam,
         "emulator_full_single_s": full,
@@ -228,7 +281,8 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
     out.mkdir(parents=True, exist_ok=True)
     n_train, n_test = (24, 8) if quick else (400, 100)
     max_epochs = 5 if quick else 200
-    sim = JamSimulator(n_jobs=n_jobs, batch_size=8 if quick else 25, verbose=verbose)
+    # Small batches, so that the progress bar moves often.
+    sim = JamSimulator(n_jobs=n_jobs, batch_size=8 if quick else 10, verbose=verbose)
     say = print if verbose else (lambda *a, **k: None)
 
     say(f"[1/4] simulating {n_train} training and {n_test} test galaxies with JAM")
@@ -238,7 +292,11 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
     sim_seconds = time.perf_counter() - t0
     train_ds, test_ds = load_dataset(out / "train_data"), load_dataset(out / "test_data")
 
-    say(f"[2/4] training the default emulator ({max_epochs} epochs)")
+    say(
+        f"[2/4] training a deliberately small demo emulator ({n_train} maps, {max_epochs} "
+        "epochs); the pretrained model (sklearn_jam.load_pretrained(), 55,000 maps) is the "
+        "one to use"
+    )
     est = make_estimator("small", max_epochs=max_epochs, verbose=verbose, random_state=seed)
     t0 = time.perf_counter()
     est.fit(train_ds.X, train_ds.y)
@@ -246,17 +304,36 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
     joblib.dump(est, out / "model.joblib")
 
     say("[3/4] evaluating on the held-out galaxies")
-    results = {"demo": write_report(est, test_ds.X, test_ds.y, test_ds.images, out / "report")}
+    test_set = f"{len(test_ds.y)} held-out galaxies (seed {seed + 1})"
+    report_kw = {"params": test_ds.params, "data": test_set}
+    results = {
+        "demo": write_report(
+            est,
+            test_ds.X,
+            test_ds.y,
+            test_ds.images,
+            out / "report",
+            model=f"demo emulator ({n_train} maps, {max_epochs} epochs)",
+            **report_kw,
+        )
+    }
     pre = pretrained.load_pretrained(missing="none")
     if pre is not None:
         results["pretrained"] = write_report(
-            pre, test_ds.X, test_ds.y, test_ds.images, out / "report_pretrained"
+            pre,
+            test_ds.X,
+            test_ds.y,
+            test_ds.images,
+            out / "report_pretrained",
+            model="pretrained emulator",
+            **report_kw,
         )
 
     say("[4/4] timing JAM and the emulators")
-    speed = {"demo": time_models(est, test_ds.params, n_jam=1 if quick else 3)}
+    jam_seconds = time_jam(test_ds.params, n_jam=1 if quick else 3)
+    speed = {"demo": time_models(est, test_ds.params, jam_seconds=jam_seconds)}
     if pre is not None:
-        speed["pretrained"] = time_models(pre, test_ds.params, n_jam=1)
+        speed["pretrained"] = time_models(pre, test_ds.params, jam_seconds=jam_seconds)
     summary = {
         "package_version": __version__,
         "spec_version": SPEC_VERSION,
@@ -268,20 +345,49 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
         "speed": speed,
         "paper": PAPER,
     }
+    summary["units"] = {
+        "simulation_seconds": "s, wall clock",
+        "train_seconds": "s, wall clock",
+        "accuracy": METRICS_UNITS,
+        "speed": "s per call; speedup_* = jam_direct_s / that time",
+    }
     (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=1))
     text = format_summary(summary)
     (out / "speed_table.txt").write_text(text + "\n")
+    (out / "README.txt").write_text(_DEMO_README.format(n_train=n_train, n_test=n_test))
     say(text)
     return summary
 
 
+_DEMO_README = """What `sklearn-jam demo` wrote here
+=================================
+
+train_data/, test_data/   the simulated datasets ({n_train} and {n_test} galaxies): zarr
+                          stores read by sklearn_jam.load_dataset()
+model.joblib              the demo emulator, deliberately small; load with joblib.load()
+report/                   the demo emulator on the test galaxies:
+  metrics.json            accuracy (fractions, explained in its "units")
+  figure2.png             image, JAM map, emulated map and error for the worst map and
+                          random ones (maps in units of sqrt(G M / r_ser))
+  figure3.png             histograms of the error E over all points and of max |E| per map
+report_pretrained/        the same for the pretrained emulator (sklearn_jam.load_pretrained())
+summary.json              everything the demo measured, with units
+speed_table.txt           the printed tables: accuracy and time per model against one
+                          direct JAM call timed in this run
+"""
+
+
 def format_summary(summary):
     """The demo's summary table, beside the paper's figures."""
+    names = {
+        "demo": f"demo emulator (deliberately small: {summary['n_train']} maps)",
+        "pretrained": "pretrained emulator (the one to use)",
+    }
     rows = []
     for name, acc in summary["accuracy"].items():
         rows.append(
             [
-                f"{name} emulator",
+                names.get(name, f"{name} emulator"),
                 f"{acc['fraction_within_1pct'] * 100:.1f}%",
                 f"{acc['fraction_within_2pct'] * 100:.1f}%",
                 f"{acc['median_abs_E'] * 100:.3f}%",
@@ -312,7 +418,7 @@ def format_summary(summary):
                 f"{sp['speedup_batched']:.0f}x",
             ]
         )
-    jam = next(iter(summary["speed"].values()))["jam_direct_s"]
+    jam = next(iter(summary["speed"].values()))["jam_direct_s"]  # the same for every model
     rows.append(["direct JAM call (MGE fit + jam_axi_proj), this run", f"{jam * 1e3:.0f}", "1x"])
     rows.append(["paper: full model", "1", "-"])
     rows.append(["paper: MLP only", "0.3", "-"])

@@ -1,6 +1,8 @@
 """``JamEmulatorRegressor``: the CNN + MLP of the paper, wrapped with skorch."""
 
 import math
+import re
+import sys
 import warnings
 
 import numpy as np
@@ -10,9 +12,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetRegressor
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
 from skorch.dataset import ValidSplit
 from torch import nn
+from tqdm.auto import tqdm
 
 from ._version import SPEC_VERSION, __version__
 from .photometry import (
@@ -51,6 +54,31 @@ _NUMPY_ACTIVATIONS = {
     "tanh": lambda x, _: np.tanh(x),
     "elu": lambda x, _: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
 }
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _print_table_row(text):
+    """skorch's table, without its colour codes unless printing to a terminal."""
+    print(text if sys.stdout.isatty() else _ANSI.sub("", text))
+
+
+class _EpochBar(Callback):
+    """One progress bar over the epochs, with the latest losses (``verbose=1``)."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=net.max_epochs, unit="epoch", desc="training")
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        losses = {k: f"{row[k]:.3g}" for k in ("train_loss", "valid_loss") if k in row}
+        self.bar_.set_postfix(losses, refresh=False)
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+        del self.bar_  # a tqdm bar cannot be pickled with the model
 
 
 class IncompatibleModelError(ValueError):
@@ -206,7 +234,9 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
     random_state : int or None, default=None
         Seed of the weights, the shuffling and the validation split.
     verbose : int, default=0
-        1 shows skorch's table of epochs.
+        0: silent; 1: one progress bar over the epochs with the latest losses;
+        2: skorch's table of epochs (without colour codes unless printed to a
+        terminal).
 
     Attributes
     ----------
@@ -446,6 +476,8 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         else:
             raise ValueError(f"lr_schedule must be 'cosine' or 'plateau', got {self.lr_schedule!r}")
         callbacks = [("lr_scheduler", scheduler)]
+        if self.verbose == 1:
+            callbacks.append(("epoch_bar", _EpochBar()))
         if self.early_stopping:
             callbacks.append(
                 (
@@ -486,7 +518,13 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             callbacks=callbacks,
             iterator_train__shuffle=True,
             device=self.device_,
-            verbose=self.verbose,
+            verbose=int(self.verbose >= 2),
+            # skorch calls a custom sink whatever its verbose: set it only for the table.
+            **(
+                {"callbacks__print_log": PrintLog(sink=_print_table_row)}
+                if self.verbose >= 2
+                else {}
+            ),
         )
 
     def fit(self, X, y):

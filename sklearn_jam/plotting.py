@@ -40,8 +40,45 @@ def sky_map(values, grid=None, n_pix=101, extent=None):
     return img.reshape(n_pix, n_pix), (-half, half, -half, half)
 
 
-def plot_maps(images, y_true, y_pred, scalars=None, grid=None, pixel_scale=0.8, fig=None):
+#: The unit of the maps (SPEC section 3): V_rms in units of sqrt(G M_tot / r_ser).
+VRMS_UNIT_LABEL = r"$V_{\rm rms}\,/\,\sqrt{G M / r_{\rm ser}}$"
+
+
+def _galaxy_title(params, scalars, k, label):
+    if params is not None:
+        n_ser, r_ser, q_l, q_m, beta_z, inc = np.asarray(params)[k]
+        text = (
+            f'$n$={n_ser:.2f} $r_e$={r_ser:.1f}" $q_l$={q_l:.2f}\n'
+            f"$q_m$={q_m:.2f} $\\beta_z$={beta_z:.2f} $i$={inc:.1f}°"
+        )
+    elif scalars is not None:
+        q_m, beta_z, inc = np.asarray(scalars)[k]
+        text = f"$q_m$={q_m:.2f} $\\beta_z$={beta_z:.2f} $i$={inc:.1f}°"
+    else:
+        text = f"galaxy {k}"
+    return f"{label}\n{text}" if label else text
+
+
+def plot_maps(
+    images,
+    y_true,
+    y_pred,
+    scalars=None,
+    params=None,
+    labels=None,
+    title=None,
+    grid=None,
+    pixel_scale=0.8,
+    fig=None,
+):
     """Figure 2: image, true map, predicted map and residual for a few galaxies.
+
+    Rows: the mock image (log10 of each pixel's fraction of the light, over the
+    whole image), the JAM and emulated V_rms maps (in units of
+    ``sqrt(G M / r_ser)``, mirrored from the grid's quadrant over the largest
+    square inside the grid), and ``E = (emulator - JAM) / JAM`` in percent, on
+    one colour scale shared by all residual panels. Axes are sky coordinates
+    in arcsec, x along the major axis.
 
     Parameters
     ----------
@@ -50,7 +87,14 @@ def plot_maps(images, y_true, y_pred, scalars=None, grid=None, pixel_scale=0.8, 
     y_true, y_pred : array-like of shape (n, n_rad * n_ang)
         True (JAM) and emulated V_rms maps.
     scalars : array-like of shape (n, 3), optional
-        ``q_m, beta_z, inc`` for the titles.
+        ``q_m, beta_z, inc [deg]`` for the titles, when ``params`` is not given.
+    params : array-like of shape (n, 6), optional
+        All galaxy parameters (``n_ser, r_ser [arcsec], q_l, q_m, beta_z, inc
+        [deg]``) for the titles.
+    labels : list of str, optional
+        A first title line per galaxy, e.g. ``'worst map'``.
+    title : str, optional
+        Figure title, e.g. the model and the test set.
     grid : PolarGrid, optional
     pixel_scale : float, default=0.8
         Arcsec per image pixel.
@@ -64,48 +108,62 @@ def plot_maps(images, y_true, y_pred, scalars=None, grid=None, pixel_scale=0.8, 
 
     images, y_true, y_pred = np.asarray(images), np.asarray(y_true), np.asarray(y_pred)
     n = len(images)
-    fig = fig or plt.figure(figsize=(2.6 * n, 10))
+    fig = fig or plt.figure(figsize=(2.9 * n + 0.6, 11.5))
     axes = fig.subplots(4, n, squeeze=False)
     half_img = images.shape[-1] * pixel_scale / 2
     err = relative_error(y_true, y_pred) * 100
+    err_lim = max(float(np.abs(err).max()), 1e-3)
     for k in range(n):
         ax = axes[0, k]
-        ax.imshow(
-            np.log10(images[k]),
-            origin="lower",
-            cmap="gray",
-            extent=(-half_img, half_img, -half_img, half_img),
+        with np.errstate(divide="ignore"):
+            log_img = np.log10(images[k])
+        im = ax.imshow(
+            log_img, origin="lower", cmap="gray", extent=(-half_img, half_img, -half_img, half_img)
         )
-        title = f"galaxy {k}"
-        if scalars is not None:
-            q_m, beta_z, inc = np.asarray(scalars)[k]
-            title = f"$\\beta_z$={beta_z:.2f}, i={inc:.0f}°"
-        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).set_label(
+            "log10 light fraction", fontsize=7
+        )
+        ax.set_title(_galaxy_title(params, scalars, k, labels[k] if labels else None), fontsize=8)
         vmin, vmax = np.nanmin(y_true[k]), np.nanmax(y_true[k])
-        for row, vals, cmap, lim in (
-            (1, y_true[k], "viridis", (vmin, vmax)),
-            (2, y_pred[k], "viridis", (vmin, vmax)),
-            (3, err[k], "RdBu_r", (-np.abs(err[k]).max(), np.abs(err[k]).max())),
+        for row, vals, cmap, lim, unit in (
+            (1, y_true[k], "viridis", (vmin, vmax), VRMS_UNIT_LABEL),
+            (2, y_pred[k], "viridis", (vmin, vmax), VRMS_UNIT_LABEL),
+            (3, err[k], "RdBu_r", (-err_lim, err_lim), "E [%]"),
         ):
             img, ext = sky_map(vals, grid)
             im = axes[row, k].imshow(
                 img, origin="lower", extent=ext, cmap=cmap, vmin=lim[0], vmax=lim[1]
             )
-            fig.colorbar(im, ax=axes[row, k], fraction=0.046, pad=0.04)
-    for row, label in enumerate(["image (log)", "JAM V_rms", "emulator V_rms", "E (%)"]):
-        axes[row, 0].set_ylabel(label)
-    for ax in axes.ravel():
-        ax.tick_params(labelsize=7)
+            fig.colorbar(im, ax=axes[row, k], fraction=0.046, pad=0.04).set_label(unit, fontsize=7)
+    row_names = [
+        f'image, {2 * half_img:.1f}" field',
+        "JAM",
+        "emulator",
+        "E = (emulator - JAM) / JAM",
+    ]
+    for row, name in enumerate(row_names):
+        for k in range(n):
+            ax = axes[row, k]
+            ax.set_xlabel("x [arcsec]", fontsize=7)
+            ax.set_ylabel(f"{name}\ny [arcsec]" if k == 0 else "y [arcsec]", fontsize=7)
+            ax.tick_params(labelsize=6)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def plot_error_histograms(y_true, y_pred, fig=None):
+def plot_error_histograms(y_true, y_pred, title=None, fig=None):
     """Figure 3: histogram of E over all points, and of the per-map max ``|E|``.
+
+    Both y-axes are logarithmic, so that the tails (the maps a user must worry
+    about) show beside the peak.
 
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n, n_points)
+    title : str, optional
+        Figure title, e.g. the model and the test set.
     fig : matplotlib Figure, optional
 
     Returns
@@ -116,23 +174,32 @@ def plot_error_histograms(y_true, y_pred, fig=None):
 
     e = relative_error(y_true, y_pred).ravel() * 100
     emax = max_relative_error(y_true, y_pred, aggregate=None) * 100
-    fig = fig or plt.figure(figsize=(10, 4))
+    fig = fig or plt.figure(figsize=(10, 4.3))
     ax1, ax2 = fig.subplots(1, 2)
-    lim = max(2.5, np.percentile(np.abs(e), 99.9))
+    # Ranges follow the errors, so that a good emulator's histogram is not one bin;
+    # the 1% and 2% marks show where they fall inside.
+    lim = max(1.05 * np.abs(e).max(), 0.05)
     ax1.hist(e, bins=100, range=(-lim, lim), color="C0")
-    ax1.set_xlabel("E = (model - truth) / truth  [%]")
+    ax1.set_xlabel("E = (emulator - JAM) / JAM  [%]")
     ax1.set_ylabel("grid points")
-    ax2.hist(emax, bins=60, range=(0, max(3.0, emax.max())), color="C1")
+    ax1.set_title(
+        f"all {e.size:,} grid points: median |E| = {np.median(np.abs(e)):.3f}%", fontsize=9
+    )
+    ax2.hist(emax, bins=60, range=(0, max(1.05 * emax.max(), 0.05)), color="C1")
     ax2.set_xlabel("max |E| per map  [%]")
     ax2.set_ylabel("maps")
     for ax in (ax1, ax2):
+        ax.set_yscale("log")
         for mark in (1, 2):
-            ax.axvline(mark, color="k", ls="--", lw=0.8)
-            if ax is ax1:
-                ax.axvline(-mark, color="k", ls="--", lw=0.8)
+            for sign in (1, -1) if ax is ax1 else (1,):
+                if sign * mark < ax.get_xlim()[1] and sign * mark > ax.get_xlim()[0]:
+                    ax.axvline(sign * mark, color="k", ls="--", lw=0.8)
     ax2.set_title(
-        f"{np.mean(emax < 1) * 100:.1f}% of maps < 1%, {np.mean(emax < 2) * 100:.1f}% < 2%",
+        f"{len(emax):,} maps: {np.mean(emax < 1) * 100:.2f}% < 1%, "
+        f"{np.mean(emax < 2) * 100:.2f}% < 2%",
         fontsize=9,
     )
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -63,7 +63,8 @@ def test_simulate_train_evaluate(tmp_path, capsys):
         == 0
     )
     metrics = json.loads((report / "metrics.json").read_text())
-    assert metrics["n_maps"] == 2
+    assert metrics["metrics"]["n_maps"] == 2 and "unseen maps" in metrics["data"]
+    assert "fraction" in metrics["units"]["fraction_within_1pct"]
     assert (report / "figure2.png").stat().st_size > 10_000
     assert (report / "figure3.png").stat().st_size > 10_000
     assert np.isfinite(load_dataset(data).y).all()
@@ -75,14 +76,19 @@ def test_demo_quick(tmp_path, capsys):
     assert main(["demo", "--quick", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "maps max|E|<1%" in text and "direct JAM call" in text and "paper" in text
+    assert "deliberately small" in text
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_train"] == 24 and summary["speed"]["demo"]["jam_direct_s"] > 0
+    assert set(summary["units"]) >= {"simulation_seconds", "train_seconds", "accuracy", "speed"}
+    # One JAM timing serves every model's speed-up.
+    assert len({sp["jam_direct_s"] for sp in summary["speed"].values()}) == 1
     for name in (
         "model.joblib",
         "speed_table.txt",
         "report/figure2.png",
         "report/figure3.png",
         "report/metrics.json",
+        "README.txt",
     ):
         assert (out / name).exists(), name
 

@@ -1,0 +1,59 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from sklearn_jam import JamSimulator, sample_prior
+from sklearn_jam.plotting import plot_error_histograms, plot_maps, sky_map
+
+
+@pytest.fixture(scope="module")
+def maps():
+    params = sample_prior(3, random_state=0)
+    sim = JamSimulator()
+    y = sim.transform(params)
+    y_pred = y * (1 + 0.003 * np.random.default_rng(0).standard_normal(y.shape))
+    return params, sim.images(params), y, y_pred
+
+
+def _colorbar_labels(fig):
+    return [ax.get_ylabel() for ax in fig.axes if ax.get_label() == "<colorbar>"]
+
+
+def test_figure2_explains_itself(maps):
+    params, images, y, y_pred = maps
+    fig = plot_maps(images, y, y_pred, params=params, labels=["worst map", "a", "b"], title="T")
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 12
+    for ax in panels:
+        assert ax.get_xlabel() == "x [arcsec]" and ax.get_ylabel().endswith("y [arcsec]")
+    labels = _colorbar_labels(fig)
+    assert len(labels) == 12 and all(labels)
+    assert sum("sqrt" in lab for lab in labels) == 6 and labels.count("E [%]") == 3
+    first = panels[0].get_title()
+    for name in ("worst map", "$n$", "$r_e$", "$q_l$", "$q_m$", "beta_z", "$i$"):
+        assert name in first
+    assert fig._suptitle.get_text() == "T"
+    # One colour scale for every residual panel.
+    err_images = [ax.images[0] for ax in panels[9:]]
+    assert len({im.get_clim() for im in err_images}) == 1
+    plt.close(fig)
+
+
+def test_figure3_shows_the_tails(maps):
+    _, _, y, y_pred = maps
+    fig = plot_error_histograms(y, y_pred, title="T")
+    for ax in fig.axes:
+        assert ax.get_yscale() == "log" and ax.get_xlabel() and ax.get_ylabel()
+        assert ax.get_title()
+    plt.close(fig)
+
+
+def test_sky_map_mirrors_the_quadrant(maps):
+    _, _, y, _ = maps
+    img, extent = sky_map(y[0], n_pix=41)
+    np.testing.assert_allclose(img, img[::-1, ::-1], equal_nan=True)
+    np.testing.assert_allclose(img, img[:, ::-1], equal_nan=True)
+    assert extent[1] == pytest.approx(25 / np.sqrt(2))
