@@ -81,22 +81,27 @@ def test_unfinished_dataset_is_refused_then_resumed(tmp_path):
     np.testing.assert_array_equal(load_dataset(path).y, sim.make_dataset(6, random_state=2).y)
 
 
-@pytest.mark.slow
-def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
-    cmd = [
+def _simulate_cmd(n_samples, seed, chunk_size):
+    """`sklearn-jam simulate` in a subprocess of this Python (add ``--out``)."""
+    return [
         sys.executable,
         "-m",
         "sklearn_jam.cli",
         "simulate",
         "--n-samples",
-        "6",
+        str(n_samples),
         "--seed",
-        "11",
+        str(seed),
         "--chunk-size",
-        "2",
+        str(chunk_size),
         "--n-jobs",
         "1",
     ]
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
+    cmd = _simulate_cmd(6, seed=11, chunk_size=2)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     killed = tmp_path / "killed"
     proc = subprocess.Popen(
@@ -192,20 +197,7 @@ def test_a_second_writer_is_refused(tmp_path):
 def test_two_processes_started_together(tmp_path):
     """Two real `simulate` processes on one new store: no crash, no damage, one result."""
     path = tmp_path / "ds"
-    cmd = [
-        sys.executable,
-        "-m",
-        "sklearn_jam.cli",
-        "simulate",
-        "--n-samples",
-        "300",
-        "--chunk-size",
-        "20",
-        "--seed",
-        "5",
-        "--out",
-        str(path),
-    ]
+    cmd = _simulate_cmd(300, seed=5, chunk_size=20) + ["--out", str(path)]
     procs = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
