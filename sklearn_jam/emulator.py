@@ -4,12 +4,14 @@ import math
 import re
 import sys
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from scipy.special import erf as _erf
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
@@ -273,6 +275,32 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
 
     n_scalars = 3  # q_m, beta_z, inc (SPEC section 4)
 
+    # Checked at the start of fit, before any data is touched (scikit-learn's machinery).
+    _parameter_constraints = {
+        "conv_channels": ["array-like"],
+        "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "conv_stride": [Interval(Integral, 1, None, closed="left")],
+        "pool_after": ["array-like"],
+        "n_image_features": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        "fold_quadrant": ["boolean"],
+        "physical_features": ["boolean"],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr_schedule": [StrOptions({"cosine", "plateau"})],
+        "lr_patience": [Interval(Integral, 0, None, closed="left")],
+        "lr_factor": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         conv_channels=(16, 32, 32),
@@ -527,6 +555,22 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             ),
         )
 
+    def _check_layer_sizes(self):
+        """The tuple parameters hold positive integers (indices, for ``pool_after``)."""
+        for name, low in (("conv_channels", 1), ("hidden_layer_sizes", 1), ("pool_after", 0)):
+            values = tuple(getattr(self, name))
+            if not all(isinstance(v, Integral) and v >= low for v in values):
+                raise ValueError(
+                    f"{name} must be a tuple of integers >= {low}, got {getattr(self, name)!r}"
+                )
+        bad = [i for i in self.pool_after if i >= len(self.conv_channels)]
+        if bad:
+            raise ValueError(
+                f"pool_after indexes the convolutions (0 to {len(self.conv_channels) - 1}), "
+                f"got {bad}"
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the network on features ``X`` and V_rms maps ``y``.
 
@@ -541,6 +585,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         -------
         self : JamEmulatorRegressor
         """
+        self._check_layer_sizes()
         X, y = validate_data(
             self, X, y, multi_output=True, dtype=np.float64, y_numeric=True, reset=True
         )

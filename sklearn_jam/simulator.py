@@ -2,11 +2,13 @@
 
 import functools
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
@@ -162,6 +164,28 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     (2, 200)
     """
 
+    # Checked by fit, transform and make_dataset before any work (scikit-learn's machinery).
+    _parameter_constraints = {
+        "r_min": [Interval(Real, 0, None, closed="neither")],
+        "r_max": [Interval(Real, 0, None, closed="neither")],
+        "n_rad": [Interval(Integral, 2, None, closed="left")],
+        "n_ang": [Interval(Integral, 2, None, closed="left")],
+        "npix": [Interval(Integral, 2, None, closed="left")],
+        "pixel_scale": [Interval(Real, 0, None, closed="neither")],
+        "oversample": [Interval(Integral, 1, None, closed="left")],
+        "distance": [Interval(Real, 0, None, closed="neither")],
+        "check_bounds": ["boolean"],
+        "on_error": [StrOptions({"warn", "raise"})],
+        "backend": [StrOptions({"engine", "jampy"})],
+        "device": [str, None],
+        "n_nodes": [Interval(Integral, 2, None, closed="left")],
+        "vrms_func": [callable, None],
+        "n_jobs": [Integral, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         r_min=0.5,
@@ -237,6 +261,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         return "jampy"
 
     def _check_settings(self):
+        self._validate_params()
         if self.backend not in ("engine", "jampy"):
             raise ValueError(f"backend must be 'engine' or 'jampy', got {self.backend!r}")
         if int(self.n_nodes) != self.n_nodes or self.n_nodes < 2:
@@ -256,7 +281,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             raise ValueError(f"distance must be a positive number of Mpc, got {self.distance!r}")
         self.grid  # noqa: B018 -- validates the grid settings
 
-    def _validate_params(self, X, reset):
+    def _validate_galaxies(self, X, reset):
         X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
         return check_params(X, check_bounds=self.check_bounds)
 
@@ -278,7 +303,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         """
         self._check_settings()
         if X is not None:
-            self._validate_params(X, reset=True)
+            self._validate_galaxies(X, reset=True)
         else:
             self.n_features_in_ = len(PARAM_NAMES)
         return self
@@ -300,7 +325,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         self._check_settings()
         first = not hasattr(self, "n_features_in_")
         try:
-            params = self._validate_params(X, reset=first)
+            params = self._validate_galaxies(X, reset=first)
         except ValueError:
             if first:  # a refused first call must not fix the expected input width
                 for attr in ("n_features_in_", "feature_names_in_"):

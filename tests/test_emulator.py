@@ -9,7 +9,6 @@ from conftest import TINY
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_jam.emulator as emulator_module
 from sklearn_jam import JamEmulatorRegressor
@@ -46,58 +45,6 @@ def data():
 def fitted(data):
     X, y = data
     return JamEmulatorRegressor(**{**TINY, "max_epochs": 60}).fit(X, y)
-
-
-# The scikit-learn checks use random X of a few columns; the emulator needs three scalars
-# followed by a square image, and positive targets for its log transform.
-EXPECTED_FAILED_CHECKS = {
-    name: "X must be 3 scalar columns followed by a square image (3 + side**2 columns)"
-    for name in [
-        "check_estimators_dtypes",
-        "check_fit_score_takes_y",
-        "check_estimators_fit_returns_self",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_overwrite_params",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_dict_unchanged",
-        "check_dont_overwrite_parameters",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-        "check_methods_subset_invariance",
-        "check_methods_sample_order_invariance",
-        "check_fit2d_1sample",
-        "check_fit2d_1feature",
-        "check_regressors_train",
-        "check_regressor_data_not_an_array",
-        "check_regressors_no_decision_function",
-        "check_supervised_y_2d",
-        "check_regressors_int",
-        "check_estimators_nan_inf",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_regressor_multioutput",
-        "check_sample_weight_equivalence_on_dense_data",
-        "check_sample_weights_not_an_array",
-        "check_sample_weights_list",
-        "check_sample_weights_shape",
-        "check_sample_weights_not_overwritten",
-        "check_fit_non_negative",
-        "check_positive_only_tag_during_fit",
-    ]
-}
-
-
-@parametrize_with_checks(
-    [JamEmulatorRegressor(**TINY)], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OutsidePriorWarning)
-        check(estimator)
 
 
 def test_fit_predict_score(data, fitted):
