@@ -111,6 +111,25 @@ def _activation(name, negative_slope):
     return _ACTIVATIONS[name]()
 
 
+def _mlp(sizes, n_outputs, activation, negative_slope):
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [nn.Linear(n_in, n_out), _activation(activation, negative_slope)]
+    layers.append(nn.Linear(sizes[-1], n_outputs))
+    return nn.Sequential(*layers)
+
+
+class _TabularNet(nn.Module):
+    """The MLP alone, on scalar inputs (``image_side=None``)."""
+
+    def __init__(self, n_inputs, hidden_layer_sizes, n_outputs, activation, negative_slope):
+        super().__init__()
+        self.mlp = _mlp([n_inputs, *hidden_layer_sizes], n_outputs, activation, negative_slope)
+
+    def forward(self, X):
+        return self.mlp(X)
+
+
 class _JamNet(nn.Module):
     """CNN on the image -> feature vector, concatenated with the scalars, -> MLP."""
 
@@ -147,11 +166,7 @@ class _JamNet(nn.Module):
             n_flat = conv(torch.zeros(1, 1, image_side, image_side)).shape[1]
         self.cnn = nn.Sequential(conv, nn.Linear(n_flat, n_image_features))
         sizes = [n_scalars + n_image_features, *hidden_layer_sizes]
-        mlp = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            mlp += [nn.Linear(n_in, n_out), _activation(activation, negative_slope)]
-        mlp.append(nn.Linear(sizes[-1], n_outputs))
-        self.mlp = nn.Sequential(*mlp)
+        self.mlp = _mlp(sizes, n_outputs, activation, negative_slope)
 
     def encode(self, images):
         return self.cnn(images.reshape(-1, 1, self.image_side, self.image_side))
@@ -178,6 +193,13 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
+    image_side : 'auto', int or None, default='auto'
+        Side of the square image in ``X`` (pixels): 'auto' infers it from the
+        number of columns (``3 + side**2``), an int requires it. None is the
+        tabular mode: every column of ``X`` is a scalar input to the MLP and
+        there is no CNN (the fastest emulator when the photometry is
+        parametric, e.g. ``X`` = the six galaxy parameters; the image
+        parameters below and ``physical_features`` are then unused).
     conv_channels : tuple of int, default=(16, 32, 32)
         Output channels of each convolution.
     conv_kernel_size : int, default=3
@@ -277,6 +299,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
 
     # Checked at the start of fit, before any data is touched (scikit-learn's machinery).
     _parameter_constraints = {
+        "image_side": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left"), None],
         "conv_channels": ["array-like"],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "conv_stride": [Interval(Integral, 1, None, closed="left")],
@@ -303,6 +326,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
+        image_side="auto",
         conv_channels=(16, 32, 32),
         conv_kernel_size=3,
         conv_stride=2,
@@ -326,6 +350,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         random_state=None,
         verbose=0,
     ):
+        self.image_side = image_side
         self.conv_channels = conv_channels
         self.conv_kernel_size = conv_kernel_size
         self.conv_stride = conv_stride
@@ -453,6 +478,8 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         return z.astype(np.float32)
 
     def _transform_X(self, X):
+        if self.image_side_ is None:  # tabular mode
+            return ((X - self.scalar_mean_) / self.scalar_scale_).astype(np.float32)
         return self._network_input(
             X[:, : self.n_scalars], *self._prepare_images(X[:, self.n_scalars :])
         )
@@ -522,21 +549,33 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             train_split = ValidSplit(
                 self.validation_fraction, stratified=False, random_state=self.random_state
             )
+        common = {
+            "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+            "n_outputs": n_outputs,
+            "activation": self.activation,
+            "negative_slope": self.negative_slope,
+        }
+        if self.image_side_ is None:
+            module, module_kw = _TabularNet, {"n_inputs": self.n_features_in_, **common}
+        else:
+            module, module_kw = (
+                _JamNet,
+                {
+                    "n_scalars": self.n_scalars
+                    + (len(PHYSICAL_FEATURE_NAMES) if self.physical_features else 0),
+                    "image_side": self.image_side_ // 2 if self.fold_quadrant else self.image_side_,
+                    "conv_channels": tuple(self.conv_channels),
+                    "conv_kernel_size": self.conv_kernel_size,
+                    "conv_stride": self.conv_stride,
+                    "pool_after": tuple(self.pool_after),
+                    # With physical features, the measured q_l is the last image feature.
+                    "n_image_features": self.n_image_features - bool(self.physical_features),
+                    **common,
+                },
+            )
         return NeuralNetRegressor(
-            module=_JamNet,
-            module__n_scalars=self.n_scalars
-            + (len(PHYSICAL_FEATURE_NAMES) if self.physical_features else 0),
-            module__image_side=self.image_side_ // 2 if self.fold_quadrant else self.image_side_,
-            module__conv_channels=tuple(self.conv_channels),
-            module__conv_kernel_size=self.conv_kernel_size,
-            module__conv_stride=self.conv_stride,
-            module__pool_after=tuple(self.pool_after),
-            # With physical features, the measured q_l is the last image feature.
-            module__n_image_features=self.n_image_features - bool(self.physical_features),
-            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            module__n_outputs=n_outputs,
-            module__activation=self.activation,
-            module__negative_slope=self.negative_slope,
+            module=module,
+            **{f"module__{k}": v for k, v in module_kw.items()},
             criterion=nn.MSELoss,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -589,7 +628,6 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, multi_output=True, dtype=np.float64, y_numeric=True, reset=True
         )
-        self.image_side_ = self._image_side(X.shape[1])
         self._single_output = y.ndim == 1
         y = y.reshape(len(y), -1)
         if np.any(y <= 0):
@@ -601,6 +639,14 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"need at least 2 samples to fit, got n_samples={len(X)}")
         self.n_outputs_ = y.shape[1]
         self.device_ = self._resolve_device()
+        if self.image_side is None:
+            return self._fit_tabular(X, y)
+        self.image_side_ = self._image_side(X.shape[1])
+        if self.image_side != "auto" and self.image_side_ != self.image_side:
+            raise ValueError(
+                f"image_side={self.image_side} needs 3 + {self.image_side**2} columns, X has "
+                f"{X.shape[1]}"
+            )
         X, shapes = self._checked_X(X)
         # As scalar_box_: the training range, widened to the Table 1 prior's Sersic images.
         side = self.image_side_
@@ -639,6 +685,20 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         self.history_ = list(self.net_.history.to_list())
         return self
 
+    def _fit_tabular(self, X, y):
+        """``fit`` of the tabular mode: standardised columns into the MLP alone."""
+        self.image_side_ = None
+        self.scalar_mean_, self.scalar_scale_ = X.mean(0), self._scale(X)
+        self.scalar_box_ = (X.min(0), X.max(0))
+        log_y = np.log(y)
+        self.target_mean_, self.target_scale_ = log_y.mean(0), self._scale(log_y)
+        if self.random_state is not None:
+            torch.manual_seed(self.random_state)
+        self.net_ = self._build_net(self.n_outputs_)
+        self.net_.fit(self._transform_X(X), self._transform_y(y))
+        self.history_ = list(self.net_.history.to_list())
+        return self
+
     # -- prediction ----------------------------------------------------------------------
 
     @property
@@ -667,9 +727,12 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        X, shapes = self._checked_X(X)
-        self._warn_outside_prior(X[:, : self.n_scalars])
-        self._warn_outside_images(shapes)
+        if self.image_side_ is None:
+            self._warn_outside_prior(X)
+        else:
+            X, shapes = self._checked_X(X)
+            self._warn_outside_prior(X[:, : self.n_scalars])
+            self._warn_outside_images(shapes)
         module = self.module_
         out = np.empty((len(X), self.n_outputs_))
         with torch.inference_mode():
@@ -677,6 +740,13 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
                 sl = slice(start, start + batch_size)
                 out[sl] = self._inverse_y(module(self._torch(self._transform_X(X[sl]))).cpu())
         return out[:, 0] if self._single_output else out
+
+    def _need_images(self, method):
+        if self.image_side_ is None:
+            raise ValueError(
+                f"{method} needs an image; this emulator was fitted in the tabular mode "
+                "(image_side=None): call predict with all its columns instead"
+            )
 
     def _checked_X(self, X):
         """``X`` with its images checked by :func:`~sklearn_jam.photometry.check_images`.
@@ -721,7 +791,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             warnings.warn(
-                f"{bad.sum()} galaxies lie outside the box of (q_m, beta_z, inc) the emulator "
+                f"{bad.sum()} galaxies lie outside the box of scalar inputs the emulator "
                 f"was trained on, {lo.tolist()} to {hi.tolist()} (e.g. row {i}: "
                 f"{scalars[i].tolist()}); the emulator extrapolates there",
                 OutsidePriorWarning,
@@ -744,6 +814,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             ``q_l`` of the image.
         """
         check_is_fitted(self, "net_")
+        self._need_images("encode_images")
         images = np.asarray(images, dtype=np.float64)
         if images.ndim == 2 and images.shape[1] == self.image_side_**2:
             pass
@@ -789,6 +860,8 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet; call 'fit' first"
             )
+        if self.image_side_ is None:
+            self._need_images("predict_from_features")
         scalars = np.atleast_2d(np.asarray(scalars, dtype=np.float64))
         features = np.atleast_2d(np.asarray(features, dtype=np.float32))
         if scalars.shape[1] != self.n_scalars or features.shape[1] != self.n_image_features:
@@ -881,6 +954,7 @@ class JamEmulatorRegressor(RegressorMixin, BaseEstimator):
                 f"incompatible with the installed sklearn_jam {__version__} (the major.minor "
                 "versions must match); retrain it or install the matching version"
             )
+        state.setdefault("image_side", "auto")  # models saved before the tabular mode
         super().__setstate__(state)
         if "net_" in state:
             self.device_ = str(self.net_.device)

@@ -285,3 +285,24 @@ def test_fit_lets_skorch_warnings_through(data, monkeypatch):
     monkeypatch.setattr(NeuralNetRegressor, "on_train_begin", warn_like_skorch)
     with pytest.warns(UserWarning, match="a warning of skorch's"):
         JamEmulatorRegressor(**{**TINY, "max_epochs": 1}).fit(*data)
+
+
+def test_tabular_mode(tmp_path):
+    """image_side=None: the MLP alone on scalar columns, e.g. the six galaxy parameters."""
+    p = sample_prior(200, random_state=3)
+    y = 0.3 + 0.05 * p[:, [0]] * np.linspace(0, 1, 12)[None, :] + 0.1 * p[:, [4]]
+    est = JamEmulatorRegressor(
+        image_side=None, hidden_layer_sizes=(32,), max_epochs=40, lr=1e-2, random_state=0
+    ).fit(p[:150], y[:150])
+    assert est.image_side_ is None and est.n_features_in_ == 6
+    assert est.score(p[150:], y[150:]) > 0.8
+    with pytest.raises(ValueError, match="tabular mode"):
+        est.encode_images(np.ones((1, 16, 16)))
+    with pytest.raises(ValueError, match="tabular mode"):
+        est.predict_from_features(np.ones((1, 4)), [0.8, 0.1, 70.0])
+    path = tmp_path / "tab.joblib"
+    joblib.dump(est, path)
+    np.testing.assert_array_equal(joblib.load(path).predict(p[150:]), est.predict(p[150:]))
+    flat_8x8 = np.hstack([p[:, 3:6], np.full((len(p), 64), 1 / 64)])
+    with pytest.raises(ValueError, match="image_side=16 needs 3 \\+ 256 columns, X has 67"):
+        JamEmulatorRegressor(**{**TINY, "image_side": 16}).fit(flat_8x8, y)
