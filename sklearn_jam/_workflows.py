@@ -10,6 +10,7 @@ import numpy as np
 
 from ._version import SPEC_VERSION, __version__
 from .emulator import JamEmulatorRegressor
+from .features import split_features
 from .io import load_dataset, simulate_to_store
 from .metrics import accuracy_summary
 from .simulator import JamSimulator
@@ -245,7 +246,7 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None, jam_se
     if jam_seconds is None:
         jam_seconds = time_jam(params, n_jam, sim.grid)
     x1 = X[:1]
-    feats = est.encode_images(x1[:, 3:])
+    feats = est.encode_images(split_features(x1)[1])
     scal = x1[:, :3]
     est.predict(x1)  # warm up
     full = _best_time(lambda: est.predict(x1), repeat=5, number=n_single // 5 or 1)

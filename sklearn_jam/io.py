@@ -28,10 +28,12 @@ from pathlib import Path
 import filelock
 import numpy as np
 import zarr
+from sklearn.base import clone
 from sklearn.utils import Bunch
 from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ._version import SPEC_VERSION, __version__
+from .features import features_from_images
 from .grid import PolarGrid
 from .priors import PARAM_NAMES, check_params
 
@@ -366,7 +368,7 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     ValueError
         For the refusals above, or when another process holds the store.
     """
-    simulator._check_settings()
+    clone(simulator).fit()  # validates the settings, leaving the caller's object as it is
     if int(n_samples) != n_samples or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if seed is None or int(seed) != seed:
@@ -399,7 +401,7 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
         images, vrms = (
             root[k].with_config({"write_empty_chunks": True}) for k in ("images", "vrms")
         )
-        for sl, v, img, errors in simulator._run_batches(params, todo, with_images=True):
+        for sl, v, img, errors in simulator.simulate_batches(params, todo, with_images=True):
             i_chunk = sl.start // chunk_size
             img, v = np.asarray(img, dtype=np.float32), np.asarray(v, dtype=np.float64)
             images[sl] = img
@@ -440,7 +442,7 @@ class _LazyFeatures:
         scalar = np.ndim(rows) == 0
         rows = np.atleast_1d(rows)
         imgs = self._images.get_orthogonal_selection((rows, slice(None), slice(None)))
-        out = np.hstack([self._params[rows][:, 3:6], imgs.reshape(len(rows), -1).astype(float)])
+        out = features_from_images(self._params[rows], imgs)
         return out[0] if scalar else out
 
     def __array__(self, dtype=None, copy=None):

@@ -2,9 +2,10 @@
 
 import numpy as np
 
+from .features import scalar_prior_box
 from .grid import PolarGrid
 from .photometry import isophote_axis_ratio, sersic_images
-from .priors import BETA_EPS_SLOPE, MIN_Q_INTR, PRIOR_BOUNDS, intrinsic_axis_ratio
+from .priors import BETA_EPS_SLOPE, MIN_Q_INTR, intrinsic_axis_ratio
 
 __all__ = ["JamLikelihood"]
 
@@ -183,10 +184,8 @@ class JamLikelihood:
         """0 inside the Table 1 box and the physical domain, -inf outside, shape ``(n,)``."""
         theta = self._theta(theta)
         q_m, beta_z, inc = theta[:, 0], theta[:, 1], theta[:, 2]
-        ok = np.ones(len(theta), dtype=bool)
-        for col, name in enumerate(("q_m", "beta_z", "inc")):
-            lo, hi = PRIOR_BOUNDS[name]
-            ok &= (theta[:, col] >= lo) & (theta[:, col] <= hi)
+        lo, hi = scalar_prior_box()
+        ok = np.all((theta[:, :3] >= lo) & (theta[:, :3] <= hi), axis=1)
         with np.errstate(invalid="ignore"):
             ok &= intrinsic_axis_ratio(q_m, inc) >= MIN_Q_INTR
             if self.q_l is not None:

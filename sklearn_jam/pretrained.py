@@ -4,9 +4,8 @@ import json
 from importlib import resources
 
 import joblib
-import numpy as np
 
-from .priors import PRIOR_BOUNDS
+from .features import scalar_prior_box
 
 __all__ = ["load_pretrained", "pretrained_card", "PRETRAINED_FILE", "PRETRAINED_CARD"]
 
@@ -51,9 +50,5 @@ def load_pretrained(missing="raise"):
         )
     with resources.as_file(path) as p:
         est = joblib.load(p)
-    keys = ("q_m", "beta_z", "inc")
-    est.scalar_box_ = (
-        np.array([PRIOR_BOUNDS[k][0] for k in keys]),
-        np.array([PRIOR_BOUNDS[k][1] for k in keys]),
-    )
+    est.scalar_box_ = scalar_prior_box()
     return est

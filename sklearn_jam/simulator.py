@@ -13,15 +13,13 @@ from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
 from ._version import SPEC_VERSION
+from .features import FEATURE_SCALARS, features_from_images
 from .grid import PolarGrid
 from .jam import DEFAULT_DISTANCE_MPC, DEFAULT_N_NODES, jampy_sersic_vrms, sersic_vrms
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
 
 __all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS", "GALAXY_ERRORS"]
-
-#: The scalar columns of the emulator's features, before the raveled image (SPEC section 4).
-FEATURE_SCALARS = ("q_m", "beta_z", "inc")
 
 
 class SimulationFailureWarning(UserWarning):
@@ -384,10 +382,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         X : ndarray of shape (n, 3 + npix * npix)
             Columns ``q_m, beta_z, inc`` then the image raveled in C order.
         """
-        params = np.asarray(params, dtype=float)
-        images = np.asarray(images)
-        pixels = images.reshape(len(images), int(np.prod(images.shape[1:])))
-        return np.hstack([params[:, 3:6], pixels.astype(float)])
+        return features_from_images(params, images)
 
     def features(self, params):
         """The emulator's ``X`` for the given parameters (SPEC section 4).
@@ -463,8 +458,32 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         size = int(self.batch_size)
         return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
-    def _run_batches(self, params, batches, with_images):
-        """Yield ``(batch_slice, vrms, images, errors)`` as batches finish, in any order."""
+    def simulate_batches(self, params, batches, with_images=True):
+        """Simulate batches of galaxies in parallel, yielding each as soon as it is done.
+
+        The building block of :func:`sklearn_jam.simulate_to_store` (and of
+        ``transform``): call ``fit()`` first to validate the settings.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n, 6)
+            Validated galaxy parameters (see :func:`sklearn_jam.check_params`).
+        batches : list of slice
+            Rows of ``params``, one parallel task each.
+        with_images : bool, default=True
+            Render the images too.
+
+        Yields
+        ------
+        batch : slice
+            The rows done, in any order.
+        vrms : ndarray of shape (n_batch, n_rad * n_ang)
+            Their maps (NaN rows for failed galaxies).
+        images : ndarray of shape (n_batch, npix, npix) or None
+            Their float32 images.
+        errors : dict
+            Row within the batch -> error message, for galaxies JAM refused.
+        """
         vrms_func = self.vrms_func
         if vrms_func is None and self.backend == "jampy":
             vrms_func = jampy_sersic_vrms
@@ -488,7 +507,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         vrms = np.full((n, self.grid.size), np.nan)
         images = np.empty((n, self.npix, self.npix), np.float32) if with_images else None
         errors = {}
-        for sl, v, img, err in self._run_batches(params, self._batches(n), with_images):
+        for sl, v, img, err in self.simulate_batches(params, self._batches(n), with_images):
             vrms[sl] = v
             if with_images:
                 images[sl] = img

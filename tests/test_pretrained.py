@@ -31,3 +31,19 @@ def test_shipped_model_warns_outside_prior():
 def test_missing_option_is_checked():
     with pytest.raises(ValueError, match="missing must be 'raise' or 'none', got 'bogus'"):
         load_pretrained(missing="bogus")
+
+
+def test_predictions_unchanged_by_refactoring():
+    """The shipped model's maps for 8 fixed galaxies, as recorded when it was trained
+    (tests/data/make_pretrained_predictions.py); equal to float32 rounding on any CPU,
+    bitwise on the machine that recorded them."""
+    from pathlib import Path
+
+    ref = np.load(Path(__file__).parent / "data" / "pretrained_predictions.npz")
+    est = load_pretrained()
+    X = JamSimulator().features(ref["params"])
+    np.testing.assert_allclose(est.predict(X), ref["predict"], rtol=1e-6)
+    features = est.encode_images(X[:, 3:])
+    np.testing.assert_allclose(
+        est.predict_from_features(features, X[:, :3]), ref["fast"], rtol=1e-6
+    )
