@@ -16,7 +16,7 @@ import joblib
 import torch
 
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
-from sklearn_jam._workflows import make_estimator, split_rows
+from sklearn_jam._workflows import make_estimator, split_rows, write_card
 from sklearn_jam.metrics import accuracy_summary
 
 TARGETS = {
@@ -57,14 +57,17 @@ def main():
     train_s = time.perf_counter() - t0
     res = accuracy_summary(ds.y[test], est.predict(ds.X[test]))
     if args.save_model:
-        est.train_info_ = {
-            "data": str(args.data),
-            "n_train": n_train,
-            "seed": args.seed,
-            "train_seconds": train_s,
-            "test_rows": [test.start, test.stop],
-        }
         joblib.dump(est, args.save_model)
+        write_card(
+            args.save_model,
+            {
+                "data": str(args.data),
+                "n_train": n_train,
+                "seed": args.seed,
+                "train_seconds": train_s,
+                "test_rows": [test.start, test.stop],
+            },
+        )
     res.update(
         train_seconds=train_s,
         n_train=n_train,

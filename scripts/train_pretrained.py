@@ -19,7 +19,7 @@ import torch
 
 import sklearn_jam
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
-from sklearn_jam._workflows import make_estimator
+from sklearn_jam._workflows import make_estimator, read_card
 from sklearn_jam.metrics import accuracy_summary
 from sklearn_jam.pretrained import PRETRAINED_CARD, PRETRAINED_FILE
 
@@ -61,20 +61,19 @@ def main():
         "small", max_epochs=args.max_epochs, random_state=args.seed, device="cpu", verbose=1
     )
     if args.from_model:
-        est = joblib.load(args.from_model)
-        if est.train_info_["n_train"] != n_train:
+        est, info = joblib.load(args.from_model), read_card(args.from_model)
+        if info is None or info["n_train"] != n_train:
             raise SystemExit(
-                f"{args.from_model} was trained on {est.train_info_['n_train']} maps, "
-                f"not the first {n_train} of {args.data}"
+                f"{args.from_model} (card: {info}) was not trained on the first {n_train} "
+                f"maps of {args.data}"
             )
-        train_s = est.train_info_["train_seconds"]
+        train_s = info["train_seconds"]
     else:
         t0 = time.perf_counter()
         est.fit(ds.X[:n_train], ds.y[:n_train])
         train_s = time.perf_counter() - t0
     test = slice(len(ds.y) - args.n_test, None)
     metrics = accuracy_summary(ds.y[test], est.predict(ds.X[test]))
-    est.train_info_ = {"n_train": n_train, "seed": args.seed, "train_seconds": train_s}
 
     DATA_DIR.mkdir(exist_ok=True)
     model_path = DATA_DIR / PRETRAINED_FILE

@@ -59,10 +59,31 @@ def split_rows(n, n_train=None):
     return n_train
 
 
+def card_path(model):
+    """The provenance card beside a model file: ``model.joblib`` -> ``model.card.json``."""
+    return Path(model).with_suffix(".card.json")
+
+
+def write_card(model, info):
+    """Write a model's provenance card (how, on what and by which versions it was trained)."""
+    card = {**info, "package_version": __version__, "spec_version": SPEC_VERSION}
+    card_path(model).write_text(json.dumps(_jsonable(card), indent=1) + "\n")
+    return card
+
+
+def read_card(model):
+    """A model's provenance card, or None when it has none."""
+    path = card_path(model)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 def train(
     data, out, config="small", max_epochs=None, device=None, n_train=None, verbose=1, random_state=0
 ):
-    """Train an emulator on a dataset directory and save it with its history."""
+    """Train an emulator on a dataset directory; save it, its history and its card.
+
+    Returns the estimator, the history file and the card (:func:`write_card`).
+    """
     ds = load_dataset(data)
     n_train = split_rows(len(ds.y), n_train)
     est = make_estimator(
@@ -70,12 +91,13 @@ def train(
     )
     t0 = time.perf_counter()
     est.fit(ds.X[:n_train], ds.y[:n_train])
-    est.train_info_ = {
+    info = {
         "data": str(Path(data).resolve()),
         "n_train": n_train,
         "n_samples": len(ds.y),
         "train_seconds": time.perf_counter() - t0,
         "config": str(config),
+        "params": est.get_params(),
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +110,7 @@ def train(
         tmp.unlink(missing_ok=True)
     history = out.with_suffix(".history.json")
     history.write_text(json.dumps(_jsonable(est.history_), indent=1))
-    return est, history
+    return est, history, write_card(out, info)
 
 
 def _jsonable(obj):
@@ -164,9 +186,12 @@ def evaluate(model, data, out_dir, split="all"):
     ds = load_dataset(data)
     rows = np.arange(len(ds.y))
     if split == "test":
-        info = getattr(est, "train_info_", None)
+        info = read_card(model)
         if not info or Path(info["data"]) != Path(data).resolve():
-            raise ValueError("--split test needs the model to have been trained on this dataset")
+            raise ValueError(
+                f"--split test needs the model's card ({card_path(model).name}, written by "
+                "'sklearn-jam train') to say it was trained on this dataset"
+            )
         rows = rows[info["n_train"] :]
     elif split != "all":
         raise ValueError(f"split must be 'all' or 'test', got {split!r}")

@@ -27,9 +27,9 @@ def _simulate(args):
 
 
 def _train(args):
-    from ._workflows import train
+    from ._workflows import card_path, train
 
-    est, history = train(
+    est, history, card = train(
         args.data,
         args.out,
         config=args.config,
@@ -39,7 +39,8 @@ def _train(args):
     )
     print(
         f"model written to {args.out}; history in {history}; "
-        f"trained on {est.train_info_['n_train']} maps in {est.train_info_['train_seconds']:.0f} s"
+        f"card in {card_path(args.out)}; trained on {card['n_train']} maps in "
+        f"{card['train_seconds']:.0f} s"
     )
     return 0
 

@@ -5,8 +5,6 @@ from importlib import resources
 
 import joblib
 
-from .features import scalar_prior_box
-
 __all__ = ["load_pretrained", "pretrained_card", "PRETRAINED_FILE", "PRETRAINED_CARD"]
 
 PRETRAINED_FILE = "jam_emulator_default.joblib"
@@ -49,6 +47,4 @@ def load_pretrained(missing="raise"):
             f"no pretrained model at {path}; create it with `python scripts/train_pretrained.py`"
         )
     with resources.as_file(path) as p:
-        est = joblib.load(p)
-    est.scalar_box_ = scalar_prior_box()
-    return est
+        return joblib.load(p)

@@ -43,7 +43,9 @@ def test_simulate_train_evaluate(tmp_path, capsys):
     model = tmp_path / "model.joblib"
     assert main(["train", "--data", str(data), "--out", str(model), "--max-epochs", "2"]) == 0
     est = joblib.load(model)
-    assert est.train_info_["n_train"] == 8 and len(est.history_) == 2
+    card = json.loads(model.with_suffix(".card.json").read_text())
+    assert card["n_train"] == 8 and card["spec_version"] == "2" and len(est.history_) == 2
+    assert not hasattr(est, "train_info_")
     assert len(json.loads(model.with_suffix(".history.json").read_text())) == 2
     report = tmp_path / "report"
     assert (
