@@ -27,7 +27,7 @@ def _simulate(args):
 
 
 def _train(args):
-    from ._workflows import card_path, train
+    from .workflows import card_path, train
 
     est, history, card = train(
         args.data,
@@ -46,7 +46,7 @@ def _train(args):
 
 
 def _evaluate(args):
-    from ._workflows import evaluate
+    from .workflows import evaluate
 
     metrics = evaluate(args.model, args.data, args.out, split=args.split)
     print(json.dumps(metrics, indent=1))
@@ -57,18 +57,18 @@ def _evaluate(args):
 def _benchmark(args):
     import joblib
 
-    from ._workflows import _table, time_models
     from .pretrained import load_pretrained
     from .priors import sample_prior
+    from .workflows import format_table, time_models
 
     est = joblib.load(args.model) if args.model else load_pretrained()
     sp = time_models(est, sample_prior(1000, random_state=args.seed), n_jam=args.n_jam)
-    print(_table([[k, f"{v:.3g}"] for k, v in sp.items()], ["quantity", "value"]))
+    print(format_table([[k, f"{v:.3g}"] for k, v in sp.items()], ["quantity", "value"]))
     return 0
 
 
 def _demo(args):
-    from ._workflows import demo
+    from .workflows import demo
 
     demo(out=args.out, quick=args.quick, n_jobs=args.n_jobs, seed=args.seed)
     print(f"\nEverything is in {args.out}/")

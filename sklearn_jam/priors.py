@@ -176,7 +176,7 @@ def check_params(params, check_bounds=True, max_reported=5):
         more = f"\n  ... and {len(bad) - max_reported} more rows" if len(bad) > max_reported else ""
         raise ValueError(
             f"{len(bad)} of {arr.shape[0]} parameter rows are outside the physical domain "
-            "(SPEC section 1):\n" + "\n".join(lines) + more
+            "(spec v2 section 1, docs/spec.rst):\n" + "\n".join(lines) + more
         )
     return arr
 

@@ -148,7 +148,7 @@ def test_a_run_where_every_galaxy_failed_exits_non_zero(tmp_path, capsys, monkey
 
 
 def test_train_replaces_a_model_whole_or_not_at_all(tmp_path, monkeypatch):
-    import sklearn_jam._workflows as workflows
+    import sklearn_jam.workflows as workflows
 
     data = tmp_path / "data"
     assert main(["simulate", "--n-samples", "10", "--out", str(data), "--chunk-size", "5"]) == 0

@@ -1,4 +1,5 @@
-"""The jobs behind the command line: train, evaluate, time, demo."""
+"""The jobs behind the command line (train, evaluate, time, demo), for scripts and
+benchmarks too: the public seam between them and the package."""
 
 import json
 import os
@@ -290,7 +291,8 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None, jam_se
     }
 
 
-def _table(rows, headers):
+def format_table(rows, headers):
+    """A plain-text table: a header row, a rule, then the rows, in aligned columns."""
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(
@@ -420,7 +422,7 @@ def format_summary(summary):
             ]
         )
     rows.append(["paper (Simon et al.)", "'vast majority'", "90%", "-"])
-    acc_table = _table(rows, ["model", "maps max|E|<1%", "maps max|E|<2%", "median |E|"])
+    acc_table = format_table(rows, ["model", "maps max|E|<1%", "maps max|E|<2%", "median |E|"])
     rows = []
     for name, sp in summary["speed"].items():
         rows.append(
@@ -448,7 +450,7 @@ def format_summary(summary):
     rows.append(["direct JAM call (MGE fit + jam_axi_proj), this run", f"{jam * 1e3:.0f}", "1x"])
     rows.append(["paper: full model", "1", "-"])
     rows.append(["paper: MLP only", "0.3", "-"])
-    speed_table = _table(rows, ["per-model time", "ms", "vs JAM"])
+    speed_table = format_table(rows, ["per-model time", "ms", "vs JAM"])
     return (
         f"Accuracy on {summary['n_test']} held-out galaxies "
         f"(trained on {summary['n_train']}):\n{acc_table}\n\n{speed_table}"
