@@ -28,6 +28,7 @@ __all__ = [
     "jam_axi_cyl",
     "sersic_vrms",
     "jampy_sersic_vrms",
+    "jampy_mge_vrms",
     "arcsec_to_pc",
     "G_JAMPY",
     "DEFAULT_N_NODES",
@@ -577,6 +578,53 @@ def sersic_vrms(
     return vrms if batched else vrms[0]
 
 
+def jampy_mge_vrms(surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, **kwargs):
+    """jampy 8's ``jam_axi_proj`` for one MGE as both light and mass, cylindrical, moment zz.
+
+    Parameters
+    ----------
+    surf : ndarray of shape (n_gauss,)
+        Peak surface densities (any unit; the same MGE for light and mass).
+    sigma : ndarray of shape (n_gauss,)
+        Dispersions in arcsec.
+    q_l, q_m, beta_z, inc : float
+        Axial ratios of light and mass, anisotropy, inclination in degrees.
+    x, y : array-like of shape (n_points,)
+        Sky positions in arcsec.
+    distance : float
+        Distance in Mpc.
+    **kwargs
+        Further ``jam_axi_proj`` options (default: jampy's defaults).
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_points,)
+        V_rms in km/s for a mass-to-light ratio of 1.
+    """
+    from jampy.axi.jam_axi_proj import jam_axi_proj
+
+    ones = np.ones_like(surf)
+    return jam_axi_proj(
+        surf,
+        sigma,
+        q_l * ones,
+        surf,
+        sigma,
+        q_m * ones,
+        inc,
+        0.0,
+        distance,
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
+        align="cyl",
+        beta=beta_z * ones,
+        moment="zz",
+        plot=False,
+        quiet=True,
+        **kwargs,
+    ).model
+
+
 def jampy_sersic_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, *, distance=DEFAULT_DISTANCE_MPC):
     """The map of :func:`sersic_vrms` computed by jampy 8 itself, for cross-checks.
 
@@ -599,36 +647,16 @@ def jampy_sersic_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, *, distance=DEF
     vrms : ndarray of shape (n_points,)
         Dimensionless V_rms.
     """
-    from jampy.axi.jam_axi_proj import jam_axi_proj
-
     from .mge import sersic_mge
 
     surf, sigma_re = sersic_mge(float(n_ser))
     sigma = sigma_re * r_ser
-    ones = np.ones_like(surf)
     x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
     nang = 10
-    model = jam_axi_proj(
-        surf,
-        sigma,
-        q_l * ones,
-        surf,
-        sigma,
-        q_m * ones,
-        inc,
-        0.0,
-        distance,
-        x,
-        y,
-        align="cyl",
-        beta=beta_z * ones,
-        moment="zz",
-        plot=False,
-        quiet=True,
-        nang=nang,
-        nrad=x.size // nang + 1,
-    ).model
+    # jampy's analytic path, its own grid made to hold every point (nrad * nang >= n).
+    model = jampy_mge_vrms(
+        surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, nang=nang, nrad=x.size // nang + 1
+    )
     pc = arcsec_to_pc(distance)
     m_tot = np.sum(2 * np.pi * surf * (sigma * pc) ** 2 * q_m)
     return np.asarray(model) / np.sqrt(G_JAMPY * m_tot / (r_ser * pc))

@@ -13,6 +13,7 @@ from ._version import SPEC_VERSION, __version__
 from .emulator import JamEmulatorRegressor
 from .features import split_features
 from .io import load_dataset, simulate_to_store
+from .jam import jampy_mge_vrms
 from .metrics import accuracy_summary
 from .simulator import JamSimulator
 
@@ -221,31 +222,11 @@ def _best_time(fn, repeat=5, number=1):
 def plain_jampy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y):
     """What a jampy user runs without sklearn_jam: jampy's own Sersic MGE fit, then
     ``jam_axi_proj`` with its defaults (the yardstick of every speed ratio)."""
-    from jampy.axi.jam_axi_proj import jam_axi_proj
     from jampy.axi.jam_axi_sersic import sersic_mge
 
     # quiet=True keeps it silent; no redirect of sys.stdout, which is process-global.
     surf, sigma = sersic_mge(float(n_ser), 20, 2, False, True)
-    sigma = sigma * r_ser
-    ones = np.ones_like(surf)
-    return jam_axi_proj(
-        surf,
-        sigma,
-        q_l * ones,
-        surf,
-        sigma,
-        q_m * ones,
-        inc,
-        0.0,
-        10.0,
-        x,
-        y,
-        align="cyl",
-        beta=beta_z * ones,
-        moment="zz",
-        plot=False,
-        quiet=True,
-    ).model
+    return jampy_mge_vrms(surf, sigma * r_ser, q_l, q_m, beta_z, inc, x, y, 10.0)
 
 
 def time_jam(params, n_jam=2, grid=None):
