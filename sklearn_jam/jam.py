@@ -29,6 +29,8 @@ __all__ = [
     "sersic_vrms",
     "jampy_sersic_vrms",
     "jampy_mge_vrms",
+    "scaled_mge_vrms",
+    "vrms_unit",
     "arcsec_to_pc",
     "G_JAMPY",
     "DEFAULT_N_NODES",
@@ -384,40 +386,10 @@ def jam_axi_cyl(
         ``beta >= 1``; an axial ratio too flat for the inclination (naming the
         Gaussian and the lowest inclination it allows); the point (0, 0).
     """
-    xp = _namespace(
-        (
-            surf_lum,
-            sigma_lum,
-            qobs_lum,
-            surf_pot,
-            sigma_pot,
-            qobs_pot,
-            inc,
-            beta,
-            x,
-            y,
-            distance,
-            mbh,
-        )
-    )
-    arrays = [
-        xp.asarray(v)
-        for v in (
-            surf_lum,
-            sigma_lum,
-            qobs_lum,
-            surf_pot,
-            sigma_pot,
-            qobs_pot,
-            inc,
-            beta,
-            x,
-            y,
-            distance,
-            mbh,
-            rbh,
-        )
-    ]
+    inputs = (surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, inc, beta, x, y)
+    inputs += (distance, mbh, rbh)
+    xp = _namespace(inputs)
+    arrays = [xp.asarray(v) for v in inputs]
     surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot = arrays[:6]
     inc, beta, x, y, distance, mbh, rbh = arrays[6:]
     batched = (
@@ -555,6 +527,53 @@ def sersic_vrms(
         xp.asarray(v).reshape(-1) for v in (n_ser, r_ser, q_l, q_m, beta_z, inc)
     )
     surf, sigma_re = (xp.asarray(v) for v in sersic_mge(xp.numpy(n_ser)))
+    vrms = scaled_mge_vrms(
+        surf, sigma_re, r_ser, q_l, q_m, beta_z, inc, x, y, distance=distance, n_nodes=n_nodes
+    )
+    return vrms if batched else vrms[0]
+
+
+def scaled_mge_vrms(
+    surf,
+    sigma_re,
+    r_ser,
+    q_l,
+    q_m,
+    beta_z,
+    inc,
+    x,
+    y,
+    *,
+    distance=DEFAULT_DISTANCE_MPC,
+    n_nodes=DEFAULT_N_NODES,
+):
+    """Dimensionless V_rms of galaxies whose light and mass share one MGE shape.
+
+    The MGE is given at ``r_e = 1`` and scaled by ``r_ser``; light and mass
+    take the axial ratios ``q_l`` and ``q_m``; constant ``beta_z``; no black
+    hole, no PSF. :func:`sersic_vrms` is this with the Sersic MGE of
+    :func:`~sklearn_jam.sersic_mge`.
+
+    Parameters
+    ----------
+    surf : array-like of shape (n_galaxies, n_gauss)
+        Peak surface densities (any unit; zero pads a shorter MGE).
+    sigma_re : array-like of shape (n_galaxies, n_gauss)
+        Dispersions in units of ``r_ser``.
+    r_ser, q_l, q_m, beta_z, inc : array-like of shape (n_galaxies,)
+        Radius in arcsec, observed axial ratios, anisotropy, inclination in degrees.
+    x, y : array-like of shape (n_points,)
+        Sky positions in arcsec.
+    distance : float, default=10
+        Distance in Mpc (the result does not depend on it).
+    n_nodes : int, default=16
+        See :func:`jam_axi_cyl`.
+
+    Returns
+    -------
+    vrms : ndarray or torch.Tensor of shape (n_galaxies, n_points)
+        ``V_rms / vrms_unit(...)``, dimensionless.
+    """
     sigma = sigma_re * r_ser[:, None]
     ones = 1 + 0 * surf
     vrms = jam_axi_cyl(
@@ -571,11 +590,34 @@ def sersic_vrms(
         distance=distance,
         n_nodes=n_nodes,
     )
+    return vrms / vrms_unit(surf, sigma, q_m, r_ser, distance)[:, None]
+
+
+def vrms_unit(surf, sigma, q_m, r_ser, distance):
+    """``sqrt(G M_tot / r_ser)`` in km/s, the unit of the dimensionless maps.
+
+    Parameters
+    ----------
+    surf : array-like of shape (..., n_gauss)
+        Peak surface densities of the mass MGE in Msun/pc^2.
+    sigma : array-like of shape (..., n_gauss)
+        Its dispersions in arcsec.
+    q_m : float or array-like of shape (...)
+        Its observed axial ratio.
+    r_ser : float or array-like of shape (...)
+        Sersic radius in arcsec.
+    distance : float
+        Distance in Mpc.
+
+    Returns
+    -------
+    unit : ndarray or torch.Tensor of shape (...)
+        km/s, with jampy's ``G`` and ``M_tot`` the MGE's total mass.
+    """
+    xp = _namespace((surf, sigma, q_m, r_ser))
     pc = arcsec_to_pc(distance)
-    m_tot = (2 * np.pi * surf * (sigma * pc) ** 2 * q_m[:, None]).sum(-1)
-    v_unit = xp.sqrt(G_JAMPY * m_tot / (r_ser * pc))
-    vrms = vrms / v_unit[:, None]
-    return vrms if batched else vrms[0]
+    m_tot = (2 * np.pi * surf * (sigma * pc) ** 2 * xp.asarray(q_m)[..., None]).sum(-1)
+    return xp.sqrt(G_JAMPY * m_tot / (r_ser * pc))
 
 
 def jampy_mge_vrms(surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, **kwargs):
@@ -657,6 +699,4 @@ def jampy_sersic_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, *, distance=DEF
     model = jampy_mge_vrms(
         surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, nang=nang, nrad=x.size // nang + 1
     )
-    pc = arcsec_to_pc(distance)
-    m_tot = np.sum(2 * np.pi * surf * (sigma * pc) ** 2 * q_m)
-    return np.asarray(model) / np.sqrt(G_JAMPY * m_tot / (r_ser * pc))
+    return np.asarray(model) / vrms_unit(surf, sigma, q_m, r_ser, distance)
