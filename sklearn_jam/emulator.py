@@ -32,6 +32,7 @@ from ._preprocessing import (  # noqa: F401 -- OutsidePriorWarning is public her
 )
 from ._version import SPEC_VERSION, __version__
 from .features import N_SCALARS, scalar_prior_box
+from .jam import check_device
 from .photometry import (
     _check_images,
     image_moments,
@@ -289,25 +290,19 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
     def _resolve_device(self):
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            torch.empty(0, device=self.device)
-        except (AssertionError, RuntimeError, TypeError, ValueError) as exc:
-            raise ValueError(f"device={self.device!r} is not usable by torch here: {exc}") from None
-        return self.device
+        return check_device(self.device)
 
     def _build_net(self, n_outputs):
         monitor = "valid_loss" if self.validation_fraction else "train_loss"
         if self.lr_schedule == "cosine":
-            scheduler = LRScheduler(policy="CosineAnnealingLR", T_max=max(self.max_epochs, 1))
-        elif self.lr_schedule == "plateau":
+            scheduler = LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs)
+        else:  # 'plateau' (_parameter_constraints admit no other)
             scheduler = LRScheduler(
                 policy="ReduceLROnPlateau",
                 monitor=monitor,
                 patience=self.lr_patience,
                 factor=self.lr_factor,
             )
-        else:
-            raise ValueError(f"lr_schedule must be 'cosine' or 'plateau', got {self.lr_schedule!r}")
         callbacks = [("lr_scheduler", scheduler)]
         if self.verbose == 1:
             callbacks.append(("epoch_bar", _EpochBar()))
@@ -320,10 +315,6 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
             )
         train_split = None
         if self.validation_fraction:
-            if not 0 < self.validation_fraction < 1:
-                raise ValueError(
-                    f"validation_fraction must be in (0, 1) or None, got {self.validation_fraction}"
-                )
             train_split = ValidSplit(
                 self.validation_fraction, stratified=False, random_state=self.random_state
             )

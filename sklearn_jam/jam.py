@@ -148,6 +148,17 @@ def _namespace(values):
     return _Numpy()
 
 
+def check_device(device):
+    """Refuse a torch device this machine cannot use, naming it (torch is imported here)."""
+    import torch
+
+    try:
+        torch.empty(0, device=device)
+    except (AssertionError, RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"device={device!r} is not usable by torch here: {exc}") from None
+    return device
+
+
 def _gauss_legendre(n_nodes):
     """Nodes and weights of ``n_nodes``-point Gauss-Legendre quadrature on [0, 1]."""
     t, w = np.polynomial.legendre.leggauss(int(n_nodes))

@@ -15,7 +15,13 @@ from tqdm.auto import tqdm
 from ._version import SPEC_VERSION
 from .features import FEATURE_SCALARS, features_from_images
 from .grid import PolarGrid
-from .jam import DEFAULT_DISTANCE_MPC, DEFAULT_N_NODES, jampy_sersic_vrms, sersic_vrms
+from .jam import (
+    DEFAULT_DISTANCE_MPC,
+    DEFAULT_N_NODES,
+    check_device,
+    jampy_sersic_vrms,
+    sersic_vrms,
+)
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
 
@@ -171,7 +177,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         "npix": [Interval(Integral, 2, None, closed="left")],
         "pixel_scale": [Interval(Real, 0, None, closed="neither")],
         "oversample": [Interval(Integral, 1, None, closed="left")],
-        "distance": [Interval(Real, 0, None, closed="neither")],
+        "distance": [Interval(Real, 0, np.inf, closed="neither")],
         "check_bounds": ["boolean"],
         "on_error": [StrOptions({"warn", "raise"})],
         "backend": [StrOptions({"engine", "jampy"})],
@@ -259,24 +265,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         return "jampy"
 
     def _check_settings(self):
-        self._validate_params()
-        if self.backend not in ("engine", "jampy"):
-            raise ValueError(f"backend must be 'engine' or 'jampy', got {self.backend!r}")
-        if int(self.n_nodes) != self.n_nodes or self.n_nodes < 2:
-            raise ValueError(f"n_nodes must be an integer >= 2, got {self.n_nodes!r}")
+        self._validate_params()  # the _parameter_constraints above
         if self.device is not None:
-            import torch
-
-            try:
-                torch.empty(0, device=self.device)
-            except (AssertionError, RuntimeError, TypeError, ValueError) as exc:
-                raise ValueError(f"device={self.device!r} is not usable by torch: {exc}") from None
-        if self.on_error not in ("warn", "raise"):
-            raise ValueError(f"on_error must be 'warn' or 'raise', got {self.on_error!r}")
-        if int(self.batch_size) != self.batch_size or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
-        if not (np.isfinite(self.distance) and self.distance > 0):
-            raise ValueError(f"distance must be a positive number of Mpc, got {self.distance!r}")
+            check_device(self.device)
         self.grid  # noqa: B018 -- validates the grid settings
 
     def _validate_galaxies(self, X, reset):
