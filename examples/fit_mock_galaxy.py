@@ -11,12 +11,12 @@ Run: python examples/fit_mock_galaxy.py [--model FILE] [--steps 400] [--compare-
 import argparse
 import time
 
+import corner
 import emcee
 import joblib
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator, load_pretrained
@@ -140,28 +140,6 @@ if args.compare_jam:
     )
 
 # -- corner plot ------------------------------------------------------------------------
-try:
-    import corner
-
-    fig = corner.corner(chain, labels=LABELS, truths=p0)
-except ImportError:  # corner is optional (the [mcmc] extra): the same layout by hand
-    fig, axes = plt.subplots(3, 3, figsize=(7, 7))
-    for i in range(3):
-        for j in range(3):
-            ax = axes[i, j]
-            if j > i:  # the upper triangle would repeat the lower one
-                ax.set_axis_off()
-                continue
-            if i == j:
-                ax.hist(chain[:, i], bins=40, histtype="step", color="k")
-                ax.axvline(p0[i], color="C1")
-                ax.set_yticks([])
-            else:
-                ax.plot(chain[:, j], chain[:, i], ",", alpha=0.3, color="k")
-                ax.plot(p0[j], p0[i], "o", color="C1")
-                ax.set_ylabel(LABELS[i])
-            ax.set_xlabel(LABELS[j])
-    fig.suptitle("posterior through the emulator (orange: truth)")
-    fig.tight_layout()
+fig = corner.corner(chain, labels=LABELS, truths=p0)
 fig.savefig(args.out, dpi=80)
 print(f"corner plot saved to {args.out}")

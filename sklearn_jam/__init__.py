@@ -5,6 +5,7 @@ from .emulator import JamEmulatorRegressor
 from .grid import PolarGrid
 from .io import load_dataset, simulate_to_store
 from .jam import jam_axi_cyl, sersic_vrms
+from .kinematics import JamKinematics
 from .likelihood import JamLikelihood
 from .mge import sersic_mge
 from .photometry import sersic_images
@@ -20,6 +21,7 @@ __all__ = [
     "JamSimulator",
     "JamEmulatorRegressor",
     "JamLikelihood",
+    "JamKinematics",
     "jam_axi_cyl",
     "sersic_vrms",
     "sersic_mge",

@@ -1,4 +1,4 @@
-"""Command line: ``sklearn-jam simulate | train | evaluate | benchmark | demo``."""
+"""Command line: ``sklearn-jam simulate | train | evaluate | benchmark | demo | fit``."""
 
 import argparse
 import json
@@ -72,6 +72,73 @@ def _demo(args):
 
     demo(out=args.out, quick=args.quick, n_jobs=args.n_jobs, seed=args.seed)
     print(f"\nEverything is in {args.out}/")
+    return 0
+
+
+def _pairs(items, what):
+    """``name=value`` strings to a dict; values are floats or comma-separated floats."""
+    out = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        try:
+            numbers = [float(v) for v in value.split(",")]
+        except ValueError:
+            numbers = None
+        if not sep or not name or numbers is None:
+            raise ValueError(
+                f"{what} {item!r} must be NAME=NUMBER" + ("[,NUMBER]" if what == "--bounds" else "")
+            )
+        out[name] = numbers[0] if len(numbers) == 1 else tuple(numbers)
+    return out
+
+
+def _fit(args):
+    from .workflows import fit_kinematics
+
+    bounds = _pairs(args.bounds, "--bounds")
+    for name, value in bounds.items():
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise ValueError(f"--bounds {name}= needs two numbers LOW,HIGH, got {value!r}")
+    fit = fit_kinematics(
+        args.mge,
+        args.kinematics,
+        args.out,
+        distance=args.distance,
+        sigmapsf=args.sigmapsf,
+        normpsf=args.normpsf,
+        pixsize=args.pixsize,
+        pixang=args.pixang,
+        mass_model=args.mass_model,
+        black_hole=args.black_hole,
+        inclination=args.inclination,
+        anisotropy=args.anisotropy,
+        bounds=bounds or None,
+        fixed=_pairs(args.fix, "--fix") or None,
+        p0=_pairs(args.start, "--start") or None,
+        n_walkers=args.walkers,
+        n_steps=args.steps,
+        burn=args.burn,
+        random_state=args.seed,
+        device=args.device,
+        progress=True,
+    )
+    from .workflows import format_table
+
+    rows = [
+        [
+            name,
+            f"{p50:.4g}",
+            f"{p50 - p16:.3g}",
+            f"{p84 - p50:.3g}",
+            f"{fit.best_params_[name]:.4g}",
+        ]
+        for name, (p16, p50, p84) in fit.summary_.items()
+    ]
+    print(format_table(rows, ["parameter", "median", "-1 sigma", "+1 sigma", "best fit"]))
+    print(
+        f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s; samples.npz, summary.json, "
+        f"corner.png and maps.png written to {args.out}"
+    )
     return 0
 
 
@@ -153,6 +220,39 @@ def build_parser():
     p.add_argument("--n-jobs", type=int, default=2, help="parallel worker processes")
     p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")
     p.set_defaults(func=_demo)
+
+    p = command("fit", "fit a JAM mass model to observed V_rms (MCMC with the exact engine)")
+    p.add_argument("--mge", required=True, help="MGE file: surf (Lsun/pc^2), sigma (arcsec), qobs")
+    p.add_argument(
+        "--kinematics",
+        required=True,
+        help="bins file: x, y (arcsec), V_rms, error (km/s); further columns ignored",
+    )
+    p.add_argument("--distance", type=float, required=True, help="distance in Mpc")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument(
+        "--sigmapsf", type=float, nargs="+", default=[0.0], help="PSF Gaussians' sigma in arcsec"
+    )
+    p.add_argument("--normpsf", type=float, nargs="+", default=[1.0], help="their weights")
+    p.add_argument("--pixsize", type=float, default=0.0, help="spaxel side in arcsec")
+    p.add_argument("--pixang", type=float, default=0.0, help="spaxel angle in degrees")
+    p.add_argument("--mass-model", choices=["light", "gnfw"], default="light", help="mass model")
+    p.add_argument("--black-hole", action="store_true", help="add a black hole (lg_mbh)")
+    p.add_argument("--inclination", choices=["q_min", "inc"], default="q_min", help="parameter")
+    p.add_argument("--anisotropy", choices=["ratio", "beta_z"], default="ratio", help="parameter")
+    p.add_argument(
+        "--fix", action="append", metavar="NAME=VALUE", help="hold a parameter fixed (repeatable)"
+    )
+    p.add_argument(
+        "--bounds", action="append", metavar="NAME=LOW,HIGH", help="flat prior range (repeatable)"
+    )
+    p.add_argument("--start", action="append", metavar="NAME=VALUE", help="starting value")
+    p.add_argument("--walkers", type=int, default=32, help="emcee walkers")
+    p.add_argument("--steps", type=int, default=1000, help="steps per walker")
+    p.add_argument("--burn", type=float, default=0.5, help="fraction of steps discarded")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--device", default="cpu", help="'cpu' (NumPy) or a torch device ('cuda')")
+    p.set_defaults(func=_fit)
     return parser
 
 

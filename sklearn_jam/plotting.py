@@ -5,7 +5,7 @@ import numpy as np
 from .grid import PolarGrid
 from .metrics import max_relative_error, relative_error
 
-__all__ = ["sky_map", "plot_maps", "plot_error_histograms"]
+__all__ = ["sky_map", "plot_maps", "plot_error_histograms", "plot_posterior", "plot_kinematics_fit"]
 
 
 def sky_map(values, grid=None, n_pix=101, extent=None):
@@ -201,5 +201,82 @@ def plot_error_histograms(y_true, y_pred, title=None, fig=None):
     )
     if title:
         fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_posterior(fit, truths=None, fig=None):
+    """Corner plot of a fitted :class:`~sklearn_jam.JamKinematics` posterior.
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        A fitted estimator.
+    truths : dict, optional
+        ``{name: value}`` drawn as lines (a mock's inputs).
+    fig : matplotlib.figure.Figure, optional
+        Figure to draw in.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The ``corner`` figure, titled with median and 16-84% of each parameter.
+    """
+    import corner
+
+    from .kinematics import LABELS
+
+    names = fit.param_names_
+    lines = None if truths is None else [truths.get(n) for n in names]
+    return corner.corner(
+        fit.samples_,
+        labels=[LABELS.get(n, n) for n in names],
+        truths=lines,
+        quantiles=[0.1587, 0.5, 0.8413],
+        show_titles=True,
+        title_fmt=".3g",
+        fig=fig,
+    )
+
+
+def plot_kinematics_fit(fit, X, y, fig=None):
+    """Observed and best-fit V_rms maps and their normalised residuals, side by side.
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        A fitted estimator.
+    X : array-like of shape (n_bins, 2)
+        Bin positions in arcsec.
+    y : array-like of shape (n_bins,)
+        Observed V_rms in km/s.
+    fig : matplotlib.figure.Figure, optional
+        Figure to draw in (a new one by default).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from plotbin.plot_velfield import plot_velfield
+
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    model = fit.predict(X)
+    fig = plt.figure(figsize=(12, 4)) if fig is None else fig
+    vmin, vmax = np.percentile(np.concatenate([y, model]), [0.5, 99.5])
+    resid = y - model
+    lim = np.percentile(np.abs(resid), 99)
+    panels = (
+        (y, r"Data $V_{\rm rms}$ (km/s)", vmin, vmax),
+        (model, r"Model $V_{\rm rms}$ (km/s)", vmin, vmax),
+        (resid, r"Data $-$ model (km/s)", -lim, lim),
+    )
+    for k, (values, label, lo, hi) in enumerate(panels):
+        ax = fig.add_subplot(1, 3, k + 1)
+        plt.sca(ax)
+        plot_velfield(X[:, 0], X[:, 1], values, vmin=lo, vmax=hi, colorbar=True, label=label)
+        ax.set_xlabel("arcsec")
+        if k == 0:
+            ax.set_ylabel("arcsec")
     fig.tight_layout()
     return fig

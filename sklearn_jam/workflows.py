@@ -436,3 +436,193 @@ def format_summary(summary):
         f"Accuracy on {summary['n_test']} held-out galaxies "
         f"(trained on {summary['n_train']}):\n{acc_table}\n\n{speed_table}"
     )
+
+
+def read_table(path, n_columns, what):
+    """A whitespace table of at least ``n_columns`` numeric columns, refused clearly."""
+    try:
+        table = np.atleast_2d(np.loadtxt(path, dtype=float))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the {what} file {path}: {exc}") from None
+    if table.shape[1] < n_columns:
+        raise ValueError(
+            f"the {what} file {path} needs {n_columns} columns, found {table.shape[1]}"
+        )
+    return table
+
+
+def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
+    """``sklearn-jam fit``: posterior of a mass model given an MGE and binned V_rms.
+
+    Parameters
+    ----------
+    mge_file : path
+        Columns: peak surface brightness (Lsun/pc^2), sigma (arcsec), axial ratio.
+    kinematics_file : path
+        Columns: x, y (arcsec), V_rms, its error (km/s); more columns are ignored
+        (jampy's mock files fit as they are).
+    out_dir : path
+        Receives ``samples.npz``, ``summary.json``, ``corner.png`` and ``maps.png``.
+    distance : float
+        Distance in Mpc.
+    **options
+        Parameters of :class:`~sklearn_jam.JamKinematics`.
+
+    Returns
+    -------
+    fit : JamKinematics
+        The fitted estimator.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .kinematics import JamKinematics
+    from .plotting import plot_kinematics_fit, plot_posterior
+
+    mge = read_table(mge_file, 3, "MGE")
+    bins = read_table(kinematics_file, 4, "kinematics")
+    fit = JamKinematics(*mge[:, :3].T, distance, **options)
+    X, vrms, err = bins[:, :2], bins[:, 2], bins[:, 3]
+    fit.fit(X, vrms, err)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        out / "samples.npz",
+        samples=fit.samples_,
+        log_prob=fit.log_prob_,
+        names=np.array(fit.param_names_),
+    )
+    summary = {
+        "parameters": {
+            k: dict(zip(("p16", "median", "p84"), v, strict=True)) for k, v in fit.summary_.items()
+        },
+        "best_fit": fit.best_params_,
+        "chi2_best": float(-2 * fit.log_prob_.max()),
+        "n_bins": len(X),
+        "acceptance_fraction": fit.acceptance_fraction_,
+        "n_calls": fit.n_calls_,
+        "fit_seconds": fit.fit_seconds_,
+        "reff_arcsec": fit.reff_,
+        "options": _jsonable(options),
+        "sklearn_jam_version": __version__,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    fig = plot_posterior(fit)
+    fig.savefig(out / "corner.png", dpi=80)
+    plt.close(fig)
+    fig = plot_kinematics_fit(fit, X, vrms)
+    fig.savefig(out / "maps.png", dpi=80)
+    plt.close(fig)
+    return fit
+
+
+def compare_with_jampy(fit, params, X, n_batch=32, repeat=3):
+    """The model of :class:`~sklearn_jam.JamKinematics` and jampy's, same inputs, same run.
+
+    jampy's ``jam_axi_proj`` gets the very mass MGE, inclination, anisotropy,
+    black hole, PSF and spaxels of the model at ``params`` (its defaults
+    otherwise, as a jampy user calls it), so the differences are the engines'.
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        The model (fitted or not).
+    params : dict
+        One value per parameter (fixed ones may be left out).
+    X : array-like of shape (n_bins, 2)
+        Bin positions in arcsec.
+    n_batch : int, default=32
+        Models per engine call for sklearn_jam's time (walkers of one step).
+    repeat : int, default=3
+        Timings; the best is kept.
+
+    Returns
+    -------
+    result : dict
+        ``max_rel_diff``, ``median_rel_diff`` of V_rms; ``jampy_seconds`` and
+        ``sklearn_jam_seconds`` per model; ``speedup`` their ratio; ``n_batch``;
+        ``vrms_sklearn_jam`` and ``vrms_jampy`` (km/s).
+    """
+    from jampy.axi.jam_axi_proj import jam_axi_proj
+
+    X = np.asarray(X, dtype=float)
+    dyn = {k: v[0] for k, v in fit.dynamical_inputs(params).items()}
+
+    def jampy_model():
+        return jam_axi_proj(
+            np.asarray(fit.surf_lum, dtype=float),
+            np.asarray(fit.sigma_lum, dtype=float),
+            np.asarray(fit.qobs_lum, dtype=float),
+            dyn["surf_pot"],
+            dyn["sigma_pot"],
+            dyn["qobs_pot"],
+            dyn["inc"],
+            dyn["mbh"],
+            fit.distance,
+            X[:, 0],
+            X[:, 1],
+            beta=dyn["beta"],
+            align="cyl",
+            plot=False,
+            quiet=True,
+            sigmapsf=fit.sigmapsf,
+            normpsf=fit.normpsf,
+            pixsize=fit.pixsize,
+            pixang=fit.pixang,
+        ).model
+
+    ours = fit.model_vrms(params, X)[0]
+    theirs = jampy_model()
+    rel = np.abs(ours / theirs - 1)
+    batch = {k: np.full(n_batch, float(np.ravel(v)[0])) for k, v in params.items()}
+    t_jampy = _best_time(jampy_model, repeat)
+    t_ours = _best_time(lambda: fit.model_vrms(batch, X), repeat) / n_batch
+    return {
+        "max_rel_diff": float(rel.max()),
+        "median_rel_diff": float(np.median(rel)),
+        "jampy_seconds": t_jampy,
+        "sklearn_jam_seconds": t_ours,
+        "speedup": t_jampy / t_ours,
+        "n_batch": n_batch,
+        "vrms_sklearn_jam": ours,
+        "vrms_jampy": theirs,
+    }
+
+
+def posterior_table(fit, other=None, transforms=None):
+    """Median and 16-84% of each parameter of a fit, beside another posterior.
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        A fitted estimator.
+    other : dict, optional
+        ``{name: (p16, median, p84)}`` of the same parameters (for example,
+        jampy's example), shown in a second column where present.
+    transforms : dict, optional
+        ``{name: function}`` applied to ``other``'s values first (monotonic, such
+        as ``np.log10`` for a black-hole mass sampled linearly).
+
+    Returns
+    -------
+    table : str
+        A plain-text table (:func:`format_table`).
+    """
+    other, transforms = other or {}, transforms or {}
+
+    def cell(p16, p50, p84):
+        return f"{p50:.4g} (-{p50 - p16:.2g} / +{p84 - p50:.2g})"
+
+    rows = []
+    for name, values in fit.summary_.items():
+        row = [name, cell(*values)]
+        if name in other:
+            f = transforms.get(name, lambda v: v)
+            row.append(cell(*(float(f(v)) for v in other[name])))
+        elif other:
+            row.append("-")
+        rows.append(row)
+    headers = ["parameter", "sklearn_jam (emcee)"] + (["jampy example (AdaMet)"] if other else [])
+    return format_table(rows, headers)

@@ -1,5 +1,7 @@
 """The exact JAM engine against the spec-v2 reference, autograd, errors and physics properties."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -234,3 +236,149 @@ def test_spherical_isotropic_limit_matches_1d_jeans():
         distance=distance,
     )
     np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+# -- PSF and spaxel convolution --------------------------------------------------------
+
+PSF_REFERENCE = Path(__file__).resolve().parent / "data" / "psf_reference.npz"
+PSF_KEYS = ("sigmapsf", "normpsf", "pixsize", "pixang")
+
+
+def psf_case(name):
+    """(model kwargs, psf kwargs, x, y, brute-force V_rms) of a case of the PSF reference."""
+    with np.load(PSF_REFERENCE) as ref:
+        model = {k: ref[f"{name}_model_{k}"] for k in KEYS + ("distance", "mbh")}
+        psf = {k: ref[f"{name}_psf_{k}"] for k in PSF_KEYS}
+        x, y, truth = ref[f"{name}_x"], ref[f"{name}_y"], ref[f"{name}_vrms"]
+    for k in ("inc", "distance", "mbh"):
+        model[k] = float(model[k])
+    for k in ("pixsize", "pixang"):
+        psf[k] = float(psf[k])
+    return model, psf, x, y, truth
+
+
+PSF_CASES = ("dark_halo", "black_hole", "dark_halo_pixang30", "black_hole_psf_only")
+
+
+@pytest.mark.parametrize("name", PSF_CASES)
+def test_psf_matches_brute_force(name):
+    """PSF x spaxel convolution against direct 2-D integration (scripts/make_psf_reference.py).
+
+    The issue asks for 1e-4; the engine is within 4e-6 (docs/real_galaxies.rst).
+    """
+    model, psf, x, y, truth = psf_case(name)
+    vrms = jam_axi_cyl(**model, **psf, x=x, y=y)
+    np.testing.assert_allclose(vrms, truth, rtol=1e-5)
+
+
+def test_psf_torch_matches_numpy_and_is_differentiable():
+    model, psf, x, y, _ = psf_case("black_hole")
+    expected = jam_axi_cyl(**model, **psf, x=x, y=y)
+    tensors = {
+        k: torch.tensor(np.asarray(v, dtype=float), requires_grad=k == "inc")
+        for k, v in model.items()
+    }
+    got = jam_axi_cyl(**tensors, **psf, x=torch.tensor(x), y=torch.tensor(y))
+    np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-6)
+    got.sum().backward()
+
+    def total(inc):  # double precision throughout (the NumPy path sums spaxels in single)
+        inputs = {k: torch.tensor(np.asarray(v, dtype=float)) for k, v in model.items()}
+        inputs["inc"] = torch.tensor(inc)
+        return jam_axi_cyl(**inputs, **psf, x=torch.tensor(x), y=torch.tensor(y)).sum().item()
+
+    h = 1e-2  # degrees: the sum of 175 maps carries ~1e-11 relative rounding noise
+    numeric = (total(model["inc"] + h) - total(model["inc"] - h)) / (2 * h)
+    np.testing.assert_allclose(tensors["inc"].grad.item(), numeric, rtol=1e-4)
+
+
+def test_tiny_psf_tends_to_the_unconvolved_model(reference):
+    args, x, y, kwargs = general_model(reference, 0)
+    sharp = jam_axi_cyl(*args, x, y, **kwargs)
+    blurred = jam_axi_cyl(*args, x, y, **kwargs, sigmapsf=1e-4)
+    np.testing.assert_allclose(blurred, sharp, rtol=1e-6)
+
+
+def test_spaxel_without_psf_is_the_mean_over_the_spaxel(reference):
+    """The analytic spaxel mean equals a dense 2-D Gauss-Legendre average of the model."""
+    args, _, _, kwargs = general_model(reference, 0)
+    x, y, side = np.array([3.0, -5.0]), np.array([2.0, 1.5]), 1.0
+    got = jam_axi_cyl(*args, x, y, **kwargs, pixsize=side)
+    t, w = np.polynomial.legendre.leggauss(24)
+    dx, dy = (m.ravel() * side / 2 for m in np.meshgrid(t, t))
+    ww = np.outer(w, w).ravel() / 4
+    surf, sigma, qobs = args[0], args[1], args[2]
+    xs, ys = (x[:, None] + dx).ravel(), (y[:, None] + dy).ravel()
+    vrms = jam_axi_cyl(*args, xs, ys, **kwargs).reshape(2, -1)
+    mu = (surf * np.exp(-0.5 * (xs[:, None] ** 2 + (ys[:, None] / qobs) ** 2) / sigma**2)).sum(1)
+    mu = mu.reshape(2, -1)
+    expected = np.sqrt(((vrms**2 * mu) @ ww) / (mu @ ww))
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+@given(st.floats(-180, 180))
+def test_rotated_spaxels_keep_the_model_symmetries(pixang):
+    """A square turned by 90 degrees is the same square; a mirror in y mirrors the angle."""
+    model, psf, x, y, _ = psf_case("dark_halo")
+    psf = {**psf, "pixang": pixang}
+    x, y = x[:2], y[:2]
+    base = jam_axi_cyl(**model, **psf, x=x, y=y)
+    turned = jam_axi_cyl(**model, **{**psf, "pixang": pixang + 90}, x=x, y=y)
+    mirrored = jam_axi_cyl(**model, **{**psf, "pixang": -pixang}, x=x, y=-y)
+    # An aligned and a turned spaxel take different rules (each within 1e-6 of
+    # the brute-force reference); the same rule agrees to rounding (single
+    # precision for aligned spaxels: ~1e-9).
+    np.testing.assert_allclose(turned, base, rtol=2e-6)
+    np.testing.assert_allclose(mirrored, base, rtol=1e-8)
+
+
+def test_psf_agrees_with_jampy_within_its_grid_error():
+    """jampy's grid-and-FFT convolution, same inputs: within its own error (~3e-3)."""
+    from jampy.axi.jam_axi_proj import jam_axi_proj
+
+    model, psf, x, y, truth = psf_case("dark_halo")
+    m = model
+    theirs = jam_axi_proj(
+        m["surf_lum"], m["sigma_lum"], m["qobs_lum"], m["surf_pot"], m["sigma_pot"],
+        m["qobs_pot"], m["inc"], m["mbh"], m["distance"], x, y, beta=m["beta"],
+        align="cyl", plot=False, quiet=True, **psf,
+    ).model  # fmt: skip
+    ours = jam_axi_cyl(**model, **psf, x=x, y=y)
+    assert np.max(np.abs(ours / theirs - 1)) < 5e-3
+    assert np.max(np.abs(theirs / truth - 1)) > 10 * np.max(np.abs(ours / truth - 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(sigmapsf=[0.5, 1.0], normpsf=[0.7, 0.2]), r"normpsf=\[0.7, 0.2\] sums to 0.9"),
+        (dict(sigmapsf=[0.5, 1.0], normpsf=[1.0]), "one length"),
+        (dict(sigmapsf=-1.0), r"sigmapsf=\[-1.0\] must be finite and >= 0"),
+        (dict(sigmapsf=np.nan), "sigmapsf"),
+        (dict(normpsf=0.0), "normpsf"),
+        (dict(pixsize=-2.0), "pixsize=-2.0 must be finite and >= 0"),
+        (dict(pixang=np.inf), "pixang=inf must be finite"),
+        (dict(pixsize=1.0, pixang=30.0, pixel_nodes=0), "pixel_nodes"),
+    ],
+)
+def test_bad_psf_is_refused_naming_it(reference, kwargs, match):
+    args, x, y, base = general_model(reference, 0)
+    with pytest.raises(ValueError, match=match):
+        jam_axi_cyl(*args, x, y, **base, **kwargs)
+
+
+def test_centre_is_allowed_with_a_psf(reference):
+    args, _, _, kwargs = general_model(reference, 0)
+    vrms = jam_axi_cyl(*args, np.array([0.0]), np.array([0.0]), **kwargs, sigmapsf=0.5)
+    assert np.isfinite(vrms).all()
+    with pytest.raises(ValueError, match="singular"):
+        jam_axi_cyl(*args, np.array([0.0]), np.array([0.0]), **kwargs)
+
+
+@pytest.mark.parametrize("pixang", [0.0, 30.0])
+def test_convolved_model_is_finite_far_out(pixang):
+    """Bins far beyond the light: small, finite values, never NaN (no overflow)."""
+    model, psf, _, _, _ = psf_case("dark_halo")
+    x, y = np.array([900.0, 0.0, 3000.0]), np.array([0.0, 900.0, 2000.0])
+    vrms = jam_axi_cyl(**model, **{**psf, "pixang": pixang}, x=x, y=y)
+    assert np.all(np.isfinite(vrms)) and np.all(vrms > 0)

@@ -1,0 +1,67 @@
+"""Observed-kinematics datasets: the mock data of jampy's own Bayesian examples."""
+
+from importlib import resources
+
+import numpy as np
+from sklearn.utils import Bunch
+
+__all__ = ["load_jampy_example", "M32_MGE"]
+
+#: MGE of M32 (Cappellari et al. 2006, Table B1), used by jampy's examples:
+#: peak surface brightness (Lsun/pc^2), sigma (arcsec), observed axial ratio.
+M32_MGE = (
+    10
+    ** np.array(
+        [6.187, 5.774, 5.766, 5.613, 5.311, 4.774, 4.359, 4.087, 3.682, 3.316, 2.744, 1.618]
+    ),
+    10
+    ** np.array(
+        [-1.762, -1.143, -0.839, -0.438, -0.104, 0.232, 0.560, 0.835, 1.160, 1.414, 1.703, 2.249]
+    ),
+    np.array([0.790, 0.741, 0.786, 0.757, 0.720, 0.724, 0.725, 0.743, 0.751, 0.838, 0.835, 0.720]),
+)
+
+# The observing set-up of each example, as its script writes it.
+_SETUPS = {
+    "dark_halo": dict(sigmapsf=np.array([4 / 2.355]), normpsf=np.array([1.0]), pixsize=2.0),
+    "black_hole": dict(sigmapsf=np.array([0.04, 0.4]), normpsf=np.array([0.7, 0.3]), pixsize=0.05),
+}
+
+
+def load_jampy_example(name):
+    """The mock kinematics of jampy's ``jam_<name>_bayes_example.py``, read from jampy.
+
+    The files ship with jampy (``jampy/examples/jam_mock_kinematics_<name>.txt``)
+    and are read with ``importlib.resources``, as jampy's scripts do.
+
+    Parameters
+    ----------
+    name : {'dark_halo', 'black_hole'}
+        Which example.
+
+    Returns
+    -------
+    data : Bunch
+        ``X`` (n_bins, 2) bin positions in arcsec; ``vrms``, ``erms`` in km/s
+        (the file's errors, not yet inflated as the examples do); ``flux``;
+        ``surf_lum``, ``sigma_lum``, ``qobs_lum`` (M32's MGE); ``distance``
+        (0.7 Mpc); ``sigmapsf``, ``normpsf`` and ``pixsize`` (arcsec) of the
+        example.
+    """
+    if name not in _SETUPS:
+        raise ValueError(f"name={name!r} must be one of {sorted(_SETUPS)}")
+    path = resources.files("jampy") / f"examples/jam_mock_kinematics_{name}.txt"
+    with path.open() as f:
+        xbin, ybin, vrms, erms, flux = np.loadtxt(f).T
+    surf, sigma, qobs = (v.copy() for v in M32_MGE)
+    return Bunch(
+        X=np.column_stack([xbin, ybin]),
+        vrms=vrms,
+        erms=erms,
+        flux=flux,
+        surf_lum=surf,
+        sigma_lum=sigma,
+        qobs_lum=qobs,
+        distance=0.7,
+        **{k: np.copy(v) for k, v in _SETUPS[name].items()},
+    )

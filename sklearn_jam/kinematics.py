@@ -1,0 +1,577 @@
+"""Bayesian JAM fits of observed kinematics of real galaxies.
+
+:class:`JamKinematics` takes what a dynamicist has: the MGE of the galaxy's
+photometry (from ``mgefit``), the PSF as a sum of circular Gaussians and the
+spaxel size (as jampy's ``sigmapsf``, ``normpsf``, ``pixsize``, ``pixang``), and
+a mass model; :meth:`JamKinematics.fit` takes the bins (x, y), their V_rms and
+errors and samples the posterior with emcee, every walker of a step in one
+batched call of the exact engine (:func:`sklearn_jam.jam.jam_axi_cyl`).
+
+Mass models (``mass_model``), with flat priors inside ``bounds``:
+
+- ``'light'``: mass follows light. ``q_min`` (intrinsic axial ratio of the
+  flattest MGE Gaussian; or ``inc`` in degrees with ``inclination='inc'``),
+  ``ratio`` (sigma_z / sigma_R; or ``beta_z`` with ``anisotropy='beta_z'``),
+  ``lg_ml`` (log10 of the mass-to-light ratio in the MGE's band).
+- ``'gnfw'``: stars plus a spherical gNFW halo (:func:`~sklearn_jam.mass.gnfw_mge`):
+  adds ``f_dm`` (dark-matter fraction inside a sphere of the half-light
+  radius), ``gamma`` (inner slope, -1 for NFW) and ``rbreak_kpc`` (break radius
+  in kpc). As in jampy's example, ``lg_ml`` scales stars and halo together.
+- ``black_hole=True`` adds ``lg_mbh`` (log10 of the black-hole mass in Msun)
+  to either.
+
+Any parameter can be held fixed with ``fixed={'gamma': -1.0}``.
+"""
+
+import functools
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .jam import MIN_Q_INTR, _check_psf, check_device, jam_axi_cyl
+from .mass import dark_matter_scale, gnfw_mge, inc_from_qmin, mge_half_light_radius
+
+__all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
+
+#: Parameters of each mass model (before the inclination/anisotropy choice and the black hole).
+MASS_MODELS = {
+    "light": ("q_min", "ratio", "lg_ml"),
+    "gnfw": ("q_min", "ratio", "lg_ml", "f_dm", "gamma", "rbreak_kpc"),
+}
+
+#: Default flat-prior bounds; ``q_min`` and ``inc`` are limited further by the MGE.
+DEFAULT_BOUNDS = {
+    "q_min": (MIN_Q_INTR + 0.001, 1.0),
+    "inc": (0.0, 90.0),
+    "ratio": (0.5, 1.5),
+    "beta_z": (-1.0, 0.75),
+    "lg_ml": (-1.0, 1.5),
+    "f_dm": (0.0, 0.9),
+    "gamma": (-1.6, 0.0),
+    "rbreak_kpc": (2.0, 100.0),
+    "lg_mbh": (4.0, 11.0),
+}
+
+#: Labels of the parameters in figures.
+LABELS = {
+    "q_min": r"$q_{\rm min}$",
+    "inc": r"$i$ (deg)",
+    "ratio": r"$\sigma_z/\sigma_R$",
+    "beta_z": r"$\beta_z$",
+    "lg_ml": r"$\lg(M/L)$",
+    "f_dm": r"$f_{\rm DM}(r_{\rm e})$",
+    "gamma": r"$\gamma$",
+    "rbreak_kpc": r"$r_{\rm break}$ (kpc)",
+    "lg_mbh": r"$\lg M_{\rm BH}$",
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def _halo_mge(gamma, rbreak, r_min, r_max):
+    """The gNFW MGE, cached: walkers share it when gamma and rbreak are fixed."""
+    return gnfw_mge(gamma, rbreak, r_min=r_min, r_max=r_max)
+
+
+class BinsOutsideMgeWarning(UserWarning):
+    """Kinematic bins lie where the MGE has no light: the model extrapolates it."""
+
+
+class JamKinematics(RegressorMixin, BaseEstimator):
+    """Posterior of a JAM mass model given observed V_rms, sampled with emcee.
+
+    ``X`` holds the bin positions ``(x, y)`` in arcsec (x along the projected
+    major axis), ``y`` the observed V_rms in km/s and ``yerr`` its 1-sigma
+    errors. The log-likelihood is ``-chi^2 / 2``; priors are flat within
+    ``bounds``. After :meth:`fit`, :meth:`predict` gives the V_rms of the most
+    probable model at any positions.
+
+    Parameters
+    ----------
+    surf_lum : array-like of shape (n_gauss,)
+        Peak surface brightness of the MGE in Lsun/pc^2.
+    sigma_lum : array-like of shape (n_gauss,)
+        Dispersions of the MGE in arcsec.
+    qobs_lum : array-like of shape (n_gauss,)
+        Observed axial ratios of the MGE.
+    distance : float
+        Distance in Mpc.
+    sigmapsf : float or array-like of shape (n_psf,), default=0
+        PSF Gaussians' dispersions in arcsec.
+    normpsf : float or array-like of shape (n_psf,), default=1
+        Their weights (sum 1).
+    pixsize : float, default=0
+        Spaxel side in arcsec.
+    pixang : float, default=0
+        Spaxel angle in degrees (jampy's convention).
+    mass_model : {'light', 'gnfw'}, default='light'
+        See the module docstring.
+    black_hole : bool, default=False
+        Add a black hole of mass ``10**lg_mbh`` Msun.
+    inclination : {'q_min', 'inc'}, default='q_min'
+        Sample the intrinsic axial ratio of the flattest Gaussian (jampy's
+        recommendation) or the inclination in degrees.
+    anisotropy : {'ratio', 'beta_z'}, default='ratio'
+        Sample ``sigma_z / sigma_R`` or ``beta_z = 1 - (sigma_z / sigma_R)^2``
+        (one value for all Gaussians).
+    bounds : dict, default=None
+        ``{name: (low, high)}`` overriding :data:`DEFAULT_BOUNDS`.
+    fixed : dict, default=None
+        ``{name: value}`` of parameters held fixed.
+    p0 : dict, default=None
+        Starting values of free parameters (default: the middle of the bounds).
+    n_walkers : int, default=32
+        emcee walkers (at least twice the free parameters).
+    n_steps : int, default=1000
+        Steps per walker.
+    burn : float, default=0.5
+        Fraction of the steps discarded as burn-in.
+    n_nodes : int, default=16
+        Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`).
+    device : str, default='cpu'
+        'cpu' runs the engine in NumPy; a torch device ('cuda') runs it there.
+    n_jobs : int, default=None
+        Threads sharing the walkers of an engine call on CPU (None means 1).
+    random_state : int, default=None
+        Seed of the walkers' start and of emcee's moves.
+    progress : bool, default=False
+        Show emcee's tqdm progress bar.
+
+    Attributes
+    ----------
+    param_names_ : list of str
+        The free parameters, the columns of ``samples_``.
+    samples_ : ndarray of shape (n_samples, n_free)
+        Posterior samples after burn-in, walkers flattened.
+    log_prob_ : ndarray of shape (n_samples,)
+        Their log-posterior.
+    best_params_ : dict
+        All parameters (free and fixed) at the highest posterior sample.
+    summary_ : dict
+        ``{name: (p16, median, p84)}`` of every free parameter.
+    acceptance_fraction_ : float
+        Mean acceptance fraction of the walkers.
+    reff_ : float
+        Half-light radius of the MGE in arcsec (defines ``f_dm``).
+    n_calls_ : int
+        Models computed during the fit.
+    fit_seconds_ : float
+        Wall time of the sampling.
+    """
+
+    def __init__(
+        self,
+        surf_lum=None,
+        sigma_lum=None,
+        qobs_lum=None,
+        distance=None,
+        *,
+        sigmapsf=0.0,
+        normpsf=1.0,
+        pixsize=0.0,
+        pixang=0.0,
+        mass_model="light",
+        black_hole=False,
+        inclination="q_min",
+        anisotropy="ratio",
+        bounds=None,
+        fixed=None,
+        p0=None,
+        n_walkers=32,
+        n_steps=1000,
+        burn=0.5,
+        n_nodes=16,
+        device="cpu",
+        n_jobs=None,
+        random_state=None,
+        progress=False,
+    ):
+        self.surf_lum = surf_lum
+        self.sigma_lum = sigma_lum
+        self.qobs_lum = qobs_lum
+        self.distance = distance
+        self.sigmapsf = sigmapsf
+        self.normpsf = normpsf
+        self.pixsize = pixsize
+        self.pixang = pixang
+        self.mass_model = mass_model
+        self.black_hole = black_hole
+        self.inclination = inclination
+        self.anisotropy = anisotropy
+        self.bounds = bounds
+        self.fixed = fixed
+        self.p0 = p0
+        self.n_walkers = n_walkers
+        self.n_steps = n_steps
+        self.burn = burn
+        self.n_nodes = n_nodes
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.progress = progress
+
+    # -- the model ---------------------------------------------------------------
+
+    def _setup(self):
+        """Validate the constructor's arguments; return everything the model needs."""
+        mge = [np.asarray(v, dtype=float) for v in (self.surf_lum, self.sigma_lum, self.qobs_lum)]
+        if any(v is None for v in (self.surf_lum, self.sigma_lum, self.qobs_lum, self.distance)):
+            raise ValueError("surf_lum, sigma_lum, qobs_lum and distance are required")
+        if not (mge[0].ndim == 1 and mge[0].shape == mge[1].shape == mge[2].shape):
+            raise ValueError(
+                "surf_lum, sigma_lum and qobs_lum must be 1-D of one length, got shapes "
+                f"{[v.shape for v in mge]}"
+            )
+        for name, v, ok, rule in (
+            ("surf_lum", mge[0], np.isfinite(mge[0]) & (mge[0] >= 0), "finite and >= 0"),
+            ("sigma_lum", mge[1], np.isfinite(mge[1]) & (mge[1] > 0), "finite and > 0 arcsec"),
+            ("qobs_lum", mge[2], (mge[2] > 0) & (mge[2] <= 1), "in (0, 1]"),
+        ):
+            if not np.all(ok):
+                i = int(np.flatnonzero(~ok)[0])
+                raise ValueError(f"{name}[{i}]={float(v[i])} must be {rule}")
+        if not (np.isfinite(self.distance) and self.distance > 0):
+            raise ValueError(f"distance={self.distance!r} must be finite and > 0 Mpc")
+        if self.mass_model not in MASS_MODELS:
+            raise ValueError(f"mass_model={self.mass_model!r} must be one of {list(MASS_MODELS)}")
+        if self.inclination not in ("q_min", "inc"):
+            raise ValueError(f"inclination={self.inclination!r} must be 'q_min' or 'inc'")
+        if self.anisotropy not in ("ratio", "beta_z"):
+            raise ValueError(f"anisotropy={self.anisotropy!r} must be 'ratio' or 'beta_z'")
+        psf = _check_psf(self.sigmapsf, self.normpsf, self.pixsize, self.pixang, None)[:4]
+
+        names = list(MASS_MODELS[self.mass_model])
+        names[0], names[1] = self.inclination, self.anisotropy
+        if self.black_hole:
+            names.append("lg_mbh")
+        fixed = dict(self.fixed or {})
+        bounds = dict(DEFAULT_BOUNDS)
+        for key in list(fixed) + list(self.bounds or {}):
+            if key not in names:
+                raise ValueError(f"unknown parameter {key!r}; this model has {names}")
+        bounds.update(self.bounds or {})
+        for name in names:
+            low, high = (float(v) for v in bounds[name])
+            if not (np.isfinite(low) and np.isfinite(high) and low < high):
+                raise ValueError(f"bounds[{name!r}]=({low}, {high}) must be finite with low < high")
+            bounds[name] = (low, high)
+        # The MGE cannot be deprojected where a Gaussian's intrinsic q < MIN_Q_INTR.
+        key, q_lowest = self.inclination, float(mge[2].min())
+        if key == "q_min":
+            limit = (MIN_Q_INTR, q_lowest)
+        else:
+            ratio = (q_lowest**2 - MIN_Q_INTR**2) / (1 - MIN_Q_INTR**2)
+            limit = (float(np.degrees(np.arccos(np.sqrt(ratio)))), 90.0)
+        rule = (
+            f"the MGE (flattest qobs={q_lowest:.4g}) can be deprojected only for {key} in "
+            f"({limit[0]:.4g}, {limit[1]:.4g}]"
+        )
+        low, high = bounds[key]
+        if key in fixed:
+            if not (limit[0] < fixed[key] <= limit[1]):
+                raise ValueError(f"fixed {key}={fixed[key]!r}: {rule}")
+        elif high <= limit[0] + 1e-3 or low >= limit[1]:
+            raise ValueError(f"bounds[{key!r}]=({low}, {high}) lie outside that range: {rule}")
+        bounds[key] = (max(low, limit[0] + 1e-3), min(high, limit[1]))
+        free = [n for n in names if n not in fixed]
+        if not free:
+            raise ValueError("every parameter is fixed; nothing to fit")
+        return dict(mge=mge, psf=psf, names=names, free=free, fixed=fixed, bounds=bounds)
+
+    def _full(self, setup, theta):
+        """All parameters, dict of (n,) arrays, from rows of free parameters."""
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        n = theta.shape[0]
+        params = {name: theta[:, i] for i, name in enumerate(setup["free"])}
+        for name, value in setup["fixed"].items():
+            params[name] = np.full(n, float(value))
+        return params
+
+    def _dynamics(self, setup, params):
+        """The engine's inputs (jampy's too) for models ``params`` (dict of (n,) arrays).
+
+        Returns a dict of ``surf_pot, sigma_pot, qobs_pot`` (n, n_pot),
+        ``inc`` (n,) in degrees, ``beta`` (n, n_lum) and ``mbh`` (n,) in Msun.
+        """
+        surf, sigma, qobs = setup["mge"]
+        n = len(next(iter(params.values())))
+        if "inc" in params:
+            inc = params["inc"]
+        else:
+            inc = inc_from_qmin(params["q_min"], qobs.min())
+        beta_z = params["beta_z"] if "beta_z" in params else 1 - params["ratio"] ** 2
+        ml = 10 ** params["lg_ml"]
+        ones = np.ones((n, 1))
+        if self.mass_model == "gnfw":
+            pc = self.distance * np.pi / 0.648
+            # The halo's MGE covers the stars' radii: mass beyond 10 sigma of the
+            # widest Gaussian does not move the stars (a spherical shell exerts no
+            # force inside), and a tighter range fits better with as many Gaussians
+            # (V_rms 4e-5 from an 80-Gaussian halo on jampy's dark-halo example; 5e-4
+            # over jampy's range, to 10 break radii).
+            halos = [
+                _halo_mge(
+                    float(gamma),
+                    float(rbreak) * 1e3 / pc,
+                    float(sigma.min()),
+                    min(10 * float(rbreak) * 1e3 / pc, 10 * float(sigma.max())),
+                )
+                for gamma, rbreak in zip(params["gamma"], params["rbreak_kpc"], strict=True)
+            ]
+            halo = tuple(np.stack(v) for v in zip(*halos, strict=True))  # (n, n_halo) each
+            scale = dark_matter_scale(
+                params["f_dm"], (surf, sigma, qobs), halo, inc, self.reff_, self.distance
+            )
+            surf_pot = np.concatenate([surf * ones, scale[:, None] * halo[0]], 1) * ml[:, None]
+            sigma_pot = np.concatenate([sigma * ones, halo[1]], 1)
+            qobs_pot = np.concatenate([qobs * ones, halo[2]], 1)
+        else:
+            surf_pot = surf * ones * ml[:, None]
+            sigma_pot, qobs_pot = sigma * ones, qobs * ones
+        return dict(
+            surf_pot=surf_pot,
+            sigma_pot=sigma_pot,
+            qobs_pot=qobs_pot,
+            inc=np.asarray(inc, dtype=float),
+            beta=beta_z[:, None] * np.ones_like(surf),
+            mbh=10 ** params["lg_mbh"] if "lg_mbh" in params else np.zeros(n),
+        )
+
+    def _model(self, setup, params, x, y):
+        """V_rms (n, n_bins) of the models ``params`` (dict of (n,) arrays) at (x, y)."""
+        dyn = self._dynamics(setup, params)
+        args = (*setup["mge"], dyn["surf_pot"], dyn["sigma_pot"], dyn["qobs_pot"], dyn["inc"])
+        args += (dyn["beta"], x, y, dyn["mbh"])
+        if self.device != "cpu":
+            import torch
+
+            args = tuple(
+                torch.as_tensor(np.asarray(a, dtype=float), device=self.device) for a in args
+            )
+        sigmapsf, normpsf, pixsize, pixang = setup["psf"]
+        vrms = jam_axi_cyl(
+            *args[:-1],
+            distance=self.distance,
+            mbh=args[-1],
+            sigmapsf=sigmapsf,
+            normpsf=normpsf,
+            pixsize=pixsize,
+            pixang=pixang,
+            n_nodes=self.n_nodes,
+            n_jobs=self.n_jobs,
+        )
+        vrms = vrms if isinstance(vrms, np.ndarray) else vrms.detach().cpu().numpy()
+        return vrms.reshape(len(dyn["inc"]), -1)
+
+    def _log_prob(self, setup, theta, x, y, vrms, vrms_err):
+        """Log-posterior of rows of free parameters: -inf outside the bounds."""
+        theta = np.atleast_2d(theta)
+        low, high = (np.array([setup["bounds"][n][i] for n in setup["free"]]) for i in (0, 1))
+        inside = np.all((theta > low) & (theta < high), axis=1)
+        out = np.full(theta.shape[0], -np.inf)
+        if np.any(inside):
+            model = self._model(setup, self._full(setup, theta[inside]), x, y)
+            if not np.all(np.isfinite(model)):
+                bad = theta[inside][~np.all(np.isfinite(model), axis=1)][0]
+                where = dict(zip(setup["free"], bad.tolist(), strict=True))
+                raise FloatingPointError(f"the model is not finite at {where}")
+            chi2 = (((vrms - model) / vrms_err) ** 2).sum(1)
+            out[inside] = -0.5 * chi2
+        self.n_calls_ += int(inside.sum())
+        return out
+
+    # -- data ----------------------------------------------------------------------
+
+    @staticmethod
+    def _check_data(X, y, yerr):
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(
+                f"X must have shape (n_bins, 2) holding (x, y) in arcsec, got {X.shape}"
+            )
+        if y is None or yerr is None:
+            raise ValueError("fit needs the observed V_rms y and its errors yerr")
+        y, yerr = (np.asarray(v, dtype=float).ravel() for v in (y, yerr))
+        if not (len(X) == len(y) == len(yerr)):
+            raise ValueError(
+                f"the bins (X: {len(X)}), V_rms (y: {len(y)}) and errors (yerr: {len(yerr)}) "
+                "must have the same length"
+            )
+        for name, v, ok, rule in (
+            ("X", X, np.isfinite(X).all(1), "finite"),
+            ("y", y, np.isfinite(y), "finite"),
+            ("yerr", yerr, np.isfinite(yerr) & (yerr > 0), "finite and > 0 km/s"),
+        ):
+            if not np.all(ok):
+                i = int(np.flatnonzero(~ok)[0])
+                raise ValueError(f"{name}[{i}]={v[i].tolist()} must be {rule} (bin {i})")
+        return X, y, yerr
+
+    def _check_extent(self, setup, X):
+        """Warn about bins beyond 3 sigma of the MGE's widest Gaussian."""
+        surf, sigma, qobs = setup["mge"]
+        widest = int(np.argmax(sigma))
+        radius = np.hypot(X[:, 0], X[:, 1] / qobs[widest])
+        outside = radius > 3 * sigma[widest]
+        if np.any(outside):
+            warnings.warn(
+                f"{outside.sum()} of {len(X)} bins lie beyond 3 sigma of the MGE's widest "
+                f"Gaussian ({3 * sigma[widest]:.4g} arcsec; the farthest at elliptical radius "
+                f"{radius.max():.4g}): the model extrapolates the light there",
+                BinsOutsideMgeWarning,
+                stacklevel=3,
+            )
+
+    # -- estimator API -----------------------------------------------------------------
+
+    def fit(self, X, y, yerr=None):
+        """Sample the posterior of the mass model given the bins' V_rms.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_bins, 2)
+            Bin positions (x, y) in arcsec.
+        y : array-like of shape (n_bins,)
+            Observed V_rms in km/s.
+        yerr : array-like of shape (n_bins,)
+            Its 1-sigma errors in km/s, > 0.
+
+        Returns
+        -------
+        self : JamKinematics
+        """
+        import emcee
+
+        setup = self._setup()
+        X, y, yerr = self._check_data(X, y, yerr)
+        sigmapsf, _, pixsize, _ = setup["psf"]
+        centre = np.flatnonzero((X[:, 0] == 0) & (X[:, 1] == 0))
+        if sigmapsf.max() == 0 and pixsize == 0 and centre.size:
+            raise ValueError(
+                f"bin {centre[0]} at (0, 0) is singular for JAM without a PSF or spaxel: "
+                "give sigmapsf or pixsize, or leave the bin out"
+            )
+        self._check_extent(setup, X)
+        if self.device != "cpu":
+            check_device(self.device)
+        n_free = len(setup["free"])
+        if int(self.n_walkers) < 2 * n_free:
+            raise ValueError(
+                f"n_walkers={self.n_walkers!r} must be at least twice the {n_free} free parameters"
+            )
+        if int(self.n_steps) < 1 or not (0 <= self.burn < 1):
+            raise ValueError(
+                f"need n_steps >= 1 and 0 <= burn < 1, got {self.n_steps!r}, {self.burn!r}"
+            )
+        self.reff_ = mge_half_light_radius(*setup["mge"])
+        self.param_names_ = list(setup["free"])
+        self.n_calls_ = 0
+
+        low, high = (np.array([setup["bounds"][n][i] for n in setup["free"]]) for i in (0, 1))
+        start = 0.5 * (low + high)
+        for i, name in enumerate(setup["free"]):
+            if self.p0 and name in self.p0:
+                start[i] = self.p0[name]
+                if not (low[i] < start[i] < high[i]):
+                    raise ValueError(
+                        f"p0[{name!r}]={float(start[i])} is outside its bounds "
+                        f"({float(low[i]):.4g}, {float(high[i]):.4g})"
+                    )
+        rng = np.random.default_rng(self.random_state)
+        ball = start + 0.02 * (high - low) * rng.standard_normal((int(self.n_walkers), n_free))
+        ball = np.clip(ball, low + 1e-6 * (high - low), high - 1e-6 * (high - low))
+
+        x_bins, y_bins = X[:, 0], X[:, 1]
+
+        def log_prob(theta):
+            return self._log_prob(setup, theta, x_bins, y_bins, y, yerr)
+
+        sampler = emcee.EnsembleSampler(int(self.n_walkers), n_free, log_prob, vectorize=True)
+        sampler.random_state = np.random.RandomState(rng.integers(2**31)).get_state()
+        t0 = time.perf_counter()
+        sampler.run_mcmc(ball, int(self.n_steps), progress=self.progress)
+        self.fit_seconds_ = time.perf_counter() - t0
+        discard = int(self.burn * int(self.n_steps))
+        self.samples_ = sampler.get_chain(discard=discard, flat=True)
+        self.log_prob_ = sampler.get_log_prob(discard=discard, flat=True)
+        self.acceptance_fraction_ = float(np.mean(sampler.acceptance_fraction))
+        best = self.samples_[np.argmax(self.log_prob_)]
+        self.best_params_ = {k: float(v[0]) for k, v in self._full(setup, best).items()}
+        p16, p50, p84 = np.percentile(self.samples_, [15.87, 50, 84.13], axis=0)
+        self.summary_ = {
+            name: (float(a), float(b), float(c))
+            for name, a, b, c in zip(self.param_names_, p16, p50, p84, strict=True)
+        }
+        self._setup_ = setup
+        return self
+
+    def predict(self, X):
+        """V_rms in km/s of the most probable model at the positions ``X`` (arcsec)."""
+        check_is_fitted(self, "best_params_")
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(
+                f"X must have shape (n_bins, 2) holding (x, y) in arcsec, got {X.shape}"
+            )
+        params = {k: np.array([v]) for k, v in self.best_params_.items()}
+        return self._model(self._setup_, params, X[:, 0], X[:, 1])[0]
+
+    def _complete(self, params):
+        """``(setup, params)`` with every parameter as an (n,) array; fixed ones filled in."""
+        setup = self._setup()
+        if self.mass_model == "gnfw" and not hasattr(self, "reff_"):
+            self.reff_ = mge_half_light_radius(*setup["mge"])
+        params = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
+        n = max(len(v) for v in params.values())
+        full = {k: np.full(n, float(v)) for k, v in setup["fixed"].items()}
+        full.update({k: np.broadcast_to(v, (n,)) for k, v in params.items()})
+        missing = [k for k in setup["names"] if k not in full]
+        if missing:
+            raise ValueError(f"missing parameters {missing}")
+        return setup, full
+
+    def dynamical_inputs(self, params):
+        """The JAM inputs of models: for jampy's ``jam_axi_proj`` or for cross-checks.
+
+        Parameters
+        ----------
+        params : dict
+            ``{name: value or array of shape (n,)}`` (fixed ones may be left out).
+
+        Returns
+        -------
+        inputs : dict
+            ``surf_pot`` (Msun/pc^2), ``sigma_pot`` (arcsec), ``qobs_pot`` of
+            shape (n, n_pot); ``inc`` (n,) in degrees; ``beta`` (n, n_lum);
+            ``mbh`` (n,) in Msun.
+        """
+        setup, full = self._complete(params)
+        return self._dynamics(setup, full)
+
+    def model_vrms(self, params, X):
+        """V_rms (km/s) of any models at ``X``, all rows in one engine call.
+
+        Parameters
+        ----------
+        params : dict
+            ``{name: value or array of shape (n,)}`` for every parameter of the
+            model (fixed ones may be left out).
+        X : array-like of shape (n_bins, 2)
+            Bin positions in arcsec.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n, n_bins)
+        """
+        setup, full = self._complete(params)
+        X = np.asarray(X, dtype=float)
+        return self._model(setup, full, X[:, 0], X[:, 1])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.target_tags.required = True
+        tags.non_deterministic = False
+        return tags

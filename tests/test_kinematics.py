@@ -1,0 +1,192 @@
+"""Bayesian fits of observed kinematics: a seeded mock, the estimator contract, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+)
+
+from sklearn_jam import JamKinematics
+from sklearn_jam.cli import main
+from sklearn_jam.datasets import M32_MGE
+from sklearn_jam.kinematics import BinsOutsideMgeWarning
+
+SURF, SIGMA, QOBS = M32_MGE
+PSF = dict(sigmapsf=0.6, pixsize=0.8)
+TRUTH = {"q_min": 0.45, "ratio": 0.9, "lg_ml": 0.2}
+
+
+def mock(n_side=7, noise=0.02, seed=0):
+    """V_rms of M32 with mass following light, made by the engine, with 2% noise."""
+    grid = np.linspace(-6, 6, n_side)
+    X = np.array([(x, y) for x in grid for y in grid])
+    model = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF).model_vrms(TRUTH, X)[0]
+    rng = np.random.default_rng(seed)
+    err = noise * model
+    return X, model + err * rng.standard_normal(len(model)), err
+
+
+@pytest.mark.slow
+def test_mock_fit_recovers_the_inputs_within_two_sigma():
+    X, vrms, err = mock()
+    # started off the truth, as after a least-squares fit
+    start = {"q_min": 0.5, "ratio": 0.95, "lg_ml": 0.15}
+    fit = JamKinematics(
+        SURF, SIGMA, QOBS, 0.7, **PSF, p0=start, n_walkers=12, n_steps=300, random_state=1
+    )
+    fit.fit(X, vrms, err)
+    assert fit.param_names_ == ["q_min", "ratio", "lg_ml"]
+    assert fit.samples_.shape == (12 * 150, 3) and np.all(np.isfinite(fit.log_prob_))
+    for name, truth in TRUTH.items():
+        p16, p50, p84 = fit.summary_[name]
+        assert abs(p50 - truth) < 2 * (p84 - p16) / 2 + 1e-3, (name, fit.summary_[name])
+    assert 0.1 < fit.acceptance_fraction_ < 0.9
+    pred = fit.predict(X)
+    assert pred.shape == (len(X),)
+    chi2 = np.sum(((vrms - pred) / err) ** 2)
+    assert chi2 < 2 * len(X)
+
+
+def test_fit_is_reproducible_and_follows_the_estimator_contract():
+    X, vrms, err = mock(n_side=3)
+    params = dict(n_walkers=6, n_steps=3, random_state=0, fixed={"q_min": 0.45})
+    a = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, **params).fit(X, vrms, err)
+    b = clone(a).fit(X, vrms, err)
+    np.testing.assert_array_equal(a.samples_, b.samples_)
+    assert a.best_params_["q_min"] == 0.45 and a.n_calls_ > 0
+    name = "JamKinematics"
+    check_parameters_default_constructible(name, JamKinematics())
+    check_no_attributes_set_in_init(name, JamKinematics())
+    check_get_params_invariance(name, JamKinematics(SURF, SIGMA, QOBS, 0.7))
+
+
+def test_model_vrms_batches_rows_as_one_by_one():
+    X, _, _ = mock(n_side=3)
+    fit = JamKinematics(
+        SURF, SIGMA, QOBS, 0.7, **PSF, mass_model="gnfw", black_hole=True,
+        fixed={"gamma": -1.0, "rbreak_kpc": 20.0},
+    )  # fmt: skip
+    rows = {
+        "q_min": [0.4, 0.5],
+        "ratio": [0.9, 1.1],
+        "lg_ml": 0.1,
+        "f_dm": [0.1, 0.3],
+        "lg_mbh": 6.4,
+    }
+    batched = fit.model_vrms(rows, X)
+    for i in range(2):
+        one = {k: np.atleast_1d(v)[min(i, np.size(v) - 1)] for k, v in rows.items()}
+        np.testing.assert_allclose(batched[i], fit.model_vrms(one, X)[0], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"missing parameters \['lg_mbh'\]"):
+        fit.model_vrms({k: v for k, v in rows.items() if k != "lg_mbh"}, X)
+
+
+def test_more_dark_matter_and_a_black_hole_raise_vrms():
+    X = np.array([[0.05, 0.0], [2.0, 1.0], [8.0, 3.0]])
+    fit = JamKinematics(
+        SURF, SIGMA, QOBS, 0.7, mass_model="gnfw", black_hole=True,
+        fixed={"gamma": -1.0, "rbreak_kpc": 20.0},
+    )  # fmt: skip
+    base = {"q_min": 0.45, "ratio": 0.9, "lg_ml": 0.1, "f_dm": 0.1, "lg_mbh": 5.0}
+    low = fit.model_vrms(base, X)[0]
+    assert np.all(fit.model_vrms({**base, "f_dm": 0.4}, X)[0] > low)
+    gain = fit.model_vrms({**base, "lg_mbh": 7.0}, X)[0] / low
+    assert gain[0] > 2 and gain[0] > gain[1] > gain[2] > 1
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (lambda X, v, e: (X, v[:-1], e), r"\(X: 9\), V_rms \(y: 8\) and errors \(yerr: 9\)"),
+        (
+            lambda X, v, e: (X, v, np.where(np.arange(9) == 4, 0.0, e)),
+            r"yerr\[4\]=0.0 must be finite and > 0",
+        ),
+        (lambda X, v, e: (X, v, -e), r"yerr\[0\]=.* must be finite and > 0"),
+        (
+            lambda X, v, e: (X, np.where(np.arange(9) == 2, np.nan, v), e),
+            r"y\[2\]=nan must be finite",
+        ),
+        (lambda X, v, e: (X[:, :1], v, e), r"X must have shape \(n_bins, 2\)"),
+        (lambda X, v, e: (X, v, None), "errors yerr"),
+    ],
+)
+def test_bad_data_is_refused_naming_it(data, match):
+    X, vrms, err = mock(n_side=3)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, n_walkers=6, n_steps=2)
+    with pytest.raises(ValueError, match=match):
+        fit.fit(*data(X, vrms, err))
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        (dict(normpsf=0.8), "sums to 0.8"),
+        (
+            dict(fixed={"q_min": 0.9}),
+            r"fixed q_min=0.9: the MGE \(flattest qobs=0.72\) can be deprojected only",
+        ),
+        (dict(inclination="inc", fixed={"inc": 30.0}), "deprojected only for inc in"),
+        (dict(bounds={"q_min": (0.8, 0.9)}), r"bounds\['q_min'\]=\(0.8, 0.9\) lie outside that"),
+        (
+            dict(bounds={"ratio": (1.0, 0.5)}),
+            r"bounds\['ratio'\]=\(1.0, 0.5\) must be finite with low",
+        ),
+        (dict(fixed={"f_dm": 0.1}), r"unknown parameter 'f_dm'; this model has"),
+        (dict(mass_model="nfw"), "mass_model='nfw' must be one of"),
+        (dict(n_walkers=4), "n_walkers=4 must be at least twice the 3 free parameters"),
+        (dict(p0={"ratio": 3.0}), r"p0\['ratio'\]=3.0 is outside its bounds"),
+    ],
+)
+def test_bad_model_is_refused_naming_it(params, match):
+    X, vrms, err = mock(n_side=3)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **{**PSF, "n_walkers": 6, "n_steps": 2, **params})
+    with pytest.raises(ValueError, match=match):
+        fit.fit(X, vrms, err)
+
+
+def test_bins_beyond_the_mge_warn():
+    X, vrms, err = mock(n_side=3)
+    X = X.copy()
+    X[0] = (900.0, 0.0)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, n_walkers=6, n_steps=1)
+    with pytest.warns(BinsOutsideMgeWarning, match="1 of 9 bins lie beyond 3 sigma"):
+        fit.fit(X, vrms, err)
+
+
+@pytest.mark.slow
+def test_cli_fit_writes_posterior_and_figures(tmp_path):
+    X, vrms, err = mock(n_side=4)
+    np.savetxt(tmp_path / "mge.txt", np.column_stack(M32_MGE))
+    np.savetxt(tmp_path / "bins.txt", np.column_stack([X, vrms, err]))
+    out = tmp_path / "fit"
+    argv = ["fit", "--mge", str(tmp_path / "mge.txt"), "--kinematics", str(tmp_path / "bins.txt")]
+    argv += ["--distance", "0.7", "--sigmapsf", "0.6", "--pixsize", "0.8", "--out", str(out)]
+    argv += ["--walkers", "8", "--steps", "6", "--fix", "ratio=0.9", "--bounds", "lg_ml=0,0.4"]
+    assert main(argv) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["parameters"]) == {"q_min", "lg_ml"}
+    assert summary["best_fit"]["ratio"] == 0.9
+    assert 0 <= summary["parameters"]["lg_ml"]["median"] <= 0.4
+    with np.load(out / "samples.npz") as samples:
+        assert samples["samples"].shape == (8 * 3, 2)
+    assert (out / "corner.png").stat().st_size > 0 and (out / "maps.png").stat().st_size > 0
+
+
+def test_cli_fit_reports_bad_files(tmp_path, capsys):
+    (tmp_path / "mge.txt").write_text("1 2\n")
+    argv = ["fit", "--mge", str(tmp_path / "mge.txt"), "--kinematics", str(tmp_path / "none.txt")]
+    assert main([*argv, "--distance", "10", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "the MGE file" in err and "needs 3 columns, found 2" in err
+
+
+def test_the_centre_needs_a_psf():
+    X, vrms, err = mock(n_side=3)  # the grid holds (0, 0)
+    with pytest.raises(ValueError, match=r"bin 4 at \(0, 0\) is singular"):
+        JamKinematics(SURF, SIGMA, QOBS, 0.7, n_walkers=6, n_steps=1).fit(X, vrms, err)
