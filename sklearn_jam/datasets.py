@@ -63,5 +63,7 @@ def load_jampy_example(name):
         sigma_lum=sigma,
         qobs_lum=qobs,
         distance=0.7,
-        **{k: np.copy(v) for k, v in _SETUPS[name].items()},
+        sigmapsf=_SETUPS[name]["sigmapsf"].copy(),
+        normpsf=_SETUPS[name]["normpsf"].copy(),
+        pixsize=float(_SETUPS[name]["pixsize"]),
     )

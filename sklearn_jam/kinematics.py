@@ -26,9 +26,11 @@ Any parameter can be held fixed with ``fixed={'gamma': -1.0}``.
 import functools
 import time
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .jam import MIN_Q_INTR, _check_psf, check_device, jam_axi_cyl
@@ -160,6 +162,32 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     fit_seconds_ : float
         Wall time of the sampling.
     """
+
+    _parameter_constraints = {
+        "surf_lum": ["array-like", None],
+        "sigma_lum": ["array-like", None],
+        "qobs_lum": ["array-like", None],
+        "distance": [Interval(Real, 0, None, closed="neither"), None],
+        "sigmapsf": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "normpsf": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "pixsize": [Interval(Real, 0, None, closed="left")],
+        "pixang": [Real],
+        "mass_model": [StrOptions(set(MASS_MODELS))],
+        "black_hole": ["boolean"],
+        "inclination": [StrOptions({"q_min", "inc"})],
+        "anisotropy": [StrOptions({"ratio", "beta_z"})],
+        "bounds": [dict, None],
+        "fixed": [dict, None],
+        "p0": [dict, None],
+        "n_walkers": [Interval(Integral, 2, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "burn": [Interval(Real, 0, 1, closed="left")],
+        "n_nodes": [Interval(Integral, 2, None, closed="left")],
+        "device": [str],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "progress": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -426,6 +454,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
 
     # -- estimator API -----------------------------------------------------------------
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, yerr=None):
         """Sample the posterior of the mass model given the bins' V_rms.
 
@@ -461,10 +490,6 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"n_walkers={self.n_walkers!r} must be at least twice the {n_free} free parameters"
             )
-        if int(self.n_steps) < 1 or not (0 <= self.burn < 1):
-            raise ValueError(
-                f"need n_steps >= 1 and 0 <= burn < 1, got {self.n_steps!r}, {self.burn!r}"
-            )
         self.reff_ = mge_half_light_radius(*setup["mge"])
         self.param_names_ = list(setup["free"])
         self.n_calls_ = 0
@@ -479,7 +504,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                         f"p0[{name!r}]={float(start[i])} is outside its bounds "
                         f"({float(low[i]):.4g}, {float(high[i]):.4g})"
                     )
-        rng = np.random.default_rng(self.random_state)
+        seed = self.random_state
+        if isinstance(seed, np.random.RandomState):
+            seed = int(seed.randint(2**31))
+        rng = np.random.default_rng(seed)
         ball = start + 0.02 * (high - low) * rng.standard_normal((int(self.n_walkers), n_free))
         ball = np.clip(ball, low + 1e-6 * (high - low), high - 1e-6 * (high - low))
 

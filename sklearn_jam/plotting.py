@@ -273,8 +273,7 @@ def plot_kinematics_fit(fit, X, y, fig=None):
     )
     for k, (values, label, lo, hi) in enumerate(panels):
         ax = fig.add_subplot(1, 3, k + 1)
-        plt.sca(ax)
-        plot_velfield(X[:, 0], X[:, 1], values, vmin=lo, vmax=hi, colorbar=True, label=label)
+        plot_velfield(X[:, 0], X[:, 1], values, vmin=lo, vmax=hi, colorbar=True, label=label, ax=ax)
         ax.set_xlabel("arcsec")
         if k == 0:
             ax.set_ylabel("arcsec")

@@ -14,6 +14,8 @@ QUICK = {
     "persistence.py": ["--n-samples", "6"],
     "distributed_simulation.py": ["--n-samples", "4"],
     "fit_mock_galaxy.py": ["--steps", "20", "--walkers", "8", "--train-if-missing", "12"],
+    "jampy_dark_halo.py": ["--quick", "--out", "out"],
+    "jampy_black_hole.py": ["--quick", "--out", "out"],
 }
 
 
@@ -37,3 +39,10 @@ def test_example_runs(name, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     if name == "fit_mock_galaxy.py":
         assert "likelihood calls" in proc.stdout and (tmp_path / "corner.png").exists()
+    if name.startswith("jampy_"):
+        assert (
+            "sklearn_jam vs jam_axi_proj" in proc.stdout and "jampy example (AdaMet)" in proc.stdout
+        )
+        assert (tmp_path / "out" / "maps.png").exists() and (
+            tmp_path / "out" / "corner.png"
+        ).exists()

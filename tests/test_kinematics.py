@@ -138,7 +138,7 @@ def test_bad_data_is_refused_naming_it(data, match):
             r"bounds\['ratio'\]=\(1.0, 0.5\) must be finite with low",
         ),
         (dict(fixed={"f_dm": 0.1}), r"unknown parameter 'f_dm'; this model has"),
-        (dict(mass_model="nfw"), "mass_model='nfw' must be one of"),
+        (dict(mass_model="nfw"), "'mass_model' parameter of JamKinematics must be a str among"),
         (dict(n_walkers=4), "n_walkers=4 must be at least twice the 3 free parameters"),
         (dict(p0={"ratio": 3.0}), r"p0\['ratio'\]=3.0 is outside its bounds"),
     ],

@@ -57,3 +57,24 @@ def test_sky_map_mirrors_the_quadrant(maps):
     np.testing.assert_allclose(img, img[::-1, ::-1], equal_nan=True)
     np.testing.assert_allclose(img, img[:, ::-1], equal_nan=True)
     assert extent[1] == pytest.approx(25 / np.sqrt(2))
+
+
+def test_posterior_and_kinematics_figures_label_their_parameters():
+    from sklearn_jam import JamKinematics
+    from sklearn_jam.datasets import M32_MGE
+    from sklearn_jam.plotting import plot_kinematics_fit, plot_posterior
+
+    grid = np.linspace(-4, 4, 4)
+    X = np.array([(x, y) for x in grid for y in grid])
+    fit = JamKinematics(*M32_MGE, 0.7, sigmapsf=0.5, pixsize=0.5, n_walkers=6, n_steps=4)
+    vrms = fit.model_vrms({"q_min": 0.45, "ratio": 0.9, "lg_ml": 0.2}, X)[0]
+    fit.fit(X, vrms, 0.02 * vrms)
+    fig = plot_posterior(fit)
+    labels = {ax.get_xlabel() for ax in fig.axes}
+    assert {r"$q_{\rm min}$", r"$\sigma_z/\sigma_R$", r"$\lg(M/L)$"} <= labels
+    plt.close(fig)
+    fig = plot_kinematics_fit(fit, X, vrms)
+    # plotbin draws each colorbar in an inset axes of its map
+    text = " ".join(c.get_ylabel() for ax in fig.axes for c in ax.child_axes)
+    assert "Data" in text and "Model" in text and "Data $-$ model" in text
+    plt.close(fig)
