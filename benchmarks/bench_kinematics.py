@@ -81,16 +81,7 @@ def main():
     with threadpool_limits(1):
         for name, (options, start) in SETUPS.items():
             data = load_jampy_example(name)
-            fit = JamKinematics(
-                data.surf_lum,
-                data.sigma_lum,
-                data.qobs_lum,
-                data.distance,
-                sigmapsf=data.sigmapsf,
-                normpsf=data.normpsf,
-                pixsize=data.pixsize,
-                **options,
-            )
+            fit = JamKinematics(*data.mge, data.distance, **data.observing, **options)
             cmp = compare_with_jampy(fit, start, data.X, args.n_walkers, args.repeat)
             fit.set_params(n_jobs=2)
             two = compare_with_jampy(fit, start, data.X, args.n_walkers, args.repeat)

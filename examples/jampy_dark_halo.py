@@ -19,39 +19,36 @@ Run: python examples/jampy_dark_halo.py [--quick] [--out DIR]
 """
 
 import argparse
-import json
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_jam import JamKinematics
 from sklearn_jam.datasets import load_jampy_example
-from sklearn_jam.plotting import plot_kinematics_fit, plot_posterior
-from sklearn_jam.workflows import compare_with_jampy, posterior_table
+from sklearn_jam.workflows import (
+    compare_with_jampy,
+    format_comparison,
+    posterior_table,
+    read_jampy_posterior,
+    save_fit_report,
+)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true", help="a short chain (for tests)")
 parser.add_argument("--out", default="jampy_dark_halo", help="output directory")
 args = parser.parse_args()
-out = Path(args.out)
-out.mkdir(parents=True, exist_ok=True)
 
 data = load_jampy_example("dark_halo")
 erms = data.erms * (2 * data.vrms.size) ** 0.25  # the example's systematic-error recipe
 lg_ml0 = np.log10(1.4)
 start = {"q_min": 0.55, "ratio": 0.9, "f_dm": 0.15, "lg_ml": lg_ml0}  # the example's p0
 fit = JamKinematics(
-    data.surf_lum,
-    data.sigma_lum,
-    data.qobs_lum,
+    *data.mge,
     data.distance,
-    sigmapsf=data.sigmapsf,
-    normpsf=data.normpsf,
-    pixsize=data.pixsize,
+    **data.observing,  # the PSF and spaxels
     mass_model="gnfw",
     fixed={"gamma": -1.0, "rbreak_kpc": 20.0},
     bounds={  # the example's priors
@@ -69,35 +66,20 @@ fit = JamKinematics(
 
 # 1-2. Model and speed against jampy, same inputs, same run.
 cmp = compare_with_jampy(fit, start, data.X, n_batch=fit.n_walkers, repeat=1 if args.quick else 3)
-print(
-    f"V_rms at the starting point, sklearn_jam vs jam_axi_proj: max |diff| "
-    f"{cmp['max_rel_diff']:.2e}, median {cmp['median_rel_diff']:.2e} (relative)"
-)
-print(
-    f"time per model: jampy {cmp['jampy_seconds'] * 1e3:.0f} ms, sklearn_jam "
-    f"{cmp['sklearn_jam_seconds'] * 1e3:.1f} ms in batches of {cmp['n_batch']}: "
-    f"{cmp['speedup']:.1f}x"
-)
+print(format_comparison(cmp))
 
 # 3. The posterior.
 fit.fit(data.X, data.vrms, erms)
 print(
     f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s (acceptance {fit.acceptance_fraction_:.2f})"
 )
-reference = Path(__file__).resolve().parents[1] / "docs/_static/jampy_examples/jampy_dark_halo.json"
-jampy = {}
-if reference.exists():
-    ref = json.loads(reference.read_text())
-    names = ["q_min", "ratio", "f_dm", "lg_ml"]  # the order of the example's parameters
-    jampy = {n: (ref["p16"][i], ref["median"][i], ref["p84"][i]) for i, n in enumerate(names)}
+# jampy's own run, in the example's parameter order
+reference = Path(__file__).resolve().parents[1] / "docs/_static/jampy_examples"
+jampy = read_jampy_posterior(
+    reference / "jampy_dark_halo.json", ["q_min", "ratio", "f_dm", "lg_ml"]
+)
 print(posterior_table(fit, jampy))
 
-summary = {k: v for k, v in cmp.items() if not k.startswith("vrms")}
-summary.update(posterior=fit.summary_, n_calls=fit.n_calls_, fit_seconds=fit.fit_seconds_)
-(out / "summary.json").write_text(json.dumps(summary, indent=1))
-fig = plot_posterior(fit)
-fig.savefig(out / "corner.png", dpi=80)
-plt.close(fig)
-fig = plot_kinematics_fit(fit, data.X, data.vrms)
-fig.savefig(out / "maps.png", dpi=80)
-print(f"summary.json, corner.png and maps.png written to {out}/")
+comparison = {k: v for k, v in cmp.items() if not k.startswith("vrms")}
+save_fit_report(fit, data.X, data.vrms, args.out, jampy_comparison=comparison)
+print(f"samples.npz, summary.json, corner.png and maps.png written to {args.out}/")

@@ -44,9 +44,10 @@ def load_jampy_example(name):
     data : Bunch
         ``X`` (n_bins, 2) bin positions in arcsec; ``vrms``, ``erms`` in km/s
         (the file's errors, not yet inflated as the examples do); ``flux``;
-        ``surf_lum``, ``sigma_lum``, ``qobs_lum`` (M32's MGE); ``distance``
-        (0.7 Mpc); ``sigmapsf``, ``normpsf`` and ``pixsize`` (arcsec) of the
-        example.
+        ``surf_lum``, ``sigma_lum``, ``qobs_lum`` (M32's MGE) and ``mge``,
+        their tuple; ``distance`` (0.7 Mpc); ``sigmapsf``, ``normpsf`` and
+        ``pixsize`` (arcsec) of the example, and ``observing``, their dict (the
+        keyword arguments of :class:`~sklearn_jam.JamKinematics`).
     """
     if name not in _SETUPS:
         raise ValueError(f"name={name!r} must be one of {sorted(_SETUPS)}")
@@ -54,6 +55,12 @@ def load_jampy_example(name):
     with path.open() as f:
         xbin, ybin, vrms, erms, flux = np.loadtxt(f).T
     surf, sigma, qobs = (v.copy() for v in M32_MGE)
+    setup = _SETUPS[name]
+    observing = dict(
+        sigmapsf=setup["sigmapsf"].copy(),
+        normpsf=setup["normpsf"].copy(),
+        pixsize=float(setup["pixsize"]),
+    )
     return Bunch(
         X=np.column_stack([xbin, ybin]),
         vrms=vrms,
@@ -62,8 +69,8 @@ def load_jampy_example(name):
         surf_lum=surf,
         sigma_lum=sigma,
         qobs_lum=qobs,
+        mge=(surf, sigma, qobs),
         distance=0.7,
-        sigmapsf=_SETUPS[name]["sigmapsf"].copy(),
-        normpsf=_SETUPS[name]["normpsf"].copy(),
-        pixsize=float(_SETUPS[name]["pixsize"]),
+        observing=observing,
+        **observing,
     )

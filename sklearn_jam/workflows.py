@@ -476,16 +476,43 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     from .kinematics import JamKinematics
-    from .plotting import plot_kinematics_fit, plot_posterior
 
     mge = read_table(mge_file, 3, "MGE")
     bins = read_table(kinematics_file, 4, "kinematics")
     fit = JamKinematics(*mge[:, :3].T, distance, **options)
     X, vrms, err = bins[:, :2], bins[:, 2], bins[:, 3]
     fit.fit(X, vrms, err)
+    save_fit_report(fit, X, vrms, out_dir, options=_jsonable(options))
+    return fit
+
+
+def save_fit_report(fit, X, vrms, out_dir, **extra):
+    """Write a fitted :class:`~sklearn_jam.JamKinematics` to ``out_dir``.
+
+    ``samples.npz`` (samples, log-posterior, parameter names), ``summary.json``
+    (percentiles, best fit, chi^2, acceptance, timing and ``extra``), and the
+    figures ``corner.png`` (:func:`~sklearn_jam.plotting.plot_posterior`) and
+    ``maps.png`` (:func:`~sklearn_jam.plotting.plot_kinematics_fit`).
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        A fitted estimator.
+    X : array-like of shape (n_bins, 2)
+        Bin positions in arcsec.
+    vrms : array-like of shape (n_bins,)
+        Observed V_rms in km/s.
+    out_dir : path
+        Created if missing.
+    **extra
+        More JSON-serialisable entries of ``summary.json``.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_kinematics_fit, plot_posterior
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     np.savez(
@@ -505,17 +532,13 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
         "n_calls": fit.n_calls_,
         "fit_seconds": fit.fit_seconds_,
         "reff_arcsec": fit.reff_,
-        "options": _jsonable(options),
         "sklearn_jam_version": __version__,
+        **_jsonable(extra),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    fig = plot_posterior(fit)
-    fig.savefig(out / "corner.png", dpi=80)
-    plt.close(fig)
-    fig = plot_kinematics_fit(fit, X, vrms)
-    fig.savefig(out / "maps.png", dpi=80)
-    plt.close(fig)
-    return fit
+    for name, fig in (("corner", plot_posterior(fit)), ("maps", plot_kinematics_fit(fit, X, vrms))):
+        fig.savefig(out / f"{name}.png", dpi=80)
+        plt.close(fig)
 
 
 def compare_with_jampy(fit, params, X, n_batch=32, repeat=3):
@@ -589,6 +612,34 @@ def compare_with_jampy(fit, params, X, n_batch=32, repeat=3):
         "vrms_sklearn_jam": ours,
         "vrms_jampy": theirs,
     }
+
+
+def read_jampy_posterior(path, names):
+    """``{name: (p16, median, p84)}`` from ``scripts/run_jampy_bayes_example.py``'s JSON.
+
+    Parameters
+    ----------
+    path : path
+        The JSON file; a missing file gives ``{}``.
+    names : list of str
+        sklearn_jam's names of the example's parameters, in the example's order.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    ref = json.loads(path.read_text())
+    return {name: (ref["p16"][i], ref["median"][i], ref["p84"][i]) for i, name in enumerate(names)}
+
+
+def format_comparison(result):
+    """Two lines of text for a :func:`compare_with_jampy` result."""
+    return (
+        f"V_rms at the starting point, sklearn_jam vs jam_axi_proj: max |diff| "
+        f"{result['max_rel_diff']:.2e}, median {result['median_rel_diff']:.2e} (relative)\n"
+        f"time per model: jampy {result['jampy_seconds'] * 1e3:.0f} ms, sklearn_jam "
+        f"{result['sklearn_jam_seconds'] * 1e3:.1f} ms in batches of {result['n_batch']}: "
+        f"{result['speedup']:.1f}x"
+    )
 
 
 def posterior_table(fit, other=None, transforms=None):
