@@ -20,6 +20,16 @@ shape ``(n_galaxies, n_points)``, and ``inc, distance, mbh`` of shape
 one set of points). MGEs of different lengths are padded with zero-weight
 Gaussians (``surf = 0`` and any valid ``sigma`` and ``q``). The result has shape
 ``(n_galaxies, n_points)``, or ``(n_points,)`` when no argument is batched.
+
+PSF and spaxels
+---------------
+With ``sigmapsf``/``normpsf`` and ``pixsize``/``pixang`` (jampy's arguments) the
+result is what the bins observe, the second moment convolved with the PSF and
+averaged over the spaxel, computed without a grid: every term of eq. (28) is a
+Gaussian times a quadratic in x, whose convolution with a Gaussian is analytic and
+whose spaxel mean is analytic or a short Gauss-Legendre rule
+(``docs/real_galaxies.rst`` derives it and measures it against a brute-force 2-D
+integral).
 """
 
 import functools
@@ -88,7 +98,7 @@ def arcsec_to_pc(distance_mpc):
 class _Numpy:
     name = "numpy"
     exp, sqrt, sin, cos, arcsin, arcsinh = np.exp, np.sqrt, np.sin, np.cos, np.arcsin, np.arcsinh
-    erf, erfc = staticmethod(special.erf), staticmethod(special.erfc)
+    erfc = staticmethod(special.erfc)
 
     @staticmethod
     def asarray(a, like=None):
@@ -131,7 +141,7 @@ class _Torch:
         t = torch
         self.exp, self.sqrt, self.sin, self.cos = t.exp, t.sqrt, t.sin, t.cos
         self.arcsin, self.arcsinh = t.arcsin, t.arcsinh
-        self.erf, self.erfc = t.special.erf, t.special.erfc
+        self.erfc = t.special.erfc
 
     def asarray(self, a, like=None):
         return self.torch.as_tensor(a, dtype=self.torch.float64, device=self.device)
