@@ -190,3 +190,22 @@ def test_the_centre_needs_a_psf():
     X, vrms, err = mock(n_side=3)  # the grid holds (0, 0)
     with pytest.raises(ValueError, match=r"bin 4 at \(0, 0\) is singular"):
         JamKinematics(SURF, SIGMA, QOBS, 0.7, n_walkers=6, n_steps=1).fit(X, vrms, err)
+
+
+def test_inclination_and_beta_z_parametrisations_agree():
+    """(q_min, ratio) and (inc, beta_z) are the same models in other coordinates."""
+    from sklearn_jam.mass import inc_from_qmin
+
+    X, _, _ = mock(n_side=3)
+    base = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF)
+    other = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, inclination="inc", anisotropy="beta_z")
+    q_min, ratio = np.array([0.3, 0.6]), np.array([0.8, 1.2])
+    expected = base.model_vrms({"q_min": q_min, "ratio": ratio, "lg_ml": 0.2}, X)
+    inc = inc_from_qmin(q_min, QOBS.min())
+    got = other.model_vrms({"inc": inc, "beta_z": 1 - ratio**2, "lg_ml": 0.2}, X)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    X, vrms, err = mock(n_side=3, seed=2)
+    other.set_params(n_walkers=6, n_steps=2, random_state=0).fit(X, vrms, err)
+    assert other.param_names_ == ["inc", "beta_z", "lg_ml"]
+    low = np.degrees(np.arccos(QOBS.min()))
+    assert np.all(other.samples_[:, 0] > low) and np.all(other.samples_[:, 0] <= 90)
