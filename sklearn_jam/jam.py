@@ -38,6 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import special
 
+from .mass import inc_from_qmin
+
 __all__ = [
     "jam_axi_cyl",
     "sersic_vrms",
@@ -250,7 +252,7 @@ def _check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convol
             idx = tuple(np.argwhere(low)[0])
             q_bad = np.broadcast_to(q, low.shape)[idx]
             inc_bad = np.broadcast_to(np.degrees(inc_rad), low.shape)[idx]
-            i_min = np.degrees(np.arccos(np.sqrt((q_bad**2 - MIN_Q_INTR**2) / (1 - MIN_Q_INTR**2))))
+            i_min = inc_from_qmin(MIN_Q_INTR, q_bad)
             galaxy = f"galaxy {idx[0]}, " if len(idx) > 1 else ""
             raise ValueError(
                 f"{name}: {galaxy}Gaussian {idx[-1]} with q={q_bad:.6g} is too flat for "

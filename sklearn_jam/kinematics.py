@@ -77,6 +77,14 @@ def _halo_mge(gamma, rbreak, r_min, r_max):
     return gnfw_mge(gamma, rbreak, r_min=r_min, r_max=r_max)
 
 
+def _refuse_first_bad(checks, where=""):
+    """Raise for the first element breaking its rule: ``checks`` of (name, values, ok, rule)."""
+    for name, values, ok, rule in checks:
+        if not np.all(ok):
+            i = int(np.flatnonzero(~ok)[0])
+            raise ValueError(f"{name}[{i}]={values[i].tolist()} must be {rule}{where.format(i)}")
+
+
 class BinsOutsideMgeWarning(UserWarning):
     """Kinematic bins lie where the MGE has no light: the model extrapolates it."""
 
@@ -252,22 +260,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 "surf_lum, sigma_lum and qobs_lum must be 1-D of one length, got shapes "
                 f"{[v.shape for v in mge]}"
             )
-        for name, v, ok, rule in (
-            ("surf_lum", mge[0], np.isfinite(mge[0]) & (mge[0] >= 0), "finite and >= 0"),
-            ("sigma_lum", mge[1], np.isfinite(mge[1]) & (mge[1] > 0), "finite and > 0 arcsec"),
-            ("qobs_lum", mge[2], (mge[2] > 0) & (mge[2] <= 1), "in (0, 1]"),
-        ):
-            if not np.all(ok):
-                i = int(np.flatnonzero(~ok)[0])
-                raise ValueError(f"{name}[{i}]={float(v[i])} must be {rule}")
-        if not (np.isfinite(self.distance) and self.distance > 0):
+        _refuse_first_bad(
+            (
+                ("surf_lum", mge[0], np.isfinite(mge[0]) & (mge[0] >= 0), "finite and >= 0"),
+                ("sigma_lum", mge[1], np.isfinite(mge[1]) & (mge[1] > 0), "finite and > 0 arcsec"),
+                ("qobs_lum", mge[2], (mge[2] > 0) & (mge[2] <= 1), "in (0, 1]"),
+            )
+        )
+        # model_vrms and dynamical_inputs run without fit: validate the options here too
+        self._validate_params()
+        if not np.isfinite(self.distance):
             raise ValueError(f"distance={self.distance!r} must be finite and > 0 Mpc")
-        if self.mass_model not in MASS_MODELS:
-            raise ValueError(f"mass_model={self.mass_model!r} must be one of {list(MASS_MODELS)}")
-        if self.inclination not in ("q_min", "inc"):
-            raise ValueError(f"inclination={self.inclination!r} must be 'q_min' or 'inc'")
-        if self.anisotropy not in ("ratio", "beta_z"):
-            raise ValueError(f"anisotropy={self.anisotropy!r} must be 'ratio' or 'beta_z'")
         psf = _check_psf(self.sigmapsf, self.normpsf, self.pixsize, self.pixang, None)[:4]
 
         names = list(MASS_MODELS[self.mass_model])
@@ -289,9 +292,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         key, q_lowest = self.inclination, float(mge[2].min())
         if key == "q_min":
             limit = (MIN_Q_INTR, q_lowest)
-        else:
-            ratio = (q_lowest**2 - MIN_Q_INTR**2) / (1 - MIN_Q_INTR**2)
-            limit = (float(np.degrees(np.arccos(np.sqrt(ratio)))), 90.0)
+        else:  # the inclination at which the flattest Gaussian has q_intr = MIN_Q_INTR
+            limit = (float(inc_from_qmin(MIN_Q_INTR, q_lowest)), 90.0)
         rule = (
             f"the MGE (flattest qobs={q_lowest:.4g}) can be deprojected only for {key} in "
             f"({limit[0]:.4g}, {limit[1]:.4g}]"
@@ -306,7 +308,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         free = [n for n in names if n not in fixed]
         if not free:
             raise ValueError("every parameter is fixed; nothing to fit")
-        return dict(mge=mge, psf=psf, names=names, free=free, fixed=fixed, bounds=bounds)
+        low, high = (np.array([bounds[n][i] for n in free]) for i in (0, 1))
+        return dict(
+            mge=mge, psf=psf, names=names, free=free, fixed=fixed, bounds=bounds, low=low, high=high
+        )
 
     def _full(self, setup, theta):
         """All parameters, dict of (n,) arrays, from rows of free parameters."""
@@ -396,7 +401,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     def _log_prob(self, setup, theta, x, y, vrms, vrms_err):
         """Log-posterior of rows of free parameters: -inf outside the bounds."""
         theta = np.atleast_2d(theta)
-        low, high = (np.array([setup["bounds"][n][i] for n in setup["free"]]) for i in (0, 1))
+        low, high = setup["low"], setup["high"]
         inside = np.all((theta > low) & (theta < high), axis=1)
         out = np.full(theta.shape[0], -np.inf)
         if np.any(inside):
@@ -427,14 +432,14 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 f"the bins (X: {len(X)}), V_rms (y: {len(y)}) and errors (yerr: {len(yerr)}) "
                 "must have the same length"
             )
-        for name, v, ok, rule in (
-            ("X", X, np.isfinite(X).all(1), "finite"),
-            ("y", y, np.isfinite(y), "finite"),
-            ("yerr", yerr, np.isfinite(yerr) & (yerr > 0), "finite and > 0 km/s"),
-        ):
-            if not np.all(ok):
-                i = int(np.flatnonzero(~ok)[0])
-                raise ValueError(f"{name}[{i}]={v[i].tolist()} must be {rule} (bin {i})")
+        _refuse_first_bad(
+            (
+                ("X", X, np.isfinite(X).all(1), "finite"),
+                ("y", y, np.isfinite(y), "finite"),
+                ("yerr", yerr, np.isfinite(yerr) & (yerr > 0), "finite and > 0 km/s"),
+            ),
+            where=" (bin {})",
+        )
         return X, y, yerr
 
     def _check_extent(self, setup, X):
@@ -494,7 +499,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.param_names_ = list(setup["free"])
         self.n_calls_ = 0
 
-        low, high = (np.array([setup["bounds"][n][i] for n in setup["free"]]) for i in (0, 1))
+        low, high = setup["low"], setup["high"]
         start = 0.5 * (low + high)
         for i, name in enumerate(setup["free"]):
             if self.p0 and name in self.p0:
@@ -596,10 +601,3 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         setup, full = self._complete(params)
         X = np.asarray(X, dtype=float)
         return self._model(setup, full, X[:, 0], X[:, 1])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = True
-        tags.target_tags.required = True
-        tags.non_deterministic = False
-        return tags
