@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import special
 
+from ._kernels import pixel_mean_f32
 from .mass import inc_from_qmin
 
 __all__ = [
@@ -80,10 +81,8 @@ _CUTOFF = 36.0
 _BLOCK_NUMPY = 1 << 16
 #: Radius groups per octave of the change of variables, without and with convolution.
 _RUNGS, _RUNGS_CONVOLVED = 8, 1
-#: Spaxel rule in single precision (NumPy) up to this half side / smallest PSF sigma.
-_SINGLE_MAX_RATIO = 2.0
-#: Largest exponents of the spaxel rule's growing factors, in double and single precision.
-_EXP_MAX_64, _EXP_MAX_32 = 700.0, 80.0
+#: Largest exponent of the spaxel rule's growing factors (double precision).
+_EXP_MAX = 700.0
 #: The radius (pc) of points whose kernel reaches the centre: no cutoff in ``u``.
 _TINY_RADIUS = 1e-100
 _BLOCK_TORCH = {"cpu": 1 << 20, "cuda": 1 << 25}
@@ -289,8 +288,10 @@ def _surf_v2los(
     convolved with that circular MGE PSF, and with ``half_pixel`` of shape (B,)
     in pc averaged over the square aperture of side ``2 * half_pixel`` aligned
     with x and y (``None`` for neither): analytic without PSF; with a PSF, whose
-    terms are wider than it, by ``pixel_rule = (n, single)``: n Gauss-Legendre
-    points per side, separately in x and y, in single precision if ``single``.
+    terms are wider than it, by ``pixel_rule = (n, compiled)``: n Gauss-Legendre
+    points per side, separately in x and y, by the compiled single-precision
+    kernel of :mod:`sklearn_jam._kernels` if ``compiled`` (else in the array
+    namespace, in double precision).
     """
     # Coefficients per (galaxy, radius group, lum j, pot k, node): (B, G, J, K, N).
     dens_lum, sigma_lum, q_lum = (v[:, None, :, None, None] for v in lum)
@@ -371,29 +372,36 @@ def _surf_v2los(
             half = half_pixel[:, None, None]
             a_k, g_k = coef_exp[:, k, None, 0], coef_exp[:, k, None, 1]
             f0k, f1k = coef_sum[:, k, None, :, 0], coef_sum[:, k, None, :, 1]
-            n_nodes, single = pixel_rule
-            scale = 1.0
-            if single:  # see _pixel_mean; scaled so that the weights cannot leave its range
-                scale = (
-                    np.abs(f0k).max(axis=-1, keepdims=True)
-                    + np.abs(f1k).max(axis=-1, keepdims=True)
-                    * (xk * xk).max(axis=-1, keepdims=True)[..., None]
-                )
+            n_nodes, compiled = pixel_rule
+            if compiled:  # in single precision: coefficients scaled to order one
+                scale = np.abs(f0k).max(axis=-1) + np.abs(f1k).max(axis=-1) * (xk * xk).max(
+                    axis=-1, keepdims=True
+                )  # (B, 1)
                 scale = np.where(scale > 0, scale, 1.0)
-                f0k, f1k = f0k / scale, f1k / scale
-                a_k, g_k, f0k, f1k, half = (
-                    v.astype(np.float32) for v in (a_k, g_k, f0k, f1k, half)
+                f32 = functools.partial(np.ascontiguousarray, dtype=np.float32)
+                tau, w_tau = _pixel_rule(n_nodes)
+                means = np.empty(xk.shape)
+                pixel_mean_f32(
+                    f32(xk),
+                    f32(yk),
+                    f32(a_k[:, 0]),
+                    f32(g_k[:, 0]),
+                    f32(f0k[:, 0] / scale),
+                    f32(f1k[:, 0] / scale),
+                    f32(half[:, 0, 0]),
+                    f32(tau),
+                    f32(w_tau),
+                    means,
                 )
-                xk, yk = xk.astype(np.float32), yk.astype(np.float32)
+                out.append(means * scale)
+                continue
             # Chunks of points keep the (points x terms) temporaries in cache.
             chunk = max(1, _BLOCK_NUMPY // (a_k.shape[0] * a_k.shape[-1]))
             parts = []
             for c in range(0, len(idx), chunk):
                 xc, yc = xk[:, c : c + chunk, None], yk[:, c : c + chunk, None]
-                parts.append(
-                    _pixel_mean(xp, xc, yc, a_k, g_k, f0k, f1k, half, psf, n_nodes, single)
-                )
-            out.append(xp.concat(parts, 1) * (scale[..., 0] if single else 1.0))
+                parts.append(_pixel_mean(xp, xc, yc, a_k, g_k, f0k, f1k, half, psf, n_nodes))
+            out.append(xp.concat(parts, 1))
         else:
             xy = xp.stack([xk * xk, yk * yk], -1)  # (B, Pg, 2)
             expo = xp.exp(-(xy @ coef_exp[:, k]))  # (B, Pg, M)
@@ -403,7 +411,7 @@ def _surf_v2los(
     return 4 * np.pi**1.5 * G_JAMPY * xp.concat(out, 1)[:, inverse]
 
 
-def _pixel_mean(xp, x, y, a, g, f0, f1, half, psf, pixel_nodes, single):
+def _pixel_mean(xp, x, y, a, g, f0, f1, half, psf, pixel_nodes):
     """Spaxel mean of ``sum (f0 + f1 x^2) exp(-(a x^2 + g y^2))`` over the terms (last axis)."""
     if psf is None:  # the terms may be narrower than the spaxel: exact
         mean_x, mean_x2 = _box_means(xp, x, a, half)
@@ -413,13 +421,8 @@ def _pixel_mean(xp, x, y, a, g, f0, f1, half, psf, pixel_nodes, single):
     # y, its points in symmetric pairs t = x +- d. In x, each point's
     # exp(-a t^2 - g y^2) is one exponential of a bounded argument; in y,
     # exp(-g (y +- d)^2) = exp(-g y^2) exp(-g d^2) exp(+-2 g d y) shares the first
-    # factor with x, so a pair costs one more exponential, capped at exp(big)
+    # factor with x, so a pair costs one more exponential, capped at exp(_EXP_MAX)
     # (where the cap bites, exp(-g y^2) is 0 and so is the product).
-    # ``single``: the inputs are in single precision, where it is safe (NumPy,
-    # spaxel <= 4 PSF sigmas, so no needed exp(-g (y +- d)^2) hides behind an
-    # underflowed exp(-g y^2)): twice as fast, V_rms unchanged to < 1e-7 against
-    # the brute-force reference. Python floats below keep the arrays' precision.
-    big = _EXP_MAX_32 if single else _EXP_MAX_64
     arg = -(a * (x * x) + g * (y * y))
     tau, w_tau = _pixel_rule(pixel_nodes)
     upper = len(tau) // 2 + len(tau) % 2  # the points t > 0
@@ -435,10 +438,9 @@ def _pixel_mean(xp, x, y, a, g, f0, f1, half, psf, pixel_nodes, single):
             (f0 + f1 * ((x + d) * (x + d))) * xp.exp(arg - shift_x)
             + (f0 + f1 * ((x - d) * (x - d))) * xp.exp(arg + shift_x)
         )
-        grow_y = xp.exp(xp.minimum(2 * d * g * y, big))
+        grow_y = xp.exp(xp.minimum(2 * d * g * y, _EXP_MAX))
         mean_y = mean_y + w * xp.exp(-g * d * d) * (grow_y + 1 / grow_y)
-    terms = mean_x * mean_y
-    return terms.sum(-1, dtype=np.float64) if single else terms.sum(-1)
+    return (mean_x * mean_y).sum(-1)
 
 
 @functools.cache
@@ -672,12 +674,13 @@ def jam_axi_cyl(
     x_pc, y_pc = x * pc, y * pc
     psf = (xp.asarray(sigmapsf) * pc, xp.asarray(normpsf)) if sigmapsf.max() > 0 else None
     half_pc = half_pixel * pc[:, 0] if half_pixel > 0 else None
-    s_min = sigmapsf[sigmapsf > 0].min() if psf is not None else 0.0
-    # Single precision also needs the light at every point well above its range:
-    # within 8 sigma of the widest luminous Gaussian (exp(-32) of its peak).
-    single = (
+    # The compiled spaxel rule (NumPy only) works in single precision, which needs
+    # the light at every point well above its range: within 8 sigma of the widest
+    # luminous Gaussian (exp(-32) of its peak).
+    compiled = (
         xp.name == "numpy"
-        and 0 < half_pixel <= _SINGLE_MAX_RATIO * s_min
+        and half_pixel > 0
+        and psf is not None
         and bool(np.all(np.hypot(xp.numpy(x), xp.numpy(y)) < 8 * xp.numpy(sigma_lum).max()))
     )
 
@@ -722,7 +725,7 @@ def jam_axi_cyl(
             weights,
             None if psf is None else (psf[0][gs], psf[1]),
             None if half_pc is None else half_pc[gs],
-            (pixel_nodes, single),
+            (pixel_nodes, compiled),
         )
 
     if n_jobs > 1:  # NumPy releases the GIL in its loops: threads share the blocks

@@ -22,6 +22,25 @@ TINY = dict(
 #: Exact JAM values of SPEC v2 section 5 (docs/spec.rst), vendored from the spec's reference.
 REFERENCE = Path(__file__).resolve().parent / "data" / "jam_exact_reference.npz"
 
+#: Brute-force PSF x spaxel reference of scripts/make_psf_reference.py.
+PSF_REFERENCE = Path(__file__).resolve().parent / "data" / "psf_reference.npz"
+PSF_KEYS = ("sigmapsf", "normpsf", "pixsize", "pixang")
+MODEL_KEYS = ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
+MODEL_KEYS += ("inc", "beta", "distance", "mbh")
+
+
+def psf_case(name):
+    """(model kwargs, psf kwargs, x, y, brute-force V_rms) of a case of the PSF reference."""
+    with np.load(PSF_REFERENCE) as ref:
+        model = {k: ref[f"{name}_model_{k}"] for k in MODEL_KEYS}
+        psf = {k: ref[f"{name}_psf_{k}"] for k in PSF_KEYS}
+        x, y, truth = ref[f"{name}_x"], ref[f"{name}_y"], ref[f"{name}_vrms"]
+    for k in ("inc", "distance", "mbh"):
+        model[k] = float(model[k])
+    for k in ("pixsize", "pixang"):
+        psf[k] = float(psf[k])
+    return model, psf, x, y, truth
+
 
 @pytest.fixture(autouse=True)
 def _seed():

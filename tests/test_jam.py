@@ -1,10 +1,9 @@
 """The exact JAM engine against the spec-v2 reference, autograd, errors and physics properties."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from conftest import psf_case
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate
@@ -239,23 +238,6 @@ def test_spherical_isotropic_limit_matches_1d_jeans():
 
 
 # -- PSF and spaxel convolution --------------------------------------------------------
-
-PSF_REFERENCE = Path(__file__).resolve().parent / "data" / "psf_reference.npz"
-PSF_KEYS = ("sigmapsf", "normpsf", "pixsize", "pixang")
-
-
-def psf_case(name):
-    """(model kwargs, psf kwargs, x, y, brute-force V_rms) of a case of the PSF reference."""
-    with np.load(PSF_REFERENCE) as ref:
-        model = {k: ref[f"{name}_model_{k}"] for k in KEYS + ("distance", "mbh")}
-        psf = {k: ref[f"{name}_psf_{k}"] for k in PSF_KEYS}
-        x, y, truth = ref[f"{name}_x"], ref[f"{name}_y"], ref[f"{name}_vrms"]
-    for k in ("inc", "distance", "mbh"):
-        model[k] = float(model[k])
-    for k in ("pixsize", "pixang"):
-        psf[k] = float(psf[k])
-    return model, psf, x, y, truth
-
 
 PSF_CASES = ("dark_halo", "black_hole", "dark_halo_pixang30", "black_hole_psf_only")
 
