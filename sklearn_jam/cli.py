@@ -115,6 +115,8 @@ def _fit(args):
         bounds=bounds or None,
         fixed=_pairs(args.fix, "--fix") or None,
         p0=_pairs(args.start, "--start") or None,
+        sampler=args.sampler,
+        step_sigma=_pairs(args.step_sigma, "--step-sigma") or None,
         n_walkers=args.walkers,
         n_steps=args.steps,
         burn=args.burn,
@@ -247,8 +249,20 @@ def build_parser():
         "--bounds", action="append", metavar="NAME=LOW,HIGH", help="flat prior range (repeatable)"
     )
     p.add_argument("--start", action="append", metavar="NAME=VALUE", help="starting value")
+    p.add_argument(
+        "--sampler",
+        choices=["emcee", "adamet"],
+        default="emcee",
+        help="emcee (walkers batched in one engine call) or AdaMet (jampy's examples' sampler)",
+    )
+    p.add_argument(
+        "--step-sigma",
+        action="append",
+        metavar="NAME=SIGMA",
+        help="AdaMet's initial proposal dispersion (repeatable; default: bounds' width / 10)",
+    )
     p.add_argument("--walkers", type=int, default=32, help="emcee walkers")
-    p.add_argument("--steps", type=int, default=1000, help="steps per walker")
+    p.add_argument("--steps", type=int, default=1000, help="steps per walker (emcee) or of AdaMet")
     p.add_argument("--burn", type=float, default=0.5, help="fraction of steps discarded")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--device", default="cpu", help="'cpu' (NumPy) or a torch device ('cuda')")

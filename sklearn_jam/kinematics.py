@@ -5,7 +5,8 @@ photometry (from ``mgefit``), the PSF as a sum of circular Gaussians and the
 spaxel size (as jampy's ``sigmapsf``, ``normpsf``, ``pixsize``, ``pixang``), and
 a mass model; :meth:`JamKinematics.fit` takes the bins (x, y), their V_rms and
 errors and samples the posterior with emcee, every walker of a step in one
-batched call of the exact engine (:func:`sklearn_jam.jam.jam_axi_cyl`).
+batched call of the exact engine (:func:`sklearn_jam.jam.jam_axi_cyl`), or with
+AdaMet, the adaptive Metropolis sampler of jampy's examples (``sampler='adamet'``).
 
 Mass models (``mass_model``), with flat priors inside ``bounds``:
 
@@ -90,7 +91,7 @@ class BinsOutsideMgeWarning(UserWarning):
 
 
 class JamKinematics(RegressorMixin, BaseEstimator):
-    """Posterior of a JAM mass model given observed V_rms, sampled with emcee.
+    """Posterior of a JAM mass model given observed V_rms, sampled with emcee or AdaMet.
 
     ``X`` holds the bin positions ``(x, y)`` in arcsec (x along the projected
     major axis), ``y`` the observed V_rms in km/s and ``yerr`` its 1-sigma
@@ -132,29 +133,41 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         ``{name: value}`` of parameters held fixed.
     p0 : dict, default=None
         Starting values of free parameters (default: the middle of the bounds).
+    sampler : {'emcee', 'adamet'}, default='emcee'
+        'emcee': an ensemble of ``n_walkers`` walkers, every step's walkers in
+        one batched engine call. 'adamet': Cappellari's adaptive Metropolis
+        (the sampler of jampy's examples), one model per step, starting at
+        ``p0`` with proposal dispersions ``step_sigma``.
+    step_sigma : dict, default=None
+        ``{name: sigma}`` of AdaMet's initial proposal (a crude guess of each
+        parameter's uncertainty); parameters left out get a tenth of their
+        bounds' width. Only for ``sampler='adamet'``.
     n_walkers : int, default=32
-        emcee walkers (at least twice the free parameters).
+        emcee walkers (at least twice the free parameters); unused by AdaMet.
     n_steps : int, default=1000
-        Steps per walker.
+        Steps per walker (emcee) or of the chain (AdaMet).
     burn : float, default=0.5
-        Fraction of the steps discarded as burn-in.
+        Fraction of the steps discarded as burn-in (jampy's examples keep the
+        whole AdaMet chain: ``burn=0``).
     n_nodes : int, default=16
         Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`).
     device : str, default='cpu'
-        'cpu' runs the engine in NumPy; a torch device ('cuda') runs it there.
+        'cpu' runs the engine in NumPy (its spaxel rule compiled); any other
+        torch device runs it in torch there ('cuda'; 'cpu:0' for torch on the
+        CPU, in double precision throughout).
     n_jobs : int, default=None
         Threads sharing the walkers of an engine call on CPU (None means 1).
     random_state : int, default=None
-        Seed of the walkers' start and of emcee's moves.
+        Seed of the walkers' start and of emcee's moves, or AdaMet's seed.
     progress : bool, default=False
-        Show emcee's tqdm progress bar.
+        Show emcee's tqdm progress bar, or AdaMet's progress lines.
 
     Attributes
     ----------
     param_names_ : list of str
         The free parameters, the columns of ``samples_``.
     samples_ : ndarray of shape (n_samples, n_free)
-        Posterior samples after burn-in, walkers flattened.
+        Posterior samples after burn-in (emcee's walkers flattened).
     log_prob_ : ndarray of shape (n_samples,)
         Their log-posterior.
     best_params_ : dict
@@ -162,7 +175,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     summary_ : dict
         ``{name: (p16, median, p84)}`` of every free parameter.
     acceptance_fraction_ : float
-        Mean acceptance fraction of the walkers.
+        Fraction of accepted moves (emcee: the mean over walkers).
     reff_ : float
         Half-light radius of the MGE in arcsec (defines ``f_dm``).
     n_calls_ : int
@@ -187,6 +200,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "bounds": [dict, None],
         "fixed": [dict, None],
         "p0": [dict, None],
+        "sampler": [StrOptions({"emcee", "adamet"})],
+        "step_sigma": [dict, None],
         "n_walkers": [Interval(Integral, 2, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "burn": [Interval(Real, 0, 1, closed="left")],
@@ -215,6 +230,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         bounds=None,
         fixed=None,
         p0=None,
+        sampler="emcee",
+        step_sigma=None,
         n_walkers=32,
         n_steps=1000,
         burn=0.5,
@@ -239,6 +256,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.bounds = bounds
         self.fixed = fixed
         self.p0 = p0
+        self.sampler = sampler
+        self.step_sigma = step_sigma
         self.n_walkers = n_walkers
         self.n_steps = n_steps
         self.burn = burn
@@ -476,8 +495,6 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         -------
         self : JamKinematics
         """
-        import emcee
-
         setup = self._setup()
         X, y, yerr = self._check_data(X, y, yerr)
         sigmapsf, _, pixsize, _ = setup["psf"]
@@ -491,10 +508,15 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if self.device != "cpu":
             check_device(self.device)
         n_free = len(setup["free"])
-        if int(self.n_walkers) < 2 * n_free:
+        if self.sampler == "emcee" and int(self.n_walkers) < 2 * n_free:
             raise ValueError(
                 f"n_walkers={self.n_walkers!r} must be at least twice the {n_free} free parameters"
             )
+        for name, sigma in (self.step_sigma or {}).items():
+            if name not in setup["free"]:
+                raise ValueError(f"step_sigma: {name!r} is not a free parameter {setup['free']}")
+            if not (np.isfinite(sigma) and sigma > 0):
+                raise ValueError(f"step_sigma[{name!r}]={sigma!r} must be finite and > 0")
         self.reff_ = mge_half_light_radius(*setup["mge"])
         self.param_names_ = list(setup["free"])
         self.n_calls_ = 0
@@ -509,27 +531,18 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                         f"p0[{name!r}]={float(start[i])} is outside its bounds "
                         f"({float(low[i]):.4g}, {float(high[i]):.4g})"
                     )
-        seed = self.random_state
-        if isinstance(seed, np.random.RandomState):
-            seed = int(seed.randint(2**31))
-        rng = np.random.default_rng(seed)
-        ball = start + 0.02 * (high - low) * rng.standard_normal((int(self.n_walkers), n_free))
-        ball = np.clip(ball, low + 1e-6 * (high - low), high - 1e-6 * (high - low))
-
         x_bins, y_bins = X[:, 0], X[:, 1]
 
         def log_prob(theta):
             return self._log_prob(setup, theta, x_bins, y_bins, y, yerr)
 
-        sampler = emcee.EnsembleSampler(int(self.n_walkers), n_free, log_prob, vectorize=True)
-        sampler.random_state = np.random.RandomState(rng.integers(2**31)).get_state()
+        run = self._run_emcee if self.sampler == "emcee" else self._run_adamet
         t0 = time.perf_counter()
-        sampler.run_mcmc(ball, int(self.n_steps), progress=self.progress)
+        chain, chain_log_prob, self.acceptance_fraction_ = run(log_prob, start, low, high)
         self.fit_seconds_ = time.perf_counter() - t0
         discard = int(self.burn * int(self.n_steps))
-        self.samples_ = sampler.get_chain(discard=discard, flat=True)
-        self.log_prob_ = sampler.get_log_prob(discard=discard, flat=True)
-        self.acceptance_fraction_ = float(np.mean(sampler.acceptance_fraction))
+        self.samples_ = chain[discard:].reshape(-1, n_free)
+        self.log_prob_ = chain_log_prob[discard:].reshape(-1)
         best = self.samples_[np.argmax(self.log_prob_)]
         self.best_params_ = {k: float(v[0]) for k, v in self._full(setup, best).items()}
         p16, p50, p84 = np.percentile(self.samples_, [15.87, 50, 84.13], axis=0)
@@ -539,6 +552,48 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         }
         self._setup_ = setup
         return self
+
+    def _seed(self):
+        seed = self.random_state
+        if isinstance(seed, np.random.RandomState):
+            seed = int(seed.randint(2**31))
+        return seed
+
+    def _run_emcee(self, log_prob, start, low, high):
+        """emcee from a small ball about ``start``: chain (n_steps, n_walkers, n_free), ..."""
+        import emcee
+
+        rng = np.random.default_rng(self._seed())
+        n_walkers, n_free = int(self.n_walkers), len(start)
+        ball = start + 0.02 * (high - low) * rng.standard_normal((n_walkers, n_free))
+        ball = np.clip(ball, low + 1e-6 * (high - low), high - 1e-6 * (high - low))
+        sampler = emcee.EnsembleSampler(n_walkers, n_free, log_prob, vectorize=True)
+        sampler.random_state = np.random.RandomState(rng.integers(2**31)).get_state()
+        sampler.run_mcmc(ball, int(self.n_steps), progress=self.progress)
+        acceptance = float(np.mean(sampler.acceptance_fraction))
+        return sampler.get_chain(), sampler.get_log_prob(), acceptance
+
+    def _run_adamet(self, log_prob, start, low, high):
+        """AdaMet from ``start``, as jampy's examples call it: chain (n_steps, n_free), ..."""
+        from adamet.adamet import adamet
+
+        sigma = [
+            (self.step_sigma or {}).get(name, 0.1 * (hi - lo))
+            for name, lo, hi in zip(self.param_names_, low, high, strict=True)
+        ]
+        chain, chain_log_prob = adamet(
+            lambda theta: float(log_prob(theta)[0]),
+            start,
+            np.asarray(sigma, dtype=float),
+            (low, high),
+            int(self.n_steps),
+            plot=False,
+            quiet=not self.progress,
+            nprint=max(1, int(self.n_steps) // 10),
+            seed=self._seed(),
+        )
+        moved = np.any(np.diff(chain, axis=0) != 0, axis=1)
+        return chain, chain_log_prob, float(moved.mean()) if moved.size else 0.0
 
     def predict(self, X):
         """V_rms in km/s of the most probable model at the positions ``X`` (arcsec)."""

@@ -528,6 +528,11 @@ def save_fit_report(fit, X, vrms, out_dir, **extra):
         "best_fit": fit.best_params_,
         "chi2_best": float(-2 * fit.log_prob_.max()),
         "n_bins": len(X),
+        "sampler": _jsonable(
+            {"name": fit.sampler, "n_steps": fit.n_steps, "burn": fit.burn}
+            | ({"n_walkers": fit.n_walkers} if fit.sampler == "emcee" else {})
+            | ({"step_sigma": fit.step_sigma} if fit.sampler == "adamet" else {})
+        ),
         "acceptance_fraction": fit.acceptance_fraction_,
         "n_calls": fit.n_calls_,
         "fit_seconds": fit.fit_seconds_,
@@ -675,5 +680,7 @@ def posterior_table(fit, other=None, transforms=None):
         elif other:
             row.append("-")
         rows.append(row)
-    headers = ["parameter", "sklearn_jam (emcee)"] + (["jampy example (AdaMet)"] if other else [])
+    sampler = {"emcee": "emcee", "adamet": "AdaMet"}[fit.sampler]
+    headers = ["parameter", f"sklearn_jam ({sampler})"]
+    headers += ["jampy example (AdaMet)"] if other else []
     return format_table(rows, headers)

@@ -32,16 +32,23 @@ def mock(n_side=7, noise=0.02, seed=0):
 
 
 @pytest.mark.slow
-def test_mock_fit_recovers_the_inputs_within_two_sigma():
+@pytest.mark.parametrize(
+    ("sampler", "n_samples"),
+    [
+        (dict(n_walkers=12, n_steps=300), 12 * 150),
+        # AdaMet as jampy's examples run it: one chain, kept whole
+        (dict(sampler="adamet", n_steps=1500, burn=0.0, step_sigma={"lg_ml": 0.02}), 1500),
+    ],
+    ids=["emcee", "adamet"],
+)
+def test_mock_fit_recovers_the_inputs_within_two_sigma(sampler, n_samples):
     X, vrms, err = mock()
     # started off the truth, as after a least-squares fit
     start = {"q_min": 0.5, "ratio": 0.95, "lg_ml": 0.15}
-    fit = JamKinematics(
-        SURF, SIGMA, QOBS, 0.7, **PSF, p0=start, n_walkers=12, n_steps=300, random_state=1
-    )
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, p0=start, random_state=1, **sampler)
     fit.fit(X, vrms, err)
     assert fit.param_names_ == ["q_min", "ratio", "lg_ml"]
-    assert fit.samples_.shape == (12 * 150, 3) and np.all(np.isfinite(fit.log_prob_))
+    assert fit.samples_.shape == (n_samples, 3) and np.all(np.isfinite(fit.log_prob_))
     for name, truth in TRUTH.items():
         p16, p50, p84 = fit.summary_[name]
         assert abs(p50 - truth) < 2 * (p84 - p16) / 2 + 1e-3, (name, fit.summary_[name])
@@ -52,9 +59,14 @@ def test_mock_fit_recovers_the_inputs_within_two_sigma():
     assert chi2 < 2 * len(X)
 
 
-def test_fit_is_reproducible_and_follows_the_estimator_contract():
+@pytest.mark.parametrize(
+    "sampler",
+    [dict(n_walkers=6, n_steps=3), dict(sampler="adamet", n_steps=8)],
+    ids=["emcee", "adamet"],
+)
+def test_fit_is_reproducible_and_follows_the_estimator_contract(sampler):
     X, vrms, err = mock(n_side=3)
-    params = dict(n_walkers=6, n_steps=3, random_state=0, fixed={"q_min": 0.45})
+    params = dict(random_state=0, fixed={"q_min": 0.45}, **sampler)
     a = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, **params).fit(X, vrms, err)
     b = clone(a).fit(X, vrms, err)
     np.testing.assert_array_equal(a.samples_, b.samples_)
@@ -141,6 +153,15 @@ def test_bad_data_is_refused_naming_it(data, match):
         (dict(mass_model="nfw"), "'mass_model' parameter of JamKinematics must be a str among"),
         (dict(n_walkers=4), "n_walkers=4 must be at least twice the 3 free parameters"),
         (dict(p0={"ratio": 3.0}), r"p0\['ratio'\]=3.0 is outside its bounds"),
+        (dict(sampler="metropolis"), "'sampler' parameter of JamKinematics must be a str among"),
+        (
+            dict(sampler="adamet", step_sigma={"f_dm": 0.1}),
+            r"step_sigma: 'f_dm' is not a free parameter \['q_min', 'ratio', 'lg_ml'\]",
+        ),
+        (
+            dict(sampler="adamet", step_sigma={"ratio": -0.1}),
+            r"step_sigma\['ratio'\]=-0.1 must be finite and > 0",
+        ),
     ],
 )
 def test_bad_model_is_refused_naming_it(params, match):
@@ -177,6 +198,14 @@ def test_cli_fit_writes_posterior_and_figures(tmp_path):
         assert samples["samples"].shape == (8 * 3, 2)
     assert (out / "corner.png").stat().st_size > 0 and (out / "maps.png").stat().st_size > 0
 
+    # AdaMet: one chain of --steps, the proposal's dispersions from --step-sigma
+    argv += ["--sampler", "adamet", "--steps", "10", "--burn", "0", "--step-sigma", "lg_ml=0.05"]
+    assert main(argv) == 0
+    with np.load(out / "samples.npz") as samples:
+        assert samples["samples"].shape == (10, 2)
+    sampler = json.loads((out / "summary.json").read_text())["sampler"]
+    assert sampler == {"name": "adamet", "n_steps": 10, "burn": 0.0, "step_sigma": {"lg_ml": 0.05}}
+
 
 def test_cli_fit_reports_bad_files(tmp_path, capsys):
     (tmp_path / "mge.txt").write_text("1 2\n")
@@ -209,3 +238,14 @@ def test_inclination_and_beta_z_parametrisations_agree():
     assert other.param_names_ == ["inc", "beta_z", "lg_ml"]
     low = np.degrees(np.arccos(QOBS.min()))
     assert np.all(other.samples_[:, 0] > low) and np.all(other.samples_[:, 0] <= 90)
+
+
+def test_torch_device_gives_the_numpy_models():
+    """device='cpu:0' runs the torch path (as on a GPU) and agrees with NumPy's kernel."""
+    X, _, _ = mock(n_side=4)
+    numpy_fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, black_hole=True)
+    torch_fit = clone(numpy_fit).set_params(device="cpu:0")
+    params = {**TRUTH, "lg_mbh": np.array([6.0, 6.5])}
+    np.testing.assert_allclose(
+        torch_fit.model_vrms(params, X), numpy_fit.model_vrms(params, X), rtol=1e-6
+    )
