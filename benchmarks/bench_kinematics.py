@@ -2,7 +2,8 @@
 
 For each of jampy's ``jam_dark_halo_bayes_example.py`` and
 ``jam_black_hole_bayes_example.py`` set-ups (M32's MGE, the example's PSF,
-spaxels, bins and starting parameters), in the same run:
+spaxels, bins and starting parameters), and the dark halo's with its spaxels
+turned by ``pixang=30`` (as an IFU at another position angle), in the same run:
 
 - V_rms of sklearn_jam vs ``jam_axi_proj`` with its defaults, given the same
   mass MGE (max and median relative difference);
@@ -79,15 +80,18 @@ def main():
 
     rows = []
     with threadpool_limits(1):
-        for name, (options, start) in SETUPS.items():
+        # the two examples, and the dark halo's spaxels turned by 30 degrees
+        for name, pixang in (("dark_halo", 0.0), ("black_hole", 0.0), ("dark_halo", 30.0)):
+            options, start = SETUPS[name]
             data = load_jampy_example(name)
-            fit = JamKinematics(*data.mge, data.distance, **data.observing, **options)
+            observing = {**data.observing, "pixang": pixang}
+            fit = JamKinematics(*data.mge, data.distance, **observing, **options)
             cmp = compare_with_jampy(fit, start, data.X, args.n_walkers, args.repeat)
             fit.set_params(n_jobs=2)
             two = compare_with_jampy(fit, start, data.X, args.n_walkers, args.repeat)
             rows.append(
                 [
-                    name,
+                    name + (f", pixang {pixang:g}" if pixang else ""),
                     len(data.X),
                     f"{cmp['max_rel_diff']:.1e}",
                     f"{cmp['median_rel_diff']:.1e}",

@@ -1,17 +1,21 @@
-"""Compiled kernels of the JAM engine (numba): the spaxel rule, fused.
+"""Compiled kernels of the JAM engine (numba): the sums over terms of a convolved model.
 
-:func:`sklearn_jam.jam._pixel_mean` in NumPy makes some twenty passes over a
-(points x terms) array, one per operation, and its exponentials are not
-vectorised on every CPU; most of a convolved model's time goes there. The kernel
-below does the same sums in one pass, with an exponential that the compiler
-vectorises (AVX2: eight at once), about five times faster on one thread. It
-releases the GIL, so the engine's threads share a batch.
+With a PSF, a model at a bin is a sum over some thousands of terms
+``(f0 + f1 x^2) exp(-(a x^2 + g y^2))`` (:func:`sklearn_jam.jam._surf_v2los`),
+averaged over the spaxel. As NumPy array operations that sum makes some twenty
+passes over a (points x terms) array, and NumPy's single-precision exponential is
+not vectorised on every CPU; it was most of a model's time. The kernels below do
+it in one pass, with an exponential that the compiler vectorises (AVX2: eight at
+once), five to ten times faster on one thread: :func:`pixel_mean_f32` for aligned
+spaxels (a Gauss-Legendre rule in x and in y) and :func:`point_sum_f32` at points
+(a PSF without spaxels, or the sub-points of rotated spaxels). They release the
+GIL, so the engine's threads share a batch.
 """
 
 import numpy as np
 from numba import njit
 
-__all__ = ["pixel_mean_f32"]
+__all__ = ["pixel_mean_f32", "point_sum_f32"]
 
 _F32 = np.float32
 # Every flag but "no NaN" and "no infinity": reassociation vectorises the sums,
@@ -87,4 +91,26 @@ def pixel_mean_f32(x, y, a, g, f0, f1, half, tau, w_tau, out):
             total = 0.0
             for m in range(n_terms):
                 total += np.float64(mean_x[m]) * np.float64(mean_y[m])
+            out[b, p] = total
+
+
+@njit(fastmath=_FASTMATH, nogil=True, cache=True, boundscheck=False)
+def point_sum_f32(x, y, a, g, f0, f1, out):
+    """``sum_m (f0 + f1 x^2) exp(-(a x^2 + g y^2))`` at each point, in place.
+
+    The convolved model at points: with a PSF and no spaxel, or at the
+    sub-points of rotated spaxels. Arguments as :func:`pixel_mean_f32`.
+    """
+    n_gal, n_points = x.shape
+    n_terms = a.shape[1]
+    terms = np.empty(n_terms, np.float32)
+    for b in range(n_gal):
+        for p in range(n_points):
+            x2, y2 = x[b, p] * x[b, p], y[b, p] * y[b, p]
+            # two simple loops vectorise better than one that also widens to double
+            for m in range(n_terms):
+                terms[m] = (f0[b, m] + f1[b, m] * x2) * _exp32(-(a[b, m] * x2 + g[b, m] * y2))
+            total = 0.0
+            for m in range(n_terms):
+                total += np.float64(terms[m])
             out[b, p] = total

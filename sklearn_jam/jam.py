@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import special
 
-from ._kernels import pixel_mean_f32
+from ._kernels import pixel_mean_f32, point_sum_f32
 from .mass import inc_from_qmin
 
 __all__ = [
@@ -289,9 +289,9 @@ def _surf_v2los(
     in pc averaged over the square aperture of side ``2 * half_pixel`` aligned
     with x and y (``None`` for neither): analytic without PSF; with a PSF, whose
     terms are wider than it, by ``pixel_rule = (n, compiled)``: n Gauss-Legendre
-    points per side, separately in x and y, by the compiled single-precision
-    kernel of :mod:`sklearn_jam._kernels` if ``compiled`` (else in the array
-    namespace, in double precision).
+    points per side, separately in x and y. ``compiled`` (NumPy with a PSF)
+    sums over the terms with the single-precision kernels of
+    :mod:`sklearn_jam._kernels`, else in the array namespace in double precision.
     """
     # Coefficients per (galaxy, radius group, lum j, pot k, node): (B, G, J, K, N).
     dens_lum, sigma_lum, q_lum = (v[:, None, :, None, None] for v in lum)
@@ -363,38 +363,20 @@ def _surf_v2los(
     n_gal, n_grp = r_group.shape
     coef_exp = xp.stack([a, g], 2).reshape(n_gal, n_grp, 2, -1)  # (B, G, 2, M)
     coef_sum = xp.stack([f0, f1], -1).reshape(n_gal, n_grp, -1, 2)  # (B, G, M, 2)
+    n_nodes, compiled = pixel_rule
     out, order = [], []
     for k in range(n_grp):
         idx = np.flatnonzero(group == k)
         order.append(idx)
         xk, yk = x[:, idx], y[:, idx]
-        if half_pixel is not None:  # mean over the aperture, in x and in y separately
+        if compiled:
+            a_k, g_k = coef_exp[:, k, 0], coef_exp[:, k, 1]
+            f0k, f1k = coef_sum[:, k, :, 0], coef_sum[:, k, :, 1]
+            out.append(_compiled_sum(xk, yk, a_k, g_k, f0k, f1k, half_pixel, n_nodes))
+        elif half_pixel is not None:  # mean over the aperture, in x and in y separately
             half = half_pixel[:, None, None]
             a_k, g_k = coef_exp[:, k, None, 0], coef_exp[:, k, None, 1]
             f0k, f1k = coef_sum[:, k, None, :, 0], coef_sum[:, k, None, :, 1]
-            n_nodes, compiled = pixel_rule
-            if compiled:  # in single precision: coefficients scaled to order one
-                scale = np.abs(f0k).max(axis=-1) + np.abs(f1k).max(axis=-1) * (xk * xk).max(
-                    axis=-1, keepdims=True
-                )  # (B, 1)
-                scale = np.where(scale > 0, scale, 1.0)
-                f32 = functools.partial(np.ascontiguousarray, dtype=np.float32)
-                tau, w_tau = _pixel_rule(n_nodes)
-                means = np.empty(xk.shape)
-                pixel_mean_f32(
-                    f32(xk),
-                    f32(yk),
-                    f32(a_k[:, 0]),
-                    f32(g_k[:, 0]),
-                    f32(f0k[:, 0] / scale),
-                    f32(f1k[:, 0] / scale),
-                    f32(half[:, 0, 0]),
-                    f32(tau),
-                    f32(w_tau),
-                    means,
-                )
-                out.append(means * scale)
-                continue
             # Chunks of points keep the (points x terms) temporaries in cache.
             chunk = max(1, _BLOCK_NUMPY // (a_k.shape[0] * a_k.shape[-1]))
             parts = []
@@ -409,6 +391,28 @@ def _surf_v2los(
             out.append(s[..., 0] + xk * xk * s[..., 1])
     inverse = np.argsort(np.concatenate(order))
     return 4 * np.pi**1.5 * G_JAMPY * xp.concat(out, 1)[:, inverse]
+
+
+def _compiled_sum(x, y, a, g, f0, f1, half_pixel, pixel_nodes):
+    """The sum over terms by the kernels of :mod:`sklearn_jam._kernels` (NumPy, (B, P)).
+
+    Spaxel means (``half_pixel`` of shape (B,)) or values at the points
+    (``None``), in single precision with the coefficients ``f0, f1`` (B, M)
+    scaled to order one; ``a, g`` (B, M).
+    """
+    scale = np.abs(f0).max(-1, keepdims=True) + np.abs(f1).max(-1, keepdims=True) * (x * x).max(
+        -1, keepdims=True
+    )  # (B, 1)
+    scale = np.where(scale > 0, scale, 1.0)
+    f32 = functools.partial(np.ascontiguousarray, dtype=np.float32)
+    args = [f32(v) for v in (x, y, a, g, f0 / scale, f1 / scale)]
+    out = np.empty(x.shape)
+    if half_pixel is None:
+        point_sum_f32(*args, out)
+    else:
+        tau, w_tau = _pixel_rule(pixel_nodes)
+        pixel_mean_f32(*args, f32(half_pixel), f32(tau), f32(w_tau), out)
+    return out * scale
 
 
 def _pixel_mean(xp, x, y, a, g, f0, f1, half, psf, pixel_nodes):
@@ -674,12 +678,12 @@ def jam_axi_cyl(
     x_pc, y_pc = x * pc, y * pc
     psf = (xp.asarray(sigmapsf) * pc, xp.asarray(normpsf)) if sigmapsf.max() > 0 else None
     half_pc = half_pixel * pc[:, 0] if half_pixel > 0 else None
-    # The compiled spaxel rule (NumPy only) works in single precision, which needs
-    # the light at every point well above its range: within 8 sigma of the widest
-    # luminous Gaussian (exp(-32) of its peak).
+    # The compiled sums of a convolved model (NumPy only) work in single precision,
+    # which needs the light at every point well above its range: within 8 sigma of
+    # the widest luminous Gaussian (exp(-32) of its peak). Without a PSF (terms
+    # sharper than any spaxel) the sums stay in double precision.
     compiled = (
         xp.name == "numpy"
-        and half_pixel > 0
         and psf is not None
         and bool(np.all(np.hypot(xp.numpy(x), xp.numpy(y)) < 8 * xp.numpy(sigma_lum).max()))
     )

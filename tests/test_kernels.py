@@ -1,4 +1,4 @@
-"""The compiled spaxel kernel: its exponential, its sums, and the engine that uses it."""
+"""The compiled kernels: their exponential, their sums, and the engine that uses them."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from conftest import psf_case
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sklearn_jam._kernels import _exp32, pixel_mean_f32
+from sklearn_jam._kernels import _exp32, pixel_mean_f32, point_sum_f32
 from sklearn_jam.jam import _pixel_rule, jam_axi_cyl
 
 
@@ -50,18 +50,37 @@ def test_pixel_mean_equals_the_rule_in_double_precision(n_nodes):
     np.testing.assert_allclose(got, (mean_x * mean_y).sum(-1), rtol=2e-6)
 
 
-def test_pixel_mean_propagates_nan():
+def test_point_sum_equals_the_sum_in_double_precision():
+    x, y, a, g, f0, f1, _ = random_terms(np.random.default_rng(1))
+    got = np.full(x.shape, np.nan)
+    point_sum_f32(x, y, a, g, f0, f1, got)
+    x, y, a, g, f0, f1 = (v.astype(np.float64) for v in (x, y, a, g, f0, f1))
+    x2, y2 = x[..., None] ** 2, y[..., None] ** 2
+    a, g, f0, f1 = (v[:, None, :] for v in (a, g, f0, f1))
+    expected = ((f0 + f1 * x2) * np.exp(-(a * x2 + g * y2))).sum(-1)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_kernels_propagate_nan():
     x, y, a, g, f0, f1, half = random_terms(np.random.default_rng(0))
     f0[1, 5] = np.nan
-    got = np.zeros(x.shape)
+    means, values = np.zeros(x.shape), np.zeros(x.shape)
     tau, w_tau = (v.astype(np.float32) for v in _pixel_rule(3))
-    pixel_mean_f32(x, y, a, g, f0, f1, half, tau, w_tau, got)
-    assert np.all(np.isnan(got[1])) and np.all(np.isfinite(got[[0, 2]]))
+    pixel_mean_f32(x, y, a, g, f0, f1, half, tau, w_tau, means)
+    point_sum_f32(x, y, a, g, f0, f1, values)
+    for got in (means, values):
+        assert np.all(np.isnan(got[1])) and np.all(np.isfinite(got[[0, 2]]))
 
 
 @pytest.mark.parametrize(
     ("name", "pixsize"),
-    [("dark_halo", None), ("black_hole", None), ("dark_halo", 8.0)],  # half side 2.4 PSF sigmas
+    [
+        ("dark_halo", None),
+        ("black_hole", None),
+        ("dark_halo", 8.0),  # half side 2.4 PSF sigmas
+        ("black_hole_psf_only", None),  # point_sum_f32
+        ("dark_halo_pixang30", None),  # point_sum_f32 at the rotated spaxels' points
+    ],
 )
 def test_compiled_engine_equals_the_double_precision_path(name, pixsize):
     """NumPy in (the single-precision kernel) and torch in (double precision) agree."""
