@@ -648,6 +648,10 @@ def jam_axi_cyl(
     # A rotated spaxel: its mean over Gauss-Legendre points, each convolved with the PSF.
     half_pixel = 0.5 * pixsize if pixsize > 0 and pixang % 90 == 0 else 0.0
     n_sub = 1
+    # The change of variables needs the smallest radius a point's kernel reaches
+    # (module docstring of _surf_v2los): the point's own without convolution; less
+    # the spaxel's half diagonal (turned or not) and the PSF's reach with it.
+    radius = np.hypot(xp.numpy(x), xp.numpy(y))
     if pixsize > 0 and half_pixel == 0:
         t, w = _gauss_legendre(pixel_nodes)
         xi, eta = (m.ravel() * pixsize - 0.5 * pixsize for m in np.meshgrid(t, t))
@@ -658,6 +662,7 @@ def jam_axi_cyl(
         n_sub = dx.size
         x = (x[..., None] + xp.asarray(dx)).reshape(n_gal, -1)
         y = (y[..., None] + xp.asarray(dy)).reshape(n_gal, -1)
+        radius = np.repeat(radius, n_sub, axis=-1)  # a spaxel's points share its radius
 
     pc = (distance * (np.pi / 0.648))[:, None]
     sigma_lum_pc, sigma_pot_pc = sigma_lum * pc, sigma_pot * pc
@@ -690,12 +695,9 @@ def jam_axi_cyl(
 
     t, w = _gauss_legendre(n_nodes)
     nodes, weights = xp.asarray(t), xp.asarray(w)
-    # The change of variables needs the smallest radius a point's kernel reaches
-    # (module docstring of _surf_v2los): the point's own without convolution.
     x_np, y_np = xp.numpy(x), xp.numpy(y)
-    radius = np.hypot(x_np, y_np)
     if convolved:
-        reach = np.clip(radius - half_pixel * np.sqrt(2), 0, None) ** 2
+        reach = np.clip(radius - 0.5 * pixsize * np.sqrt(2), 0, None) ** 2
         radius = np.sqrt(np.clip(reach - 2 * _CUTOFF * sigmapsf.max() ** 2, 0, None))
         radius = np.maximum(radius, _TINY_RADIUS)  # u_max = 1: no cutoff
     # Points shared by all galaxies are grouped once; otherwise galaxy by galaxy.
