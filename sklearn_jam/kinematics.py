@@ -554,6 +554,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         return self
 
     def _seed(self):
+        """An int or None from ``random_state`` (AdaMet and emcee's start take a seed)."""
         seed = self.random_state
         if isinstance(seed, np.random.RandomState):
             seed = int(seed.randint(2**31))
