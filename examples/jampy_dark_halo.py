@@ -54,12 +54,8 @@ if args.sampler == "adamet":  # as the example calls it: adamet(..., nstep=1000,
         sampler="adamet",
         n_steps=20 if args.quick else 1000,
         burn=0.0,  # the example's percentiles use the whole chain
-        step_sigma={
-            "q_min": 0.15,
-            "ratio": 0.15,
-            "f_dm": 0.05,
-            "lg_ml": 0.05,
-        },  # the example's sigpar
+        # the example's sigpar
+        step_sigma={"q_min": 0.15, "ratio": 0.15, "f_dm": 0.05, "lg_ml": 0.05},
     )
 else:
     sampling = dict(n_walkers=8 if args.quick else 24, n_steps=5 if args.quick else 250)

@@ -201,6 +201,22 @@ def _gauss_legendre(n_nodes):
 # -- checks ------------------------------------------------------------------------------
 
 
+def _refuse_first_bad(checks, where=""):
+    """Raise for the first element breaking its rule: ``checks`` of (name, values, ok, rule).
+
+    ``ok`` has the shape of ``values`` or of its leading axes (one flag per row);
+    the message names the element (or row) by its index and gives its value, and
+    ``where`` is formatted with that index (``" (bin {})"``).
+    """
+    for name, values, ok, rule in checks:
+        ok = np.asarray(ok)
+        if not np.all(ok):
+            idx = tuple(int(i) for i in np.argwhere(~ok)[0])
+            label = f"[{', '.join(map(str, idx))}]" if idx else ""
+            value = np.asarray(values)[idx].tolist()
+            raise ValueError(f"{name}{label}={value} must be {rule}{where.format(*idx)}")
+
+
 def _check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convolved=False):
     """Clear errors naming the offending value (run on NumPy copies; autograd unaffected)."""
     surf_lum, sigma_lum, qobs_lum = lum
@@ -220,25 +236,23 @@ def _check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convol
         raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
     if int(n_nodes) != n_nodes or n_nodes < 2:
         raise ValueError(f"n_nodes must be an integer >= 2, got {n_nodes!r}")
-    for name, v, rule, ok in (
-        ("surf_lum", surf_lum, "finite and >= 0", np.isfinite(surf_lum) & (surf_lum >= 0)),
-        ("surf_pot", surf_pot, "finite and >= 0", np.isfinite(surf_pot) & (surf_pot >= 0)),
-        ("sigma_lum", sigma_lum, "finite and > 0", np.isfinite(sigma_lum) & (sigma_lum > 0)),
-        ("sigma_pot", sigma_pot, "finite and > 0", np.isfinite(sigma_pot) & (sigma_pot > 0)),
-        ("qobs_lum", qobs_lum, "in (0, 1]", (qobs_lum > 0) & (qobs_lum <= 1)),
-        ("qobs_pot", qobs_pot, "in (0, 1]", (qobs_pot > 0) & (qobs_pot <= 1)),
-        ("beta", beta, "finite and < 1", np.isfinite(beta) & (beta < 1)),
-        ("inc", inc, "in (0, 90] degrees", (inc > 0) & (inc <= 90)),
-        ("x", x, "finite", np.isfinite(x)),
-        ("y", y, "finite", np.isfinite(y)),
-        ("distance", distance, "finite and > 0 Mpc", np.isfinite(distance) & (distance > 0)),
-        ("mbh", mbh, "finite and >= 0 Msun", np.isfinite(mbh) & (mbh >= 0)),
-        ("rbh", rbh, "finite and > 0 arcsec", np.isfinite(rbh) & (rbh > 0)),
-    ):
-        if not np.all(ok):
-            idx = np.argwhere(~np.broadcast_to(ok, np.shape(v)))[0] if np.ndim(v) else ()
-            where = f"[{', '.join(map(str, idx))}]" if len(idx) else ""
-            raise ValueError(f"{name}{where}={np.asarray(v)[tuple(idx)]!r} must be {rule}")
+    _refuse_first_bad(
+        (
+            ("surf_lum", surf_lum, np.isfinite(surf_lum) & (surf_lum >= 0), "finite and >= 0"),
+            ("surf_pot", surf_pot, np.isfinite(surf_pot) & (surf_pot >= 0), "finite and >= 0"),
+            ("sigma_lum", sigma_lum, np.isfinite(sigma_lum) & (sigma_lum > 0), "finite and > 0"),
+            ("sigma_pot", sigma_pot, np.isfinite(sigma_pot) & (sigma_pot > 0), "finite and > 0"),
+            ("qobs_lum", qobs_lum, (qobs_lum > 0) & (qobs_lum <= 1), "in (0, 1]"),
+            ("qobs_pot", qobs_pot, (qobs_pot > 0) & (qobs_pot <= 1), "in (0, 1]"),
+            ("beta", beta, np.isfinite(beta) & (beta < 1), "finite and < 1"),
+            ("inc", inc, (inc > 0) & (inc <= 90), "in (0, 90] degrees"),
+            ("x", x, np.isfinite(x), "finite"),
+            ("y", y, np.isfinite(y), "finite"),
+            ("distance", distance, np.isfinite(distance) & (distance > 0), "finite and > 0 Mpc"),
+            ("mbh", mbh, np.isfinite(mbh) & (mbh >= 0), "finite and >= 0 Msun"),
+            ("rbh", rbh, np.isfinite(rbh) & (rbh > 0), "finite and > 0 arcsec"),
+        )
+    )
     if not convolved and np.any((x == 0) & (y == 0)):
         raise ValueError(
             "the point (x, y) = (0, 0) is singular for JAM without a PSF or spaxel; leave it out"
@@ -447,11 +461,10 @@ def _pixel_mean(xp, x, y, a, g, f0, f1, half, psf, pixel_nodes):
     return (mean_x * mean_y).sum(-1)
 
 
-@functools.cache
 def _pixel_rule(n):
-    """Gauss-Legendre points on [-1, 1] and weights summing to 1."""
-    tau, w = np.polynomial.legendre.leggauss(int(n))
-    return tau, 0.5 * w
+    """Gauss-Legendre points on [-1, 1] and weights summing to 1 (across a spaxel)."""
+    t, w = _gauss_legendre(n)
+    return 2 * t - 1, w
 
 
 def _box_means(xp, x, a, half):
@@ -653,9 +666,9 @@ def jam_axi_cyl(
     # the spaxel's half diagonal (turned or not) and the PSF's reach with it.
     radius = np.hypot(xp.numpy(x), xp.numpy(y))
     if pixsize > 0 and half_pixel == 0:
-        t, w = _gauss_legendre(pixel_nodes)
-        xi, eta = (m.ravel() * pixsize - 0.5 * pixsize for m in np.meshgrid(t, t))
-        sub_weights = np.outer(w, w).ravel()
+        tau, w_tau = _pixel_rule(pixel_nodes)
+        xi, eta = (m.ravel() * (0.5 * pixsize) for m in np.meshgrid(tau, tau))
+        sub_weights = np.outer(w_tau, w_tau).ravel()
         ang = np.radians(pixang)  # jampy's kernel is the spaxel rotated by -pixang
         dx = xi * np.cos(ang) + eta * np.sin(ang)
         dy = -xi * np.sin(ang) + eta * np.cos(ang)

@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .jam import MIN_Q_INTR, _check_psf, check_device, jam_axi_cyl
+from .jam import MIN_Q_INTR, _check_psf, _refuse_first_bad, check_device, jam_axi_cyl
 from .mass import dark_matter_scale, gnfw_mge, inc_from_qmin, mge_half_light_radius
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
@@ -76,14 +76,6 @@ LABELS = {
 def _halo_mge(gamma, rbreak, r_min, r_max):
     """The gNFW MGE, cached: walkers share it when gamma and rbreak are fixed."""
     return gnfw_mge(gamma, rbreak, r_min=r_min, r_max=r_max)
-
-
-def _refuse_first_bad(checks, where=""):
-    """Raise for the first element breaking its rule: ``checks`` of (name, values, ok, rule)."""
-    for name, values, ok, rule in checks:
-        if not np.all(ok):
-            i = int(np.flatnonzero(~ok)[0])
-            raise ValueError(f"{name}[{i}]={values[i].tolist()} must be {rule}{where.format(i)}")
 
 
 class BinsOutsideMgeWarning(UserWarning):
