@@ -16,8 +16,9 @@ import joblib
 import torch
 
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
+from sklearn_jam.cli.train import make_estimator, split_rows
+from sklearn_jam.emulator.cards import write_card
 from sklearn_jam.metrics import accuracy_summary
-from sklearn_jam.workflows import make_estimator, split_rows, write_card
 
 TARGETS = {
     "fraction_within_1pct": (">=", 0.99),

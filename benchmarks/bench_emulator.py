@@ -13,7 +13,8 @@ import joblib
 import torch
 
 from sklearn_jam import JamSimulator, load_pretrained, sample_prior
-from sklearn_jam.workflows import PAPER, make_estimator, time_models
+from sklearn_jam.cli.timing import PAPER, time_models
+from sklearn_jam.cli.train import make_estimator
 
 TARGETS = {"emulator_mlp_only_single_s": 1e-4, "emulator_full_batched_s": 5e-5}
 

@@ -26,7 +26,8 @@ from threadpoolctl import threadpool_limits
 from sklearn_jam import JamKinematics
 from sklearn_jam.datasets import load_jampy_example
 from sklearn_jam.jam import jam_axi_cyl
-from sklearn_jam.workflows import compare_with_jampy, format_table
+from sklearn_jam.jam.crosscheck import compare_with_jampy
+from sklearn_jam.utils import format_table
 
 REFERENCE = Path(__file__).resolve().parents[1] / "tests/data/psf_reference.npz"
 

@@ -2,7 +2,7 @@
 
 "Plain" is what a jampy user runs without sklearn_jam: jampy's own Sersic MGE fit
 (``sersic_mge(n, 20, 2)``) and ``jam_axi_proj`` with its defaults, for every galaxy
-(``sklearn_jam.workflows.plain_jampy_vrms``). sklearn_jam's full simulation of one
+(``sklearn_jam.jam.plain_jampy_vrms``). sklearn_jam's full simulation of one
 galaxy is its deterministic MGE (``sersic_mge``) and the exact engine on the 200
 grid points (``sersic_vrms``). Also printed: batched throughput on one core, with
 ``JamSimulator(n_jobs=2)``, and on a GPU when torch sees one.
@@ -18,8 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_jam import JamSimulator, sample_prior
 from sklearn_jam.grid import PolarGrid
-from sklearn_jam.jam import sersic_vrms
-from sklearn_jam.workflows import plain_jampy_vrms
+from sklearn_jam.jam import plain_jampy_vrms, sersic_vrms
 
 
 def seconds(fn, repeat=1):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 import sklearn_jam  # noqa: E402
 
@@ -13,7 +14,13 @@ author = "sklearn_jam developers"
 release = sklearn_jam.__version__
 version = release
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.autosummary", "numpydoc", "sphinx.ext.mathjax"]
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "numpydoc",
+    "sphinx.ext.mathjax",
+    "cli_help",
+]
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_validation_checks = set()

@@ -27,16 +27,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np
+from _jampy_example import format_comparison, read_jampy_posterior
 
 from sklearn_jam import JamKinematics
+from sklearn_jam.cli.fit import posterior_table, save_fit_report
 from sklearn_jam.datasets import load_jampy_example
-from sklearn_jam.workflows import (
-    compare_with_jampy,
-    format_comparison,
-    posterior_table,
-    read_jampy_posterior,
-    save_fit_report,
-)
+from sklearn_jam.jam.crosscheck import compare_with_jampy
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true", help="a short chain (for tests)")

@@ -19,9 +19,10 @@ import torch
 
 import sklearn_jam
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
+from sklearn_jam.cli.train import make_estimator
+from sklearn_jam.emulator.cards import read_card
+from sklearn_jam.emulator.pretrained import PRETRAINED_CARD, PRETRAINED_FILE
 from sklearn_jam.metrics import accuracy_summary
-from sklearn_jam.pretrained import PRETRAINED_CARD, PRETRAINED_FILE
-from sklearn_jam.workflows import make_estimator, read_card
 
 DATA_DIR = Path(sklearn_jam.__file__).parent / "data"
 MAX_BYTES = 20 * 2**20

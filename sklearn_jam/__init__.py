@@ -1,17 +1,30 @@
-"""sklearn_jam: a scikit-learn compatible JAM simulator and neural-network emulator."""
+"""sklearn_jam: exact batched JAM, a scikit-learn compatible simulator and neural-network emulator.
+
+Subpackages
+-----------
+jam
+    The exact engines (:func:`jam_axi_cyl`), MGE recipes, mass models, units and
+    the jampy cross-checks.
+emulator
+    :class:`JamEmulatorRegressor`, its networks, preprocessing, feature layout,
+    model cards and the pretrained model.
+cli
+    The ``sklearn-jam`` command, a module per job.
+utils
+    Estimator checks on valid galaxies, timing and text helpers.
+"""
 
 from ._version import SPEC_VERSION, __version__
-from .emulator import JamEmulatorRegressor
+from .emulator import JamEmulatorRegressor, load_pretrained, pretrained_card
+from .exceptions import SimulationFailureWarning
 from .grid import PolarGrid
-from .io import load_dataset, simulate_to_store
-from .jam import jam_axi_cyl, sersic_vrms
+from .io import dataset_status, load_dataset, simulate_to_store
+from .jam import arcsec_to_pc, jam_axi_cyl, sersic_mge, sersic_vrms
 from .kinematics import JamKinematics
 from .likelihood import JamLikelihood
-from .mge import sersic_mge
 from .photometry import sersic_images
-from .pretrained import load_pretrained
 from .priors import PARAM_NAMES, PRIOR_BOUNDS, check_params, physical_violations, sample_prior
-from .simulator import JamSimulator, SimulationFailureWarning
+from .simulator import JamSimulator
 
 __all__ = [
     "__version__",
@@ -25,10 +38,13 @@ __all__ = [
     "jam_axi_cyl",
     "sersic_vrms",
     "sersic_mge",
+    "arcsec_to_pc",
     "load_pretrained",
+    "pretrained_card",
     "PolarGrid",
     "SimulationFailureWarning",
     "check_params",
+    "dataset_status",
     "load_dataset",
     "physical_violations",
     "sample_prior",

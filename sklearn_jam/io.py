@@ -33,7 +33,7 @@ from sklearn.utils import Bunch
 from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ._version import SPEC_VERSION, __version__
-from .features import features_from_images
+from .emulator.features import features_from_images
 from .grid import PolarGrid
 from .priors import PARAM_NAMES, check_params
 

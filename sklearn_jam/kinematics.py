@@ -34,8 +34,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .jam import MIN_Q_INTR, _check_psf, _refuse_first_bad, check_device, jam_axi_cyl
-from .mass import dark_matter_scale, gnfw_mge, inc_from_qmin, mge_half_light_radius
+from .exceptions import BinsOutsideMgeWarning
+from .jam import MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin, jam_axi_cyl
+from .jam._base import refuse_first_bad
+from .jam._convolution import check_psf
+from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
 
@@ -76,10 +79,6 @@ LABELS = {
 def _halo_mge(gamma, rbreak, r_min, r_max):
     """The gNFW MGE, cached: walkers share it when gamma and rbreak are fixed."""
     return gnfw_mge(gamma, rbreak, r_min=r_min, r_max=r_max)
-
-
-class BinsOutsideMgeWarning(UserWarning):
-    """Kinematic bins lie where the MGE has no light: the model extrapolates it."""
 
 
 class JamKinematics(RegressorMixin, BaseEstimator):
@@ -271,7 +270,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 "surf_lum, sigma_lum and qobs_lum must be 1-D of one length, got shapes "
                 f"{[v.shape for v in mge]}"
             )
-        _refuse_first_bad(
+        refuse_first_bad(
             (
                 ("surf_lum", mge[0], np.isfinite(mge[0]) & (mge[0] >= 0), "finite and >= 0"),
                 ("sigma_lum", mge[1], np.isfinite(mge[1]) & (mge[1] > 0), "finite and > 0 arcsec"),
@@ -282,7 +281,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self._validate_params()
         if not np.isfinite(self.distance):
             raise ValueError(f"distance={self.distance!r} must be finite and > 0 Mpc")
-        psf = _check_psf(self.sigmapsf, self.normpsf, self.pixsize, self.pixang, None)[:4]
+        psf = check_psf(self.sigmapsf, self.normpsf, self.pixsize, self.pixang, None)[:4]
 
         names = list(MASS_MODELS[self.mass_model])
         names[0], names[1] = self.inclination, self.anisotropy
@@ -349,7 +348,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         ml = 10 ** params["lg_ml"]
         ones = np.ones((n, 1))
         if self.mass_model == "gnfw":
-            pc = self.distance * np.pi / 0.648
+            pc = arcsec_to_pc(self.distance)
             # The halo's MGE covers the stars' radii: mass beyond 10 sigma of the
             # widest Gaussian does not move the stars (a spherical shell exerts no
             # force inside), and a tighter range fits better with as many Gaussians
@@ -443,7 +442,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 f"the bins (X: {len(X)}), V_rms (y: {len(y)}) and errors (yerr: {len(yerr)}) "
                 "must have the same length"
             )
-        _refuse_first_bad(
+        refuse_first_bad(
             (
                 ("X", X, np.isfinite(X).all(1), "finite"),
                 ("y", y, np.isfinite(y), "finite"),

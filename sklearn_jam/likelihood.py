@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from .features import scalar_prior_box
+from .emulator.features import scalar_prior_box
 from .grid import PolarGrid
+from .jam import MIN_Q_INTR, intrinsic_axis_ratio
 from .photometry import isophote_axis_ratio, sersic_images
-from .priors import BETA_EPS_SLOPE, MIN_Q_INTR, intrinsic_axis_ratio
+from .priors import BETA_EPS_SLOPE
 
 __all__ = ["JamLikelihood"]
 

@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 from scipy.special import gammainccinv
 
+from .exceptions import ImageNormalizationWarning
+
 __all__ = [
     "sersic_b",
     "sersic_images",
@@ -12,6 +14,8 @@ __all__ = [
     "fold_quadrant",
     "isophote_axis_ratio",
     "check_images",
+    "check_images_with_moments",
+    "quadrant_axis_ratio",
     "image_moments",
     "ImageNormalizationWarning",
 ]
@@ -139,7 +143,7 @@ def fold_quadrant(images):
 _MAX_AXIS_RATIO = 1.5
 
 
-def _quadrant_axis_ratio(log_quadrant):
+def quadrant_axis_ratio(log_quadrant):
     """Axis ratio of the isophote through the outermost-but-two major-axis pixel.
 
     ``log_quadrant`` is the log of a folded quadrant (n, h, h). The level of
@@ -202,11 +206,7 @@ def isophote_axis_ratio(images):
         raise ValueError(
             f"images must have shape (n, side, side) with side even, got {images.shape}"
         )
-    return _quadrant_axis_ratio(np.log(np.maximum(fold_quadrant(images), 1e-300)))
-
-
-class ImageNormalizationWarning(UserWarning):
-    """Images that did not sum to one were divided by their sums."""
+    return quadrant_axis_ratio(np.log(np.maximum(fold_quadrant(images), 1e-300)))
 
 
 #: Images whose sum differs from 1 by more than this are normalised, with a warning.
@@ -274,10 +274,10 @@ def check_images(images, sum_tol=IMAGE_SUM_TOL, centre_tol=IMAGE_CENTRE_TOL):
         For non-finite, negative or all-zero images, off-centre images, and
         images elongated along y.
     """
-    return _check_images(images, sum_tol, centre_tol)[0]
+    return check_images_with_moments(images, sum_tol, centre_tol)[0]
 
 
-def _check_images(images, sum_tol=IMAGE_SUM_TOL, centre_tol=IMAGE_CENTRE_TOL):
+def check_images_with_moments(images, sum_tol=IMAGE_SUM_TOL, centre_tol=IMAGE_CENTRE_TOL):
     """:func:`check_images`, and the images' moments (as :func:`image_moments`)."""
     images = np.asarray(images, dtype=np.float64)
     if images.ndim != 3 or images.shape[1] != images.shape[2]:

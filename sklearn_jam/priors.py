@@ -7,6 +7,9 @@ The column order used everywhere (arrays, files, command line) is
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .jam.constants import MIN_Q_INTR
+from .jam.projection import intrinsic_axis_ratio
+
 __all__ = [
     "PARAM_NAMES",
     "PARAM_UNITS",
@@ -37,34 +40,8 @@ PRIOR_BOUNDS = {
     "inc": (float(np.degrees(np.arccos(0.6))), 90.0),
 }
 
-#: JAM cannot deproject an MGE flatter than this intrinsic axial ratio.
-MIN_Q_INTR = 0.05
-
 #: Wang, Cappellari & Peng (2021): physical Jeans solutions need beta_z <= 0.7 eps_intr.
 BETA_EPS_SLOPE = 0.7
-
-
-def intrinsic_axis_ratio(q, inc):
-    """Intrinsic axial ratio of an oblate spheroid seen at an inclination.
-
-    Parameters
-    ----------
-    q : array-like
-        Observed (projected) axial ratio, dimensionless.
-    inc : array-like
-        Inclination in degrees (90 = edge-on).
-
-    Returns
-    -------
-    q_intr : ndarray
-        ``sqrt(q**2 - cos(inc)**2) / sin(inc)``; NaN where the projection is
-        impossible (``q < cos(inc)``).
-    """
-    q = np.asarray(q, dtype=float)
-    inc_rad = np.radians(np.asarray(inc, dtype=float))
-    arg = q**2 - np.cos(inc_rad) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(arg >= 0, np.sqrt(np.clip(arg, 0, None)) / np.sin(inc_rad), np.nan)
 
 
 def _as_2d(params):

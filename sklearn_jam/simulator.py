@@ -13,7 +13,8 @@ from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
 from ._version import SPEC_VERSION
-from .features import FEATURE_SCALARS, features_from_images
+from .emulator.features import FEATURE_SCALARS, features_from_images
+from .exceptions import SimulationFailureWarning
 from .grid import PolarGrid
 from .jam import (
     DEFAULT_DISTANCE_MPC,
@@ -26,10 +27,6 @@ from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
 
 __all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS", "GALAXY_ERRORS"]
-
-
-class SimulationFailureWarning(UserWarning):
-    """Some galaxies of a batch could not be simulated; they are reported, not dropped silently."""
 
 
 #: Exceptions by which JAM refuses a galaxy (its inputs or its numbers): recorded as that

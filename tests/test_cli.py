@@ -148,7 +148,7 @@ def test_a_run_where_every_galaxy_failed_exits_non_zero(tmp_path, capsys, monkey
 
 
 def test_train_replaces_a_model_whole_or_not_at_all(tmp_path, monkeypatch):
-    import sklearn_jam.workflows as workflows
+    import sklearn_jam.cli.train as train_module
 
     data = tmp_path / "data"
     assert main(["simulate", "--n-samples", "10", "--out", str(data), "--chunk-size", "5"]) == 0
@@ -160,7 +160,7 @@ def test_train_replaces_a_model_whole_or_not_at_all(tmp_path, monkeypatch):
             fh.write(b"half a mod")
         raise OSError("disk full")
 
-    monkeypatch.setattr(workflows.joblib, "dump", broken_dump)
+    monkeypatch.setattr(train_module.joblib, "dump", broken_dump)
     args = ["train", "--data", str(data), "--out", str(model), "--max-epochs", "1"]
     assert main(args) == 1
     assert model.read_bytes() == b"the previous model"

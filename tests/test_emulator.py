@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-import sklearn_jam.emulator as emulator_module
+import sklearn_jam.emulator._estimator as estimator_module
 from sklearn_jam import JamEmulatorRegressor
 from sklearn_jam.emulator import IncompatibleModelError, OutsidePriorWarning
 from sklearn_jam.metrics import get_jam_scorer, neg_median_abs_relative_error_scorer
@@ -163,11 +163,13 @@ def test_spec_v1_model_file_is_refused():
 
 
 def test_incompatible_version_is_refused(tmp_path, fitted, monkeypatch):
-    joblib.dump(fitted, tmp_path / "m.joblib")
-    monkeypatch.setattr(emulator_module, "__version__", "9.9.0")
+    with monkeypatch.context() as m:  # a file from a future release
+        m.setattr(estimator_module, "__version__", "9.9.0")
+        joblib.dump(fitted, tmp_path / "m.joblib")
     with pytest.raises(
         IncompatibleModelError,
-        match=r"saved by sklearn_jam 0\.2\.\d+.*installed sklearn_jam 9\.9\.0",
+        match=r"saved by sklearn_jam 9\.9\.0.*installed sklearn_jam 0\.3\.\d+ \(it reads models "
+        r"of 0\.2, 0\.3\)",
     ):
         joblib.load(tmp_path / "m.joblib")
 

@@ -166,7 +166,7 @@ def test_mirror_symmetry(params, radius, angle):
 @given(galaxy, st.floats(0.1, 10), st.floats(1, 100))
 def test_scaling_with_mass_and_distance(params, mass_factor, distance):
     """V_rms grows as sqrt of the mass; the dimensionless map ignores the distance."""
-    from sklearn_jam.mge import sersic_mge
+    from sklearn_jam.jam import sersic_mge
 
     n_ser, r_ser, q_l, q_m, beta_z, inc = params
     surf, sigma = sersic_mge(n_ser)

@@ -7,8 +7,9 @@ from conftest import psf_case
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sklearn_jam._kernels import _exp32, pixel_mean_f32, point_sum_f32
-from sklearn_jam.jam import _pixel_rule, jam_axi_cyl
+from sklearn_jam.jam import jam_axi_cyl
+from sklearn_jam.jam._kernels import _exp32, pixel_mean_f32, point_sum_f32
+from sklearn_jam.jam._quadrature import pixel_rule
 
 
 @given(st.floats(-87.0, 0.0, width=32))
@@ -36,7 +37,7 @@ def random_terms(rng, n_gal=3, n_points=7, n_terms=41):
 @pytest.mark.parametrize("n_nodes", [1, 3, 4, 9])
 def test_pixel_mean_equals_the_rule_in_double_precision(n_nodes):
     x, y, a, g, f0, f1, half = random_terms(np.random.default_rng(n_nodes))
-    tau, w_tau = _pixel_rule(n_nodes)
+    tau, w_tau = pixel_rule(n_nodes)
     got = np.full(x.shape, np.nan)
     pixel_mean_f32(x, y, a, g, f0, f1, half, *(v.astype(np.float32) for v in (tau, w_tau)), got)
 
@@ -65,7 +66,7 @@ def test_kernels_propagate_nan():
     x, y, a, g, f0, f1, half = random_terms(np.random.default_rng(0))
     f0[1, 5] = np.nan
     means, values = np.zeros(x.shape), np.zeros(x.shape)
-    tau, w_tau = (v.astype(np.float32) for v in _pixel_rule(3))
+    tau, w_tau = (v.astype(np.float32) for v in pixel_rule(3))
     pixel_mean_f32(x, y, a, g, f0, f1, half, tau, w_tau, means)
     point_sum_f32(x, y, a, g, f0, f1, values)
     for got in (means, values):

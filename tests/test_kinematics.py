@@ -223,7 +223,7 @@ def test_the_centre_needs_a_psf():
 
 def test_inclination_and_beta_z_parametrisations_agree():
     """(q_min, ratio) and (inc, beta_z) are the same models in other coordinates."""
-    from sklearn_jam.mass import inc_from_qmin
+    from sklearn_jam.jam import inc_from_qmin
 
     X, _, _ = mock(n_side=3)
     base = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 from sklearn_jam.datasets import M32_MGE
-from sklearn_jam.mass import (
+from sklearn_jam.jam.mass import (
     dark_matter_scale,
     gnfw_density,
     gnfw_mge,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.special import gammaincinv
 
-from sklearn_jam.mge import SERSIC_MGE_N_RANGE, sersic_mge
+from sklearn_jam.jam.mge import SERSIC_MGE_N_RANGE, sersic_mge
 
 RADII = np.geomspace(1e-2, 10, 2000)
 
@@ -46,7 +46,7 @@ def test_outside_range_is_refused():
 
 
 SCRIPT = (
-    "import json, sys, numpy as np; from sklearn_jam.mge import sersic_mge; "
+    "import json, sys, numpy as np; from sklearn_jam.jam.mge import sersic_mge; "
     "s, g = sersic_mge(np.linspace(2, 4, 41)); "
     "print(json.dumps([s.tobytes().hex(), g.tobytes().hex()]))"
 )

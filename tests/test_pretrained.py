@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from sklearn_jam import JamEmulatorRegressor, JamSimulator, load_pretrained, sample_prior
-from sklearn_jam.emulator import OutsidePriorWarning
-from sklearn_jam.pretrained import pretrained_card
+from sklearn_jam.emulator import OutsidePriorWarning, pretrained_card
 
 
 def test_shipped_model_loads_and_predicts():

@@ -160,7 +160,7 @@ def test_threads_leave_stdout_alone():
     """Nothing redirects the process-global sys.stdout (threading backends share it)."""
     import sys
 
-    from sklearn_jam.workflows import plain_jampy_vrms
+    from sklearn_jam.jam import plain_jampy_vrms
 
     before = sys.stdout
     grid = PolarGrid()

@@ -7,21 +7,18 @@ import warnings
 
 import numpy as np
 
-from .photometry import (
-    _check_images,
-    _quadrant_axis_ratio,
+from ..exceptions import OutsidePriorWarning
+from ..photometry import (
+    check_images_with_moments,
     fold_quadrant,
+    quadrant_axis_ratio,
     sersic_images,
 )
-from .priors import PRIOR_BOUNDS
+from ..priors import PRIOR_BOUNDS
 
 _LOG_FLOOR = 1e-30  # images can hold exact zeros far out; log needs a floor (float32-safe)
 #: Columns that ``physical_features`` adds to the MLP's input.
 PHYSICAL_FEATURE_NAMES = ("q_l_image", "cos_inc", "q_intr_l", "q_intr_m")
-
-
-class OutsidePriorWarning(UserWarning):
-    """Prediction asked for galaxies outside the prior box the model was trained on."""
 
 
 def _prior_images(side):
@@ -65,7 +62,7 @@ class _Preprocessing:
         q_image = None
         if self.physical_features:
             quad = log_img if self.fold_quadrant else fold_quadrant(log_img)
-            q_image = _quadrant_axis_ratio(quad)
+            q_image = quadrant_axis_ratio(quad)
         return log_img.reshape(len(log_img), -1), q_image
 
     def _physical(self, scalars, q_image):
@@ -133,7 +130,7 @@ class _Preprocessing:
         """
         side, n_s = self.image_side_, self.n_scalars
         images = X[:, n_s:].reshape(len(X), side, side)
-        checked, moments = _check_images(images)
+        checked, moments = check_images_with_moments(images)
         if checked is not images:
             X = np.hstack([X[:, :n_s], checked.reshape(len(X), -1)])
         return X, self._shape_stats(moments)

@@ -13,36 +13,26 @@ from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog
 from skorch.dataset import ValidSplit
 from torch import nn
 
-# The networks live in _network; they are imported here also so that models pickled
-# before the split (which name sklearn_jam.emulator._JamNet) still load.
-from ._network import (  # noqa: F401
+from .._version import SPEC_VERSION, __version__
+from ..exceptions import IncompatibleModelError
+from ..jam import check_device
+from ..photometry import check_images_with_moments, image_moments
+from ._network import (
     _ACTIVATIONS,
     _NUMPY_ACTIVATIONS,
     _EpochBar,
     _JamNet,
-    _mlp,
     _print_table_row,
     _TabularNet,
 )
-from ._preprocessing import (  # noqa: F401 -- OutsidePriorWarning is public here
-    PHYSICAL_FEATURE_NAMES,
-    OutsidePriorWarning,
-    _Preprocessing,
-    _prior_images,
-)
-from ._version import SPEC_VERSION, __version__
+from ._preprocessing import PHYSICAL_FEATURE_NAMES, _Preprocessing, _prior_images
 from .features import N_SCALARS, scalar_prior_box
-from .jam import check_device
-from .photometry import (
-    _check_images,
-    image_moments,
-)
 
-__all__ = ["JamEmulatorRegressor", "IncompatibleModelError", "OutsidePriorWarning"]
+__all__ = ["JamEmulatorRegressor"]
 
-
-class IncompatibleModelError(ValueError):
-    """A model file was written by an incompatible version of sklearn_jam."""
+#: The major.minor versions whose model files this version reads: 0.3 moved modules but
+#: kept the estimator's state and its networks as 0.2 saved them.
+_READABLE_VERSIONS = ("0.2", "0.3")
 
 
 class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
@@ -545,7 +535,7 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
                 f"(n, {self.image_side_**2}), got {images.shape}"
             )
         side = self.image_side_
-        checked, moments = _check_images(images.reshape(len(images), side, side))
+        checked, moments = check_images_with_moments(images.reshape(len(images), side, side))
         images = checked.reshape(len(images), -1)
         self._warn_outside_images(self._shape_stats(moments))
         log_img, q_image = self._prepare_images(images)
@@ -665,11 +655,11 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
                 f"v{SPEC_VERSION}: the v1 truth was jampy's interp=False path, 0.15% (median) "
                 "and up to 1.8% from exact JAM; retrain the model on spec-v2 data"
             )
-        if saved is None or saved.split(".")[:2] != __version__.split(".")[:2]:
+        if saved is None or ".".join(saved.split(".")[:2]) not in _READABLE_VERSIONS:
             raise IncompatibleModelError(
                 f"this model was saved by sklearn_jam {saved or '(unknown version)'}, which is "
-                f"incompatible with the installed sklearn_jam {__version__} (the major.minor "
-                "versions must match); retrain it or install the matching version"
+                f"incompatible with the installed sklearn_jam {__version__} (it reads models of "
+                f"{', '.join(_READABLE_VERSIONS)}); retrain it or install the matching version"
             )
         state.setdefault("image_side", "auto")  # models saved before the tabular mode
         super().__setstate__(state)

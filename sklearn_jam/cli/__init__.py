@@ -1,0 +1,50 @@
+"""Command line: ``sklearn-jam simulate | train | evaluate | benchmark | demo | fit``.
+
+Each sub-command is a module of this package holding its job (a function that
+scripts and benchmarks call too), its options (``add_parser``) and its ``run``.
+"""
+
+import argparse
+import sys
+
+from . import demo, evaluate, fit, simulate, timing, train
+
+__all__ = ["main", "build_parser"]
+
+#: The sub-commands, in the order ``--help`` lists them.
+_COMMANDS = (simulate, train, evaluate, timing, demo, fit)
+
+
+def build_parser():
+    """The argument parser of ``sklearn-jam``."""
+    parser = argparse.ArgumentParser(prog="sklearn-jam", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module in _COMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``sklearn-jam`` command.
+
+    Returns 0 on success, 1 when the command failed (one line on stderr; the
+    traceback with ``--debug``), 2 for a bad command line and 130 when
+    interrupted.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(
+            f"sklearn-jam {args.command}: interrupted; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as exc:  # noqa: BLE001 -- one line for the user, the rest with --debug
+        if args.debug:
+            raise
+        kind = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
+        message = " ".join(str(exc).split()) or repr(exc)
+        print(f"sklearn-jam {args.command}: error: {kind}{message}", file=sys.stderr)
+        return 1

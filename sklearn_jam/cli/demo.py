@@ -1,0 +1,190 @@
+"""``sklearn-jam demo``: simulate, train, evaluate and time, end to end."""
+
+import json
+import time
+from pathlib import Path
+
+import joblib
+
+from .._version import SPEC_VERSION, __version__
+from ..io import load_dataset, simulate_to_store
+from ..simulator import JamSimulator
+from ..utils import format_table, jsonable
+from ._base import add_command
+from .evaluate import METRICS_UNITS, write_report
+from .timing import PAPER, time_jam, time_models
+from .train import make_estimator
+
+__all__ = ["demo", "format_summary"]
+
+
+def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
+    """Simulate, train, evaluate and time; write everything into ``out``; return the summary."""
+    from ..emulator import pretrained
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n_train, n_test = (24, 8) if quick else (400, 100)
+    max_epochs = 5 if quick else 200
+    # Small batches, so that the progress bar moves often.
+    sim = JamSimulator(n_jobs=n_jobs, batch_size=8 if quick else 10, verbose=verbose)
+    say = print if verbose else (lambda *a, **k: None)
+
+    say(f"[1/4] simulating {n_train} training and {n_test} test galaxies with JAM")
+    t0 = time.perf_counter()
+    simulate_to_store(sim, n_train, out / "train_data", seed=seed)
+    simulate_to_store(sim, n_test, out / "test_data", seed=seed + 1)
+    sim_seconds = time.perf_counter() - t0
+    train_ds, test_ds = load_dataset(out / "train_data"), load_dataset(out / "test_data")
+
+    say(
+        f"[2/4] training a deliberately small demo emulator ({n_train} maps, {max_epochs} "
+        "epochs); the pretrained model (sklearn_jam.load_pretrained(), 55,000 maps) is the "
+        "one to use"
+    )
+    est = make_estimator("small", max_epochs=max_epochs, verbose=verbose, random_state=seed)
+    t0 = time.perf_counter()
+    est.fit(train_ds.X, train_ds.y)
+    train_seconds = time.perf_counter() - t0
+    joblib.dump(est, out / "model.joblib")
+
+    say("[3/4] evaluating on the held-out galaxies")
+    test_set = f"{len(test_ds.y)} held-out galaxies (seed {seed + 1})"
+    report_kw = {"params": test_ds.params, "data": test_set}
+    results = {
+        "demo": write_report(
+            est,
+            test_ds.X,
+            test_ds.y,
+            test_ds.images,
+            out / "report",
+            model=f"demo emulator ({n_train} maps, {max_epochs} epochs)",
+            **report_kw,
+        )
+    }
+    pre = pretrained.load_pretrained(missing="none")
+    if pre is not None:
+        results["pretrained"] = write_report(
+            pre,
+            test_ds.X,
+            test_ds.y,
+            test_ds.images,
+            out / "report_pretrained",
+            model="pretrained emulator",
+            **report_kw,
+        )
+
+    say("[4/4] timing JAM and the emulators")
+    jam_seconds = time_jam(test_ds.params, n_jam=1 if quick else 3)
+    speed = {"demo": time_models(est, test_ds.params, jam_seconds=jam_seconds)}
+    if pre is not None:
+        speed["pretrained"] = time_models(pre, test_ds.params, jam_seconds=jam_seconds)
+    summary = {
+        "package_version": __version__,
+        "spec_version": SPEC_VERSION,
+        "n_train": len(train_ds.y),
+        "n_test": len(test_ds.y),
+        "simulation_seconds": sim_seconds,
+        "train_seconds": train_seconds,
+        "accuracy": results,
+        "speed": speed,
+        "paper": PAPER,
+    }
+    summary["units"] = {
+        "simulation_seconds": "s, wall clock",
+        "train_seconds": "s, wall clock",
+        "accuracy": METRICS_UNITS,
+        "speed": "s per call; speedup_* = jam_direct_s / that time",
+    }
+    (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=1))
+    text = format_summary(summary)
+    (out / "speed_table.txt").write_text(text + "\n")
+    (out / "README.txt").write_text(_DEMO_README.format(n_train=n_train, n_test=n_test))
+    say(text)
+    return summary
+
+
+_DEMO_README = """What `sklearn-jam demo` wrote here
+=================================
+
+train_data/, test_data/   the simulated datasets ({n_train} and {n_test} galaxies): zarr
+                          stores read by sklearn_jam.load_dataset()
+model.joblib              the demo emulator, deliberately small; load with joblib.load()
+report/                   the demo emulator on the test galaxies:
+  metrics.json            accuracy (fractions, explained in its "units")
+  figure2.png             image, JAM map, emulated map and error for the worst map and
+                          random ones (maps in units of sqrt(G M / r_ser))
+  figure3.png             histograms of the error E over all points and of max |E| per map
+report_pretrained/        the same for the pretrained emulator (sklearn_jam.load_pretrained())
+summary.json              everything the demo measured, with units
+speed_table.txt           the printed tables: accuracy and time per model against one
+                          direct JAM call timed in this run
+"""
+
+
+def format_summary(summary):
+    """The demo's summary table, beside the paper's figures."""
+    names = {
+        "demo": f"demo emulator (deliberately small: {summary['n_train']} maps)",
+        "pretrained": "pretrained emulator (the one to use)",
+    }
+    rows = []
+    for name, acc in summary["accuracy"].items():
+        rows.append(
+            [
+                names.get(name, f"{name} emulator"),
+                f"{acc['fraction_within_1pct'] * 100:.1f}%",
+                f"{acc['fraction_within_2pct'] * 100:.1f}%",
+                f"{acc['median_abs_E'] * 100:.3f}%",
+            ]
+        )
+    rows.append(["paper (Simon et al.)", "'vast majority'", "90%", "-"])
+    acc_table = format_table(rows, ["model", "maps max|E|<1%", "maps max|E|<2%", "median |E|"])
+    rows = []
+    for name, sp in summary["speed"].items():
+        rows.append(
+            [
+                f"{name} emulator, full, 1 galaxy",
+                f"{sp['emulator_full_single_s'] * 1e3:.3f}",
+                f"{sp['speedup_full_single']:.0f}x",
+            ]
+        )
+        rows.append(
+            [
+                f"{name} emulator, MLP only, 1 galaxy",
+                f"{sp['emulator_mlp_only_single_s'] * 1e3:.4f}",
+                f"{sp['speedup_mlp_only']:.0f}x",
+            ]
+        )
+        rows.append(
+            [
+                f"{name} emulator, batches of 1000",
+                f"{sp['emulator_full_batched_s'] * 1e3:.4f}",
+                f"{sp['speedup_batched']:.0f}x",
+            ]
+        )
+    jam = next(iter(summary["speed"].values()))["jam_direct_s"]  # the same for every model
+    rows.append(["direct JAM call (MGE fit + jam_axi_proj), this run", f"{jam * 1e3:.0f}", "1x"])
+    rows.append(["paper: full model", "1", "-"])
+    rows.append(["paper: MLP only", "0.3", "-"])
+    speed_table = format_table(rows, ["per-model time", "ms", "vs JAM"])
+    return (
+        f"Accuracy on {summary['n_test']} held-out galaxies "
+        f"(trained on {summary['n_train']}):\n{acc_table}\n\n{speed_table}"
+    )
+
+
+def run(args):
+    """Run the demo into ``args.out``."""
+    demo(out=args.out, quick=args.quick, n_jobs=args.n_jobs, seed=args.seed)
+    print(f"\nEverything is in {args.out}/")
+    return 0
+
+
+def add_parser(subparsers):
+    """Add ``demo`` and its options."""
+    p = add_command(subparsers, "demo", "simulate, train, evaluate and time, end to end", run)
+    p.add_argument("--out", default="sklearn-jam-demo", help="output directory")
+    p.add_argument("--quick", action="store_true", help="a sub-minute version")
+    p.add_argument("--n-jobs", type=int, default=2, help="parallel worker processes")
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")

@@ -1,0 +1,124 @@
+"""``sklearn-jam evaluate``: an emulator's metrics and Figures 2 and 3 on a dataset."""
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from ..emulator.cards import card_path, read_card
+from ..emulator.features import N_SCALARS
+from ..io import load_dataset
+from ..metrics import accuracy_summary
+from ..utils import jsonable
+from ._base import add_command
+
+__all__ = ["METRICS_UNITS", "write_report", "evaluate"]
+
+
+#: What the numbers of ``metrics.json`` mean.
+METRICS_UNITS = {
+    "n_maps": "number of test maps",
+    "fraction_within_1pct": "fraction (0 to 1) of maps with max |E| < 1%",
+    "fraction_within_2pct": "fraction (0 to 1) of maps with max |E| < 2%",
+    "median_abs_E": "median of |E| over all grid points, as a fraction (1e-4 = 0.01%)",
+    "p99_abs_E": "99th percentile of |E| over all grid points, as a fraction",
+    "mean_max_abs_E": "mean over maps of max |E|, as a fraction",
+}
+
+
+def write_report(
+    est, X, y, images, out_dir, n_show=5, seed=0, extra=None, params=None, model="", data=""
+):
+    """``metrics.json`` and Figures 2 and 3 for an emulator on (X, y).
+
+    Figure 2 shows the worst map (largest max ``|E|``) and ``n_show - 1`` random
+    ones; ``model`` and ``data`` describe the emulator and the test set in the
+    titles and in ``metrics.json``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..metrics import max_relative_error
+    from ..plotting import plot_error_histograms, plot_maps
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    y_pred = est.predict(X)
+    metrics = {**accuracy_summary(y, y_pred), **(extra or {})}
+    report = {"model": model, "data": data, "metrics": metrics, "units": METRICS_UNITS}
+    (out_dir / "metrics.json").write_text(json.dumps(jsonable(report), indent=1))
+    worst = int(np.argmax(max_relative_error(y, y_pred, aggregate=None)))
+    others = np.delete(np.arange(len(y)), worst)
+    rng = np.random.default_rng(seed)
+    show = [worst, *rng.choice(others, size=min(n_show - 1, len(others)), replace=False)]
+    labels = ["worst map"] + ["random map"] * (len(show) - 1)
+    title = " on ".join(t for t in (model, data) if t)
+    fig = plot_maps(
+        images[show],
+        y[show],
+        y_pred[show],
+        scalars=X[show, :N_SCALARS],
+        params=None if params is None else np.asarray(params)[show],
+        labels=labels,
+        title=title or None,
+    )
+    fig.savefig(out_dir / "figure2.png", dpi=90)
+    plt.close(fig)
+    fig = plot_error_histograms(y, y_pred, title=title or None)
+    fig.savefig(out_dir / "figure3.png", dpi=90)
+    plt.close(fig)
+    return metrics
+
+
+def evaluate(model, data, out_dir, split="all"):
+    """Evaluate a saved emulator on a dataset directory; write metrics and figures."""
+    est = joblib.load(model)
+    ds = load_dataset(data)
+    rows = np.arange(len(ds.y))
+    if split == "test":
+        info = read_card(model)
+        if not info or Path(info["data"]) != Path(data).resolve():
+            raise ValueError(
+                f"--split test needs the model's card ({card_path(model).name}, written by "
+                "'sklearn-jam train') to say it was trained on this dataset"
+            )
+        rows = rows[info["n_train"] :]
+    elif split != "all":
+        raise ValueError(f"split must be 'all' or 'test', got {split!r}")
+    return write_report(
+        est,
+        ds.X[rows],
+        ds.y[rows],
+        ds.images[rows],
+        out_dir,
+        params=ds.params[rows],
+        model=f"emulator {Path(model).name}",
+        data=f"{len(rows)} {'unseen ' if split == 'test' else ''}maps of {Path(data).name}",
+    )
+
+
+def run(args):
+    """Evaluate ``args.model`` on ``args.data``; print the metrics."""
+    metrics = evaluate(args.model, args.data, args.out, split=args.split)
+    print(json.dumps(metrics, indent=1))
+    print(f"metrics.json, figure2.png and figure3.png written to {args.out}")
+    return 0
+
+
+def add_parser(subparsers):
+    """Add ``evaluate`` and its options."""
+    p = add_command(
+        subparsers, "evaluate", "metrics and Figures 2 and 3 of a model on a dataset", run
+    )
+    p.add_argument("--model", required=True, help="model file (.joblib)")
+    p.add_argument("--data", required=True, help="dataset directory made by 'simulate'")
+    p.add_argument("--out", required=True, help="report directory")
+    p.add_argument(
+        "--split",
+        choices=["all", "test"],
+        default="all",
+        help="'test': only the maps the model was not trained on",
+    )

@@ -1,0 +1,260 @@
+"""``sklearn-jam fit``: the posterior of a mass model given an MGE and binned V_rms."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..utils import format_table, jsonable
+from ._base import add_command, parse_pairs
+
+__all__ = ["read_table", "fit_kinematics", "save_fit_report", "posterior_table"]
+
+
+def read_table(path, n_columns, what):
+    """A whitespace table of at least ``n_columns`` numeric columns, refused clearly."""
+    try:
+        table = np.atleast_2d(np.loadtxt(path, dtype=float))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the {what} file {path}: {exc}") from None
+    if table.shape[1] < n_columns:
+        raise ValueError(
+            f"the {what} file {path} needs {n_columns} columns, found {table.shape[1]}"
+        )
+    return table
+
+
+def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
+    """``sklearn-jam fit``: posterior of a mass model given an MGE and binned V_rms.
+
+    Parameters
+    ----------
+    mge_file : path
+        Columns: peak surface brightness (Lsun/pc^2), sigma (arcsec), axial ratio.
+    kinematics_file : path
+        Columns: x, y (arcsec), V_rms, its error (km/s); more columns are ignored
+        (jampy's mock files fit as they are).
+    out_dir : path
+        Receives ``samples.npz``, ``summary.json``, ``corner.png`` and ``maps.png``.
+    distance : float
+        Distance in Mpc.
+    **options
+        Parameters of :class:`~sklearn_jam.JamKinematics`.
+
+    Returns
+    -------
+    fit : JamKinematics
+        The fitted estimator.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    from ..kinematics import JamKinematics
+
+    mge = read_table(mge_file, 3, "MGE")
+    bins = read_table(kinematics_file, 4, "kinematics")
+    fit = JamKinematics(*mge[:, :3].T, distance, **options)
+    X, vrms, err = bins[:, :2], bins[:, 2], bins[:, 3]
+    fit.fit(X, vrms, err)
+    save_fit_report(fit, X, vrms, out_dir, options=jsonable(options))
+    return fit
+
+
+def save_fit_report(fit, X, vrms, out_dir, **extra):
+    """Write a fitted :class:`~sklearn_jam.JamKinematics` to ``out_dir``.
+
+    ``samples.npz`` (samples, log-posterior, parameter names), ``summary.json``
+    (percentiles, best fit, chi^2, acceptance, timing and ``extra``), and the
+    figures ``corner.png`` (:func:`~sklearn_jam.plotting.plot_posterior`) and
+    ``maps.png`` (:func:`~sklearn_jam.plotting.plot_kinematics_fit`).
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        A fitted estimator.
+    X : array-like of shape (n_bins, 2)
+        Bin positions in arcsec.
+    vrms : array-like of shape (n_bins,)
+        Observed V_rms in km/s.
+    out_dir : path
+        Created if missing.
+    **extra
+        More JSON-serialisable entries of ``summary.json``.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..plotting import plot_kinematics_fit, plot_posterior
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        out / "samples.npz",
+        samples=fit.samples_,
+        log_prob=fit.log_prob_,
+        names=np.array(fit.param_names_),
+    )
+    summary = {
+        "parameters": {
+            k: dict(zip(("p16", "median", "p84"), v, strict=True)) for k, v in fit.summary_.items()
+        },
+        "best_fit": fit.best_params_,
+        "chi2_best": float(-2 * fit.log_prob_.max()),
+        "n_bins": len(X),
+        "sampler": jsonable(
+            {"name": fit.sampler, "n_steps": fit.n_steps, "burn": fit.burn}
+            | ({"n_walkers": fit.n_walkers} if fit.sampler == "emcee" else {})
+            | ({"step_sigma": fit.step_sigma} if fit.sampler == "adamet" else {})
+        ),
+        "acceptance_fraction": fit.acceptance_fraction_,
+        "n_calls": fit.n_calls_,
+        "fit_seconds": fit.fit_seconds_,
+        "reff_arcsec": fit.reff_,
+        "sklearn_jam_version": __version__,
+        **jsonable(extra),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    for name, fig in (("corner", plot_posterior(fit)), ("maps", plot_kinematics_fit(fit, X, vrms))):
+        fig.savefig(out / f"{name}.png", dpi=80)
+        plt.close(fig)
+
+
+def posterior_table(fit, other=None, transforms=None):
+    """Median and 16-84% of each parameter of a fit, beside another posterior.
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        A fitted estimator.
+    other : dict, optional
+        ``{name: (p16, median, p84)}`` of the same parameters (for example,
+        jampy's example), shown in a second column where present.
+    transforms : dict, optional
+        ``{name: function}`` applied to ``other``'s values first (monotonic, such
+        as ``np.log10`` for a black-hole mass sampled linearly).
+
+    Returns
+    -------
+    table : str
+        A plain-text table (:func:`format_table`).
+    """
+    other, transforms = other or {}, transforms or {}
+
+    def cell(p16, p50, p84):
+        return f"{p50:.4g} (-{p50 - p16:.2g} / +{p84 - p50:.2g})"
+
+    rows = []
+    for name, values in fit.summary_.items():
+        row = [name, cell(*values)]
+        if name in other:
+            f = transforms.get(name, lambda v: v)
+            row.append(cell(*(float(f(v)) for v in other[name])))
+        elif other:
+            row.append("-")
+        rows.append(row)
+    sampler = {"emcee": "emcee", "adamet": "AdaMet"}[fit.sampler]
+    headers = ["parameter", f"sklearn_jam ({sampler})"]
+    headers += ["jampy example (AdaMet)"] if other else []
+    return format_table(rows, headers)
+
+
+def run(args):
+    """Fit ``args.kinematics`` with the MGE of ``args.mge``; print the posterior."""
+    bounds = parse_pairs(args.bounds, "--bounds")
+    for name, value in bounds.items():
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise ValueError(f"--bounds {name}= needs two numbers LOW,HIGH, got {value!r}")
+    fit = fit_kinematics(
+        args.mge,
+        args.kinematics,
+        args.out,
+        distance=args.distance,
+        sigmapsf=args.sigmapsf,
+        normpsf=args.normpsf,
+        pixsize=args.pixsize,
+        pixang=args.pixang,
+        mass_model=args.mass_model,
+        black_hole=args.black_hole,
+        inclination=args.inclination,
+        anisotropy=args.anisotropy,
+        bounds=bounds or None,
+        fixed=parse_pairs(args.fix, "--fix") or None,
+        p0=parse_pairs(args.start, "--start") or None,
+        sampler=args.sampler,
+        step_sigma=parse_pairs(args.step_sigma, "--step-sigma") or None,
+        n_walkers=args.walkers,
+        n_steps=args.steps,
+        burn=args.burn,
+        random_state=args.seed,
+        device=args.device,
+        progress=True,
+    )
+    rows = [
+        [
+            name,
+            f"{p50:.4g}",
+            f"{p50 - p16:.3g}",
+            f"{p84 - p50:.3g}",
+            f"{fit.best_params_[name]:.4g}",
+        ]
+        for name, (p16, p50, p84) in fit.summary_.items()
+    ]
+    print(format_table(rows, ["parameter", "median", "-1 sigma", "+1 sigma", "best fit"]))
+    print(
+        f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s; samples.npz, summary.json, "
+        f"corner.png and maps.png written to {args.out}"
+    )
+    return 0
+
+
+def add_parser(subparsers):
+    """Add ``fit`` and its options."""
+    p = add_command(
+        subparsers,
+        "fit",
+        "fit a JAM mass model to observed V_rms (MCMC with the exact engine)",
+        run,
+    )
+    p.add_argument("--mge", required=True, help="MGE file: surf (Lsun/pc^2), sigma (arcsec), qobs")
+    p.add_argument(
+        "--kinematics",
+        required=True,
+        help="bins file: x, y (arcsec), V_rms, error (km/s); further columns ignored",
+    )
+    p.add_argument("--distance", type=float, required=True, help="distance in Mpc")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument(
+        "--sigmapsf", type=float, nargs="+", default=[0.0], help="PSF Gaussians' sigma in arcsec"
+    )
+    p.add_argument("--normpsf", type=float, nargs="+", default=[1.0], help="their weights")
+    p.add_argument("--pixsize", type=float, default=0.0, help="spaxel side in arcsec")
+    p.add_argument("--pixang", type=float, default=0.0, help="spaxel angle in degrees")
+    p.add_argument("--mass-model", choices=["light", "gnfw"], default="light", help="mass model")
+    p.add_argument("--black-hole", action="store_true", help="add a black hole (lg_mbh)")
+    p.add_argument("--inclination", choices=["q_min", "inc"], default="q_min", help="parameter")
+    p.add_argument("--anisotropy", choices=["ratio", "beta_z"], default="ratio", help="parameter")
+    p.add_argument(
+        "--fix", action="append", metavar="NAME=VALUE", help="hold a parameter fixed (repeatable)"
+    )
+    p.add_argument(
+        "--bounds", action="append", metavar="NAME=LOW,HIGH", help="flat prior range (repeatable)"
+    )
+    p.add_argument("--start", action="append", metavar="NAME=VALUE", help="starting value")
+    p.add_argument(
+        "--sampler",
+        choices=["emcee", "adamet"],
+        default="emcee",
+        help="emcee (walkers batched in one engine call) or AdaMet (jampy's examples' sampler)",
+    )
+    p.add_argument(
+        "--step-sigma",
+        action="append",
+        metavar="NAME=SIGMA",
+        help="AdaMet's initial proposal dispersion (repeatable; default: bounds' width / 10)",
+    )
+    p.add_argument("--walkers", type=int, default=32, help="emcee walkers")
+    p.add_argument("--steps", type=int, default=1000, help="steps per walker (emcee) or of AdaMet")
+    p.add_argument("--burn", type=float, default=0.5, help="fraction of steps discarded")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--device", default="cpu", help="'cpu' (NumPy) or a torch device ('cuda')")

@@ -1,0 +1,52 @@
+"""``sklearn-jam simulate``: a resumable JAM dataset on disk."""
+
+import sys
+
+from ._base import add_command
+
+__all__ = []
+
+
+def run(args):
+    """Simulate ``args.n_samples`` galaxies into ``args.out``; 1 when every galaxy failed."""
+    from ..io import simulate_to_store
+    from ..simulator import JamSimulator
+
+    sim = JamSimulator(n_jobs=args.n_jobs, batch_size=args.chunk_size, verbose=1)
+    status = simulate_to_store(
+        sim, args.n_samples, args.out, seed=args.seed, chunk_size=args.chunk_size
+    )
+    n_fail = len(status["failures"])
+    print(
+        f"{status['n_samples']} galaxies in {args.out}: {status['n_samples'] - n_fail} done, "
+        f"{n_fail} failed"
+    )
+    for row, err in list(status["failures"].items())[:20]:
+        print(f"  failed row {row}: {err}")
+    if n_fail == status["n_samples"]:
+        print(f"sklearn-jam simulate: error: every galaxy failed in {args.out}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_parser(subparsers):
+    """Add ``simulate`` and its options."""
+    p = add_command(subparsers, "simulate", "simulate a resumable JAM dataset on disk", run)
+    p.add_argument(
+        "--n-samples", type=int, required=True, help="number of galaxies drawn from the prior"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="dataset directory: created, or resumed when it holds a dataset with the same "
+        "settings; any other non-empty directory is refused and left untouched",
+    )
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        default=250,
+        help="galaxies per stored chunk and per engine call; a rerun resumes only with the "
+        "same --n-samples, --seed and --chunk-size",
+    )

@@ -1,0 +1,30 @@
+"""The emulator: the CNN + MLP of Simon et al., a scikit-learn estimator wrapped with skorch.
+
+Modules
+-------
+_estimator
+    :class:`JamEmulatorRegressor`: fit, predict, score, the MCMC fast path, persistence.
+_network, _preprocessing
+    Its torch networks and training callbacks; its image and scalar transforms.
+features
+    The feature layout (the scalars, then the raveled image) and the scalars' prior box.
+pretrained
+    The shipped model and its card (:func:`load_pretrained`, :func:`pretrained_card`).
+"""
+
+from ..exceptions import IncompatibleModelError, OutsidePriorWarning
+from ._estimator import JamEmulatorRegressor
+
+# Models pickled before the networks had a module of their own name these here.
+from ._network import _EpochBar, _JamNet, _print_table_row, _TabularNet  # noqa: F401
+from ._preprocessing import PHYSICAL_FEATURE_NAMES
+from .pretrained import load_pretrained, pretrained_card
+
+__all__ = [
+    "JamEmulatorRegressor",
+    "IncompatibleModelError",
+    "OutsidePriorWarning",
+    "PHYSICAL_FEATURE_NAMES",
+    "load_pretrained",
+    "pretrained_card",
+]

@@ -1,0 +1,32 @@
+"""The warnings and errors that sklearn_jam raises, in one place (as :mod:`sklearn.exceptions`).
+
+Each is also importable from the module that raises it.
+"""
+
+__all__ = [
+    "BinsOutsideMgeWarning",
+    "ImageNormalizationWarning",
+    "IncompatibleModelError",
+    "OutsidePriorWarning",
+    "SimulationFailureWarning",
+]
+
+
+class BinsOutsideMgeWarning(UserWarning):
+    """Kinematic bins lie where the MGE has no light: the model extrapolates it."""
+
+
+class ImageNormalizationWarning(UserWarning):
+    """Images that did not sum to one were divided by their sums."""
+
+
+class IncompatibleModelError(ValueError):
+    """A model file was written by an incompatible version of sklearn_jam."""
+
+
+class OutsidePriorWarning(UserWarning):
+    """Prediction asked for galaxies outside the prior box the model was trained on."""
+
+
+class SimulationFailureWarning(UserWarning):
+    """Some galaxies of a batch could not be simulated; they are reported, not dropped silently."""

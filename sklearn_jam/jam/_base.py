@@ -1,0 +1,193 @@
+"""What the engines share: the array namespace (NumPy or torch), device and input checks.
+
+The engines are written once against a small namespace, ``xp``, that is NumPy for
+NumPy inputs and torch (on the inputs' device) for tensors, so the same lines run
+on a CPU, on a GPU and under autograd. The checks run on NumPy copies before any
+work and refuse the first bad value by name and rule.
+"""
+
+import numpy as np
+from scipy import special
+
+from .constants import MIN_Q_INTR
+from .projection import inc_from_qmin
+
+__all__ = ["namespace", "check_device", "refuse_first_bad", "check_inputs"]
+
+#: Elements of the (points, lum, pot, nodes) work array per block: NumPy stays in cache.
+BLOCK_NUMPY = 1 << 16
+_BLOCK_TORCH = {"cpu": 1 << 20, "cuda": 1 << 25}
+
+
+# -- array namespace: NumPy arrays or torch tensors -----------------------------------
+
+
+class _Numpy:
+    name = "numpy"
+    exp, sqrt, sin, cos, arcsin, arcsinh = np.exp, np.sqrt, np.sin, np.cos, np.arcsin, np.arcsinh
+    erfc = staticmethod(special.erfc)
+
+    @staticmethod
+    def asarray(a, like=None):
+        return np.asarray(a, dtype=np.float64)
+
+    @staticmethod
+    def minimum(a, b):
+        return np.minimum(a, b)
+
+    @staticmethod
+    def clip_min(a, lo):
+        return np.maximum(a, lo)
+
+    @staticmethod
+    def where(cond, a, b):
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def stack(parts, axis):
+        return np.stack(parts, axis=axis)
+
+    @staticmethod
+    def concat(parts, axis):
+        return np.concatenate(parts, axis=axis)
+
+    @staticmethod
+    def numpy(a):
+        return a
+
+    @staticmethod
+    def block(device):
+        return BLOCK_NUMPY
+
+
+class _Torch:
+    name = "torch"
+
+    def __init__(self, torch, device):
+        self.torch, self.device = torch, device
+        t = torch
+        self.exp, self.sqrt, self.sin, self.cos = t.exp, t.sqrt, t.sin, t.cos
+        self.arcsin, self.arcsinh = t.arcsin, t.arcsinh
+        self.erfc = t.special.erfc
+
+    def asarray(self, a, like=None):
+        return self.torch.as_tensor(a, dtype=self.torch.float64, device=self.device)
+
+    def minimum(self, a, b):
+        return self.torch.minimum(a, self.asarray(b))
+
+    def clip_min(self, a, lo):
+        return self.torch.clamp(a, min=lo)
+
+    def where(self, cond, a, b):
+        return self.torch.where(cond, a, self.asarray(b))
+
+    def stack(self, parts, axis):
+        return self.torch.stack(parts, dim=axis)
+
+    def concat(self, parts, axis):
+        return self.torch.cat(parts, dim=axis)
+
+    @staticmethod
+    def numpy(a):
+        return a.detach().cpu().numpy()
+
+    def block(self, device):
+        return _BLOCK_TORCH.get(self.torch.device(device).type, _BLOCK_TORCH["cuda"])
+
+
+def namespace(values):
+    """Torch if any input is a tensor (on that tensor's device), else NumPy."""
+    for v in values:
+        if type(v).__module__.startswith("torch"):
+            import torch
+
+            return _Torch(torch, v.device)
+    return _Numpy()
+
+
+def check_device(device):
+    """Refuse a torch device this machine cannot use, naming it (torch is imported here)."""
+    import torch
+
+    try:
+        torch.empty(0, device=device)
+    except (AssertionError, RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"device={device!r} is not usable by torch here: {exc}") from None
+    return device
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def refuse_first_bad(checks, where=""):
+    """Raise for the first element breaking its rule: ``checks`` of (name, values, ok, rule).
+
+    ``ok`` has the shape of ``values`` or of its leading axes (one flag per row);
+    the message names the element (or row) by its index and gives its value, and
+    ``where`` is formatted with that index (``" (bin {})"``).
+    """
+    for name, values, ok, rule in checks:
+        ok = np.asarray(ok)
+        if not np.all(ok):
+            idx = tuple(int(i) for i in np.argwhere(~ok)[0])
+            label = f"[{', '.join(map(str, idx))}]" if idx else ""
+            value = np.asarray(values)[idx].tolist()
+            raise ValueError(f"{name}{label}={value} must be {rule}{where.format(*idx)}")
+
+
+def check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convolved=False):
+    """Clear errors naming the offending value (run on NumPy copies; autograd unaffected)."""
+    surf_lum, sigma_lum, qobs_lum = lum
+    surf_pot, sigma_pot, qobs_pot = pot
+    if not (surf_lum.shape[-1] == sigma_lum.shape[-1] == qobs_lum.shape[-1] == beta.shape[-1]):
+        raise ValueError(
+            "the luminous MGE and beta must have the same length, got surf_lum "
+            f"{surf_lum.shape[-1]}, sigma_lum {sigma_lum.shape[-1]}, qobs_lum "
+            f"{qobs_lum.shape[-1]}, beta {beta.shape[-1]}"
+        )
+    if not (surf_pot.shape[-1] == sigma_pot.shape[-1] == qobs_pot.shape[-1]):
+        raise ValueError(
+            "the mass MGE arrays must have the same length, got surf_pot "
+            f"{surf_pot.shape[-1]}, sigma_pot {sigma_pot.shape[-1]}, qobs_pot {qobs_pot.shape[-1]}"
+        )
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    if int(n_nodes) != n_nodes or n_nodes < 2:
+        raise ValueError(f"n_nodes must be an integer >= 2, got {n_nodes!r}")
+    refuse_first_bad(
+        (
+            ("surf_lum", surf_lum, np.isfinite(surf_lum) & (surf_lum >= 0), "finite and >= 0"),
+            ("surf_pot", surf_pot, np.isfinite(surf_pot) & (surf_pot >= 0), "finite and >= 0"),
+            ("sigma_lum", sigma_lum, np.isfinite(sigma_lum) & (sigma_lum > 0), "finite and > 0"),
+            ("sigma_pot", sigma_pot, np.isfinite(sigma_pot) & (sigma_pot > 0), "finite and > 0"),
+            ("qobs_lum", qobs_lum, (qobs_lum > 0) & (qobs_lum <= 1), "in (0, 1]"),
+            ("qobs_pot", qobs_pot, (qobs_pot > 0) & (qobs_pot <= 1), "in (0, 1]"),
+            ("beta", beta, np.isfinite(beta) & (beta < 1), "finite and < 1"),
+            ("inc", inc, (inc > 0) & (inc <= 90), "in (0, 90] degrees"),
+            ("x", x, np.isfinite(x), "finite"),
+            ("y", y, np.isfinite(y), "finite"),
+            ("distance", distance, np.isfinite(distance) & (distance > 0), "finite and > 0 Mpc"),
+            ("mbh", mbh, np.isfinite(mbh) & (mbh >= 0), "finite and >= 0 Msun"),
+            ("rbh", rbh, np.isfinite(rbh) & (rbh > 0), "finite and > 0 arcsec"),
+        )
+    )
+    if not convolved and np.any((x == 0) & (y == 0)):
+        raise ValueError(
+            "the point (x, y) = (0, 0) is singular for JAM without a PSF or spaxel; leave it out"
+        )
+    inc_rad = np.radians(inc)[..., None]
+    q_min = np.hypot(np.cos(inc_rad), MIN_Q_INTR * np.sin(inc_rad))
+    for name, q in (("qobs_lum", qobs_lum), ("qobs_pot", qobs_pot)):
+        low = np.broadcast_to(q < q_min, np.broadcast_shapes(q.shape, q_min.shape))
+        if np.any(low):
+            idx = tuple(np.argwhere(low)[0])
+            q_bad = np.broadcast_to(q, low.shape)[idx]
+            inc_bad = np.broadcast_to(np.degrees(inc_rad), low.shape)[idx]
+            i_min = inc_from_qmin(MIN_Q_INTR, q_bad)
+            galaxy = f"galaxy {idx[0]}, " if len(idx) > 1 else ""
+            raise ValueError(
+                f"{name}: {galaxy}Gaussian {idx[-1]} with q={q_bad:.6g} is too flat for "
+                f"inc={inc_bad:.6g} deg (its intrinsic axial ratio would be below "
+                f"{MIN_Q_INTR}); the lowest inclination it allows is {i_min:.4f} deg"
+            )

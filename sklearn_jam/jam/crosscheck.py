@@ -1,0 +1,308 @@
+"""jampy itself, called as a user would: the cross-checks and the speed yardstick.
+
+These functions need jampy 8 (``jam_axi_proj`` with ``align='cyl'``) and are
+imported by the tests, the benchmarks and the simulator's ``backend='jampy'``;
+nothing else in the package imports jampy.
+"""
+
+import numpy as np
+
+from ..utils import best_time
+from .constants import DEFAULT_DISTANCE_MPC, arcsec_to_pc
+from .mge import sersic_mge
+from .sersic import vrms_unit
+
+__all__ = [
+    "jampy_mge_vrms",
+    "jampy_sersic_vrms",
+    "plain_jampy_vrms",
+    "compare_with_jampy",
+    "quad_vrms_cyl",
+]
+
+
+def jampy_mge_vrms(surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, **kwargs):
+    """jampy 8's ``jam_axi_proj`` for one MGE as both light and mass, cylindrical, moment zz.
+
+    Parameters
+    ----------
+    surf : ndarray of shape (n_gauss,)
+        Peak surface densities (any unit; the same MGE for light and mass).
+    sigma : ndarray of shape (n_gauss,)
+        Dispersions in arcsec.
+    q_l, q_m, beta_z, inc : float
+        Axial ratios of light and mass, anisotropy, inclination in degrees.
+    x, y : array-like of shape (n_points,)
+        Sky positions in arcsec.
+    distance : float
+        Distance in Mpc.
+    **kwargs
+        Further ``jam_axi_proj`` options (default: jampy's defaults).
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_points,)
+        V_rms in km/s for a mass-to-light ratio of 1.
+    """
+    from jampy.axi.jam_axi_proj import jam_axi_proj
+
+    ones = np.ones_like(surf)
+    return jam_axi_proj(
+        surf,
+        sigma,
+        q_l * ones,
+        surf,
+        sigma,
+        q_m * ones,
+        inc,
+        0.0,
+        distance,
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
+        align="cyl",
+        beta=beta_z * ones,
+        moment="zz",
+        plot=False,
+        quiet=True,
+        **kwargs,
+    ).model
+
+
+def jampy_sersic_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, *, distance=DEFAULT_DISTANCE_MPC):
+    """The map of :func:`sersic_vrms` computed by jampy 8 itself, for cross-checks.
+
+    Calls ``jam_axi_proj(..., align='cyl', moment='zz')`` with its default
+    analytic line-of-sight integral on the same MGE, with ``nrad * nang`` above
+    the number of points so that jampy evaluates the points themselves rather
+    than interpolating. One galaxy at a time; about a second per map.
+
+    Parameters
+    ----------
+    n_ser, r_ser, q_l, q_m, beta_z, inc : float
+        As :func:`sersic_vrms` (``r_ser`` in arcsec, ``inc`` in degrees).
+    x, y : array-like of shape (n_points,)
+        Sky positions in arcsec.
+    distance : float, default=10
+        Distance in Mpc.
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_points,)
+        Dimensionless V_rms.
+    """
+    surf, sigma_re = sersic_mge(float(n_ser))
+    sigma = sigma_re * r_ser
+    x = np.asarray(x, dtype=float)
+    nang = 10
+    # jampy's analytic path, its own grid made to hold every point (nrad * nang >= n).
+    model = jampy_mge_vrms(
+        surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, nang=nang, nrad=x.size // nang + 1
+    )
+    return np.asarray(model) / vrms_unit(surf, sigma, q_m, r_ser, distance)
+
+
+def plain_jampy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y):
+    """What a jampy user runs without sklearn_jam, the yardstick of every speed ratio.
+
+    jampy's own Sersic MGE fit (``jampy.axi.jam_axi_sersic.sersic_mge``), then
+    ``jam_axi_proj`` with its defaults, at 10 Mpc.
+
+    Parameters
+    ----------
+    n_ser, r_ser, q_l, q_m, beta_z, inc : float
+        As :func:`~sklearn_jam.jam.sersic_vrms` (``r_ser`` in arcsec, ``inc`` in degrees).
+    x, y : array-like of shape (n_points,)
+        Sky positions in arcsec.
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_points,)
+        V_rms in km/s for a mass-to-light ratio of 1.
+    """
+    from jampy.axi.jam_axi_sersic import sersic_mge as jampy_sersic_mge
+
+    # quiet=True keeps it silent; no redirect of sys.stdout, which is process-global.
+    surf, sigma = jampy_sersic_mge(float(n_ser), 20, 2, False, True)
+    return jampy_mge_vrms(surf, sigma * r_ser, q_l, q_m, beta_z, inc, x, y, DEFAULT_DISTANCE_MPC)
+
+
+def compare_with_jampy(fit, params, X, n_batch=32, repeat=3):
+    """The model of :class:`~sklearn_jam.JamKinematics` and jampy's, same inputs, same run.
+
+    jampy's ``jam_axi_proj`` gets the very mass MGE, inclination, anisotropy,
+    black hole, PSF and spaxels of the model at ``params`` (its defaults
+    otherwise, as a jampy user calls it), so the differences are the engines'.
+
+    Parameters
+    ----------
+    fit : JamKinematics
+        The model (fitted or not).
+    params : dict
+        One value per parameter (fixed ones may be left out).
+    X : array-like of shape (n_bins, 2)
+        Bin positions in arcsec.
+    n_batch : int, default=32
+        Models per engine call for sklearn_jam's time (walkers of one step).
+    repeat : int, default=3
+        Timings; the best is kept.
+
+    Returns
+    -------
+    result : dict
+        ``max_rel_diff``, ``median_rel_diff`` of V_rms; ``jampy_seconds`` and
+        ``sklearn_jam_seconds`` per model; ``speedup`` their ratio; ``n_batch``;
+        ``vrms_sklearn_jam`` and ``vrms_jampy`` (km/s).
+    """
+    from jampy.axi.jam_axi_proj import jam_axi_proj
+
+    X = np.asarray(X, dtype=float)
+    dyn = {k: v[0] for k, v in fit.dynamical_inputs(params).items()}
+
+    def jampy_model():
+        return jam_axi_proj(
+            np.asarray(fit.surf_lum, dtype=float),
+            np.asarray(fit.sigma_lum, dtype=float),
+            np.asarray(fit.qobs_lum, dtype=float),
+            dyn["surf_pot"],
+            dyn["sigma_pot"],
+            dyn["qobs_pot"],
+            dyn["inc"],
+            dyn["mbh"],
+            fit.distance,
+            X[:, 0],
+            X[:, 1],
+            beta=dyn["beta"],
+            align="cyl",
+            plot=False,
+            quiet=True,
+            sigmapsf=fit.sigmapsf,
+            normpsf=fit.normpsf,
+            pixsize=fit.pixsize,
+            pixang=fit.pixang,
+        ).model
+
+    ours = fit.model_vrms(params, X)[0]
+    theirs = jampy_model()
+    rel = np.abs(ours / theirs - 1)
+    batch = {k: np.full(n_batch, float(np.ravel(v)[0])) for k, v in params.items()}
+    t_jampy = best_time(jampy_model, repeat)
+    t_ours = best_time(lambda: fit.model_vrms(batch, X), repeat) / n_batch
+    return {
+        "max_rel_diff": float(rel.max()),
+        "median_rel_diff": float(np.median(rel)),
+        "jampy_seconds": t_jampy,
+        "sklearn_jam_seconds": t_ours,
+        "speedup": t_jampy / t_ours,
+        "n_batch": n_batch,
+        "vrms_sklearn_jam": ours,
+        "vrms_jampy": theirs,
+    }
+
+
+def quad_vrms_cyl(
+    surf_lum,
+    sigma_lum,
+    qobs_lum,
+    surf_pot,
+    sigma_pot,
+    qobs_pot,
+    inc,
+    beta,
+    x,
+    y,
+    *,
+    distance,
+    mbh=0.0,
+    rbh=0.01,
+    epsrel=1e-12,
+):
+    """V_rms of the cylindrically aligned model by adaptive quadrature: the engine's truth.
+
+    jampy 8's own integrand of eq. (28) of Cappellari (2008)
+    (``jampy.axi.jam_axi_proj.integrand_cyl_los``) integrated over ``u`` in
+    [0, 1] with scipy's adaptive QUADPACK, point by point, to ``epsrel``, with
+    the interval split where the integrand changes scale (``u = sigma_k / r``
+    for every mass Gaussian, and the poles' scale ``1 / sqrt(-c)``), so that no
+    narrow feature is missed. Nothing of :func:`~sklearn_jam.jam.jam_axi_cyl`
+    is used; one galaxy, some milliseconds to a second per point.
+
+    Parameters
+    ----------
+    surf_lum, sigma_lum, qobs_lum : array-like of shape (n_lum,)
+        Luminous MGE: Lsun/pc^2, arcsec, observed axial ratio.
+    surf_pot, sigma_pot, qobs_pot : array-like of shape (n_pot,)
+        Mass MGE: Msun/pc^2, arcsec, observed axial ratio.
+    inc : float
+        Inclination in degrees.
+    beta : array-like of shape (n_lum,)
+        ``1 - sigma_z^2 / sigma_R^2`` of each luminous Gaussian.
+    x, y : array-like of shape (n_points,)
+        Sky positions in arcsec, not (0, 0).
+    distance : float
+        Distance in Mpc.
+    mbh : float, default=0
+        Black-hole mass in Msun, a round Gaussian of dispersion ``rbh`` (arcsec)
+        in the mass, as jampy 8 and the engine.
+    rbh : float, default=0.01
+        Its dispersion in arcsec.
+    epsrel : float, default=1e-12
+        Relative tolerance of each integral.
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_points,)
+        V_rms in km/s; NaN where ``V_rms^2 < 0``. A QUADPACK warning (an integral
+        that did not reach ``epsrel``) is raised as an error.
+    """
+    import warnings
+
+    from jampy.axi.jam_axi_proj import integrand_cyl_los
+    from scipy.integrate import quad
+
+    pc = arcsec_to_pc(distance)
+    lum = [np.asarray(v, dtype=float) for v in (surf_lum, sigma_lum, qobs_lum)]
+    pot = [np.asarray(v, dtype=float) for v in (surf_pot, sigma_pot, qobs_pot)]
+    if mbh > 0:
+        pot = [
+            np.append(mbh / (2 * np.pi * (rbh * pc) ** 2), pot[0]),
+            np.append(rbh, pot[1]),
+            np.append(1.0, pot[2]),
+        ]
+    inc_rad = np.radians(inc)
+    beta = np.asarray(beta, dtype=float) * np.ones_like(lum[0])
+
+    def deproject(surf, sigma, qobs):  # eqs. (12)-(14) of C08, in pc
+        q_intr = np.sqrt(qobs**2 - np.cos(inc_rad) ** 2) / np.sin(inc_rad)
+        return surf * qobs / (sigma * pc * q_intr * np.sqrt(2 * np.pi)), sigma * pc, q_intr
+
+    dens_lum, sig_lum, q_lum = deproject(*lum)
+    dens_pot, sig_pot, q_pot = deproject(*pot)
+    s2q2 = (sig_lum[:, None] * q_lum[:, None]) ** 2
+    c = (1 - q_pot**2)[None, :] - s2q2 / sig_pot[None, :] ** 2
+    pole = 1 / np.sqrt(-c[c < 0])  # u_c of the near poles at +-i u_c
+    out = []
+    for xj, yj in zip(np.atleast_1d(x) * pc, np.atleast_1d(y) * pc, strict=True):
+        r = np.hypot(xj, yj)
+        scales = np.concatenate([sig_pot / r, pole, 6 * sig_pot / r])
+        points = np.unique(scales[(scales > 1e-9) & (scales < 1)])
+
+        def integrand(u, xj=xj, yj=yj):
+            args = (dens_lum, sig_lum, q_lum, dens_pot, sig_pot, q_pot, xj, yj, inc_rad, beta)
+            return float(integrand_cyl_los(np.atleast_1d(u), *args, "zz")[0])
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a truth that did not converge is no truth
+            total, _ = quad(
+                integrand,
+                0,
+                1,
+                points=points if len(points) else None,
+                epsabs=0,
+                epsrel=epsrel,
+                limit=2000,
+            )
+        out.append(total)
+    x, y = np.atleast_1d(x)[:, None], np.atleast_1d(y)[:, None]
+    mu = (lum[0] * np.exp(-0.5 * ((x / lum[1]) ** 2 + (y / (lum[1] * lum[2])) ** 2))).sum(-1)
+    with np.errstate(invalid="ignore"):  # V_rms^2 < 0 (an unphysical beta) gives NaN
+        return np.sqrt(np.asarray(out) / mu)

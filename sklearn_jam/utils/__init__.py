@@ -1,0 +1,16 @@
+"""Utilities: JAM-aware estimator checks, timing and plain-text reports.
+
+Modules
+-------
+estimator_checks
+    :func:`jam_estimator_checks`: the scikit-learn invariants on valid galaxies.
+_timing, _text
+    :func:`best_time` for the benchmarks; :func:`format_table` and :func:`jsonable`
+    for reports and JSON files.
+"""
+
+from ._text import format_table, jsonable
+from ._timing import best_time
+from .estimator_checks import jam_estimator_checks
+
+__all__ = ["jam_estimator_checks", "best_time", "format_table", "jsonable"]
