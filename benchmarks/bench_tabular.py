@@ -18,16 +18,7 @@ import numpy as np
 from sklearn_jam import JamEmulatorRegressor, load_dataset
 from sklearn_jam.emulator import OutsidePriorWarning
 from sklearn_jam.metrics import accuracy_summary
-
-
-def best_seconds(fn, repeat=5, number=100):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return min(times)
+from sklearn_jam.utils import best_time
 
 
 def main():
@@ -64,8 +55,8 @@ def main():
         est.fit(X_train, y_train)
         train_s = time.perf_counter() - t0
         m = accuracy_summary(y_test, est.predict(X_test))
-        one = best_seconds(lambda est=est, X=X_test: est.predict(X[:1]))
-        batch = best_seconds(lambda est=est, X=X_test: est.predict(X[:1000]), number=3) / 1000
+        one = best_time(lambda est=est, X=X_test: est.predict(X[:1]), number=100)
+        batch = best_time(lambda est=est, X=X_test: est.predict(X[:1000]), number=3) / 1000
         print(
             f"{name:38s} {train_s:7.0f}s {m['fraction_within_1pct']:8.2%} "
             f"{m['fraction_within_2pct']:8.2%} {m['median_abs_E']:9.4%} {m['p99_abs_E']:8.3%} "

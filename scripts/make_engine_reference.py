@@ -7,7 +7,9 @@ inside the smallest Gaussian to far outside the widest. The truth of every point
 :func:`sklearn_jam.jam.crosscheck.quad_vrms_cyl`: jampy 8's own integrand of eq. (28)
 of Cappellari (2008), integrated adaptively by QUADPACK to 1e-12, and checked against
 a second run at 1e-10 (the larger difference is stored as the truth's error bound).
-Nothing of the engine is used. A few minutes on one core.
+The first models are the three single-point reproductions of the 16-node
+engine's worst errors (issue 18), each with three points beside it. Nothing of the
+engine is used. Under a minute on one core.
 
 Usage::
 
@@ -84,6 +86,66 @@ def draw_model(rng, kind):
     )
 
 
+def _one(surf, sigma, q):
+    return tuple(np.array([v], dtype=float) for v in (surf, sigma, q))
+
+
+#: The three single-point reproductions that showed 16 fixed nodes missing 1e-6.
+FIXED = [
+    (
+        "near_limit",
+        _one(1.6145, 28.25, 0.42),
+        _one(1703.7, 3.017, 0.44),
+        65.4709,
+        -0.1,
+        1.3,
+        0.0,
+        (-7.54, 21.84),
+    ),
+    (
+        "black_hole_small_rbh",
+        _one(1e4, 100.0, 0.98),
+        _one(0.0, 1.0, 1.0),
+        90.0,
+        0.25,
+        4.0,
+        2.5e7,
+        (0.1, 0.0),
+    ),
+    (
+        "narrow_mass",
+        _one(214808.8, 177.674, 0.8125),
+        _one(259092.4, 0.0455, 0.95184),
+        72.3375,
+        0.48849,
+        44.011,
+        0.0,
+        (-0.7508, 0.15338),
+    ),
+]
+
+
+def fixed_model(kind, lum, pot, inc, beta, distance, mbh, point):
+    """A model of :data:`FIXED`, its point repeated to the reference's points per model."""
+    x, y = (np.full(N_POINTS, v) for v in point)
+    x[1:] *= np.array([1.01, 2.0, 0.5])[: N_POINTS - 1]  # and three points beside it
+    return dict(
+        surf_lum=lum[0],
+        sigma_lum=lum[1],
+        qobs_lum=lum[2],
+        surf_pot=pot[0],
+        sigma_pot=pot[1],
+        qobs_pot=pot[2],
+        inc=inc,
+        beta=np.array([beta]),
+        x=x,
+        y=y,
+        distance=distance,
+        mbh=mbh,
+        rbh=0.01,
+    )
+
+
 def pad(values, n, fill):
     out = np.full(n, fill, dtype=float)
     out[: len(values)] = values
@@ -95,11 +157,11 @@ def main(path, n_models=150, seed=2026):
     rows = {k: [] for k in ("kind",)}
     arrays = []
     t0 = time.perf_counter()
-    for i in range(n_models):
-        kind = KINDS[i % len(KINDS)]
+    for i in range(n_models + len(FIXED)):
+        kind = FIXED[i][0] if i < len(FIXED) else KINDS[i % len(KINDS)]
         truth = np.nan
         while not np.all(np.isfinite(truth)):  # redraw models with V_rms^2 < 0 somewhere
-            m = draw_model(rng, kind)
+            m = fixed_model(*FIXED[i]) if i < len(FIXED) else draw_model(rng, kind)
             args = [m[k] for k in ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot")]
             args += [m["qobs_pot"], m["inc"], m["beta"], m["x"], m["y"]]
             kw = {"distance": m["distance"], "mbh": m["mbh"], "rbh": m["rbh"]}
@@ -108,7 +170,10 @@ def main(path, n_models=150, seed=2026):
         rows["kind"].append(kind)
         arrays.append((m, truth, np.abs(check / truth - 1)))
         if i % 10 == 0:
-            print(f"{i + 1}/{n_models} models, {time.perf_counter() - t0:.0f} s", flush=True)
+            print(
+                f"{i + 1}/{n_models + len(FIXED)} models, {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
     out = {"kind": np.array(rows["kind"])}
     for key, n, fill in (
         ("surf_lum", N_LUM, 0.0),

@@ -9,6 +9,7 @@ __all__ = [
     "IncompatibleModelError",
     "OutsidePriorWarning",
     "SimulationFailureWarning",
+    "UnphysicalModelWarning",
 ]
 
 
@@ -30,3 +31,7 @@ class OutsidePriorWarning(UserWarning):
 
 class SimulationFailureWarning(UserWarning):
     """Some galaxies of a batch could not be simulated; they are reported, not dropped silently."""
+
+
+class UnphysicalModelWarning(UserWarning):
+    """A JAM model has V_rms^2 < 0 somewhere (its anisotropy makes <v_phi^2> < 0): NaN there."""

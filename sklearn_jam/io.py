@@ -29,12 +29,10 @@ import filelock
 import numpy as np
 import zarr
 from sklearn.base import clone
-from sklearn.utils import Bunch
 from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ._version import SPEC_VERSION, __version__
 from .emulator.features import features_from_images
-from .grid import PolarGrid
 from .priors import PARAM_NAMES, check_params
 
 __all__ = ["simulate_to_store", "load_dataset", "dataset_status"]
@@ -530,7 +528,6 @@ def load_dataset(path, lazy=False, allow_partial=False):
             + (f" (first: row {bad[0]}: {failures[0][1]})" if failures else "")
         )
     params = params_all[keep]
-    grid = PolarGrid(**settings["grid"])
     sim = JamSimulator(**settings["grid"], **settings["image"], distance=settings["distance"])
     if lazy:
         images, y = root["images"], root["vrms"]
@@ -543,18 +540,7 @@ def load_dataset(path, lazy=False, allow_partial=False):
         y = np.asarray(root["vrms"][:])[keep]
         X = sim.features_from_images(params, images)
     check_params(params, check_bounds=False)
-    return Bunch(
-        X=X,
-        y=y,
-        params=params,
-        images=images,
-        grid=grid,
-        feature_names=sim.feature_names(),
-        target_names=grid.feature_names(),
-        param_names=np.array(PARAM_NAMES, dtype=object),
-        failures=failures,
-        attrs=attrs,
-    )
+    return sim.dataset_bunch(X, y, params, images, failures, attrs=attrs)
 
 
 class _RowView:

@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .exceptions import BinsOutsideMgeWarning
+from .exceptions import BinsOutsideMgeWarning, UnphysicalModelWarning
 from .jam import MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin, jam_axi_cyl
 from .jam._base import refuse_first_bad
 from .jam._convolution import check_psf
@@ -85,7 +85,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     """Posterior of a JAM mass model given observed V_rms, sampled with emcee or AdaMet.
 
     ``X`` holds the bin positions ``(x, y)`` in arcsec (x along the projected
-    major axis), ``y`` the observed V_rms in km/s and ``yerr`` its 1-sigma
+    major axis), ``y`` the observed V_rms in km/s and ``vrms_err`` its 1-sigma
     errors. The log-likelihood is ``-chi^2 / 2``; priors are flat within
     ``bounds``. After :meth:`fit`, :meth:`predict` gives the V_rms of the most
     probable model at any positions.
@@ -140,12 +140,15 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     burn : float, default=0.5
         Fraction of the steps discarded as burn-in (jampy's examples keep the
         whole AdaMet chain: ``burn=0``).
-    n_nodes : int, default=16
-        Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`).
-    device : str, default='cpu'
-        'cpu' runs the engine in NumPy (its spaxel rule compiled); any other
-        torch device runs it in torch there ('cuda'; 'cpu:0' for torch on the
-        CPU, in double precision throughout).
+    n_nodes : int or None, default=None
+        Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`);
+        None: the engine's choice per model (16, or 24 with a black hole).
+    device : str or None, default=None
+        None runs the engine in NumPy (its spaxel rule compiled), as
+        :class:`~sklearn_jam.JamSimulator`; a torch device runs it in torch
+        there ('cuda'; 'cpu:0' for torch on the CPU, in double precision
+        throughout). ``'cpu'`` still means NumPy in 0.3, with a
+        ``FutureWarning``: from 0.5 it will mean torch on the CPU.
     n_jobs : int, default=None
         Threads sharing the walkers of an engine call on CPU (None means 1).
     random_state : int, default=None
@@ -196,8 +199,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "n_walkers": [Interval(Integral, 2, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "burn": [Interval(Real, 0, 1, closed="left")],
-        "n_nodes": [Interval(Integral, 2, None, closed="left")],
-        "device": [str],
+        "n_nodes": [Interval(Integral, 2, None, closed="left"), None],
+        "device": [str, None],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "progress": ["boolean"],
@@ -226,8 +229,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         n_walkers=32,
         n_steps=1000,
         burn=0.5,
-        n_nodes=16,
-        device="cpu",
+        n_nodes=None,
+        device=None,
         n_jobs=None,
         random_state=None,
         progress=False,
@@ -387,7 +390,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         dyn = self._dynamics(setup, params)
         args = (*setup["mge"], dyn["surf_pot"], dyn["sigma_pot"], dyn["qobs_pot"], dyn["inc"])
         args += (dyn["beta"], x, y, dyn["mbh"])
-        if self.device != "cpu":
+        if self._torch_device() is not None:
             import torch
 
             args = tuple(
@@ -415,42 +418,55 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         inside = np.all((theta > low) & (theta < high), axis=1)
         out = np.full(theta.shape[0], -np.inf)
         if np.any(inside):
-            model = self._model(setup, self._full(setup, theta[inside]), x, y)
-            if not np.all(np.isfinite(model)):
-                bad = theta[inside][~np.all(np.isfinite(model), axis=1)][0]
+            with warnings.catch_warnings():
+                # V_rms^2 < 0 (an anisotropy the model cannot have there) is NaN: such a
+                # walker has zero posterior, as outside the bounds.
+                warnings.simplefilter("ignore", UnphysicalModelWarning)
+                model = self._model(setup, self._full(setup, theta[inside]), x, y)
+            if np.any(np.isinf(model)):
+                bad = theta[inside][np.any(np.isinf(model), axis=1)][0]
                 where = dict(zip(setup["free"], bad.tolist(), strict=True))
                 raise FloatingPointError(f"the model is not finite at {where}")
             chi2 = (((vrms - model) / vrms_err) ** 2).sum(1)
-            out[inside] = -0.5 * chi2
+            out[inside] = np.where(np.isnan(chi2), -np.inf, -0.5 * chi2)
         self.n_calls_ += int(inside.sum())
         return out
 
     # -- data ----------------------------------------------------------------------
 
+    def _torch_device(self):
+        """The torch device the engine runs on, or None for NumPy."""
+        return None if self.device in (None, "cpu") else self.device
+
     @staticmethod
-    def _check_data(X, y, yerr):
+    def _check_data(X, y, vrms_err):
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(
                 f"X must have shape (n_bins, 2) holding (x, y) in arcsec, got {X.shape}"
             )
-        if y is None or yerr is None:
-            raise ValueError("fit needs the observed V_rms y and its errors yerr")
-        y, yerr = (np.asarray(v, dtype=float).ravel() for v in (y, yerr))
-        if not (len(X) == len(y) == len(yerr)):
+        if y is None or vrms_err is None:
+            raise ValueError("fit needs the observed V_rms y and its errors vrms_err")
+        y, vrms_err = (np.asarray(v, dtype=float).ravel() for v in (y, vrms_err))
+        if not (len(X) == len(y) == len(vrms_err)):
             raise ValueError(
-                f"the bins (X: {len(X)}), V_rms (y: {len(y)}) and errors (yerr: {len(yerr)}) "
-                "must have the same length"
+                f"the bins (X: {len(X)}), V_rms (y: {len(y)}) and errors (vrms_err: "
+                f"{len(vrms_err)}) must have the same length"
             )
         refuse_first_bad(
             (
                 ("X", X, np.isfinite(X).all(1), "finite"),
                 ("y", y, np.isfinite(y), "finite"),
-                ("yerr", yerr, np.isfinite(yerr) & (yerr > 0), "finite and > 0 km/s"),
+                (
+                    "vrms_err",
+                    vrms_err,
+                    np.isfinite(vrms_err) & (vrms_err > 0),
+                    "finite and > 0 km/s",
+                ),
             ),
             where=" (bin {})",
         )
-        return X, y, yerr
+        return X, y, vrms_err
 
     def _check_extent(self, setup, X):
         """Warn about bins beyond 3 sigma of the MGE's widest Gaussian."""
@@ -470,7 +486,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     # -- estimator API -----------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, yerr=None):
+    def fit(self, X, y, vrms_err=None, *, yerr=None):
         """Sample the posterior of the mass model given the bins' V_rms.
 
         Parameters
@@ -479,24 +495,33 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             Bin positions (x, y) in arcsec.
         y : array-like of shape (n_bins,)
             Observed V_rms in km/s.
-        yerr : array-like of shape (n_bins,)
-            Its 1-sigma errors in km/s, > 0.
+        vrms_err : array-like of shape (n_bins,)
+            Its 1-sigma errors in km/s, > 0 (jampy's ``erms``).
+        yerr : array-like of shape (n_bins,), optional
+            Deprecated in 0.3 (removed in 0.5): the same as ``vrms_err``.
 
         Returns
         -------
         self : JamKinematics
         """
-        setup = self._setup()
-        X, y, yerr = self._check_data(X, y, yerr)
-        sigmapsf, _, pixsize, _ = setup["psf"]
-        centre = np.flatnonzero((X[:, 0] == 0) & (X[:, 1] == 0))
-        if sigmapsf.max() == 0 and pixsize == 0 and centre.size:
-            raise ValueError(
-                f"bin {centre[0]} at (0, 0) is singular for JAM without a PSF or spaxel: "
-                "give sigmapsf or pixsize, or leave the bin out"
+        if yerr is not None:
+            warnings.warn(
+                "fit(..., yerr=) was renamed vrms_err in 0.3 (yerr is removed in 0.5)",
+                FutureWarning,
+                stacklevel=2,
             )
+            vrms_err = yerr if vrms_err is None else vrms_err
+        if self.device == "cpu":
+            warnings.warn(
+                "device='cpu' runs the engine in NumPy in 0.3 and will mean torch on the CPU "
+                "in 0.5; use device=None for NumPy (the default) or 'cpu:0' for torch",
+                FutureWarning,
+                stacklevel=2,
+            )
+        setup = self._setup()
+        X, y, vrms_err = self._check_data(X, y, vrms_err)
         self._check_extent(setup, X)
-        if self.device != "cpu":
+        if self._torch_device() is not None:
             check_device(self.device)
         n_free = len(setup["free"])
         if self.sampler == "emcee" and int(self.n_walkers) < 2 * n_free:
@@ -525,7 +550,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         x_bins, y_bins = X[:, 0], X[:, 1]
 
         def log_prob(theta):
-            return self._log_prob(setup, theta, x_bins, y_bins, y, yerr)
+            return self._log_prob(setup, theta, x_bins, y_bins, y, vrms_err)
 
         run = self._run_emcee if self.sampler == "emcee" else self._run_adamet
         t0 = time.perf_counter()

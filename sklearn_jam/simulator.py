@@ -18,7 +18,6 @@ from .exceptions import SimulationFailureWarning
 from .grid import PolarGrid
 from .jam import (
     DEFAULT_DISTANCE_MPC,
-    DEFAULT_N_NODES,
     check_device,
     jampy_sersic_vrms,
     sersic_vrms,
@@ -131,9 +130,10 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         Run the engine with torch on this device (``'cpu'``, ``'cuda'``,
         ``'cuda:1'``); None runs it in NumPy. A GPU pays off for large
         ``batch_size``.
-    n_nodes : int, default=16
+    n_nodes : int or None, default=None
         Quadrature nodes of the engine (its accuracy/speed knob; see
-        :func:`sklearn_jam.jam.jam_axi_cyl`).
+        :func:`sklearn_jam.jam.jam_axi_cyl`). None: the engine's choice per
+        galaxy, 16, or 24 for a galaxy near the inclination limit.
     vrms_func : callable or None, default=None
         ``f(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=...)``
         returning the dimensionless map at ``(x, y)``, used instead of
@@ -179,7 +179,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         "on_error": [StrOptions({"warn", "raise"})],
         "backend": [StrOptions({"engine", "jampy"})],
         "device": [str, None],
-        "n_nodes": [Interval(Integral, 2, None, closed="left")],
+        "n_nodes": [Interval(Integral, 2, None, closed="left"), None],
         "vrms_func": [callable, None],
         "n_jobs": [Integral, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -201,7 +201,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         on_error="warn",
         backend="engine",
         device=None,
-        n_nodes=DEFAULT_N_NODES,
+        n_nodes=None,
         vrms_func=None,
         n_jobs=None,
         batch_size=64,
@@ -258,7 +258,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         if self.vrms_func is not None:
             return getattr(self.vrms_func, "__qualname__", repr(self.vrms_func))
         if self.backend == "engine":
-            return f"engine(n_nodes={int(self.n_nodes)})"
+            return "engine" if self.n_nodes is None else f"engine(n_nodes={int(self.n_nodes)})"
         return "jampy"
 
     def _check_settings(self):
@@ -428,9 +428,30 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         keep = np.ones(len(params), dtype=bool)
         keep[list(errors)] = False
         params, images, vrms = params[keep], images[keep], vrms[keep]
+        X = self.features_from_images(params, images)
+        return self.dataset_bunch(X, vrms, params, images, failures)
+
+    def dataset_bunch(self, X, y, params, images, failures, **extra):
+        """A dataset as :meth:`make_dataset` and :func:`~sklearn_jam.load_dataset` return it.
+
+        Parameters
+        ----------
+        X, y, params, images : array-like
+            Features, V_rms maps, galaxy parameters and images (rows aligned).
+        failures : list or dict
+            The galaxies that failed, with their errors.
+        **extra
+            More entries (``attrs`` of a store).
+
+        Returns
+        -------
+        data : sklearn.utils.Bunch
+            ``X, y, params, images, grid, feature_names, target_names,
+            param_names, failures`` and ``extra``.
+        """
         return Bunch(
-            X=self.features_from_images(params, images),
-            y=vrms,
+            X=X,
+            y=y,
             params=params,
             images=images,
             grid=self.grid,
@@ -438,6 +459,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             target_names=self.grid.feature_names(),
             param_names=np.array(PARAM_NAMES, dtype=object),
             failures=failures,
+            **extra,
         )
 
     # -- execution -------------------------------------------------------------------
@@ -475,7 +497,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         vrms_func = self.vrms_func
         if vrms_func is None and self.backend == "jampy":
             vrms_func = jampy_sersic_vrms
-        engine_kw = {"n_nodes": int(self.n_nodes), "device": self.device}
+        engine_kw = {"n_nodes": self.n_nodes, "device": self.device}
         grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
         tasks = (

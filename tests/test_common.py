@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import TINY, toy_vrms
+from _helpers import TINY, toy_vrms
 from sklearn.utils._param_validation import InvalidParameterError, generate_invalid_param_val
 from sklearn.utils.estimator_checks import parametrize_with_checks
 

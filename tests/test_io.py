@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import failing_vrms, toy_vrms
+from _helpers import failing_vrms, toy_vrms
 
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
 from sklearn_jam.io import dataset_status
@@ -245,7 +245,7 @@ def test_damaged_chunks_are_detected_then_recomputed(tmp_path, damage):
 
 
 def test_environment_failures_stop_the_run_and_are_retried(tmp_path, monkeypatch):
-    from conftest import flaky_env_vrms
+    from _helpers import flaky_env_vrms
 
     sim = JamSimulator(vrms_func=flaky_env_vrms)
     path = tmp_path / "ds"

@@ -1,6 +1,7 @@
 """Bayesian fits of observed kinematics: a seeded mock, the estimator contract, bad input."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -114,18 +115,18 @@ def test_more_dark_matter_and_a_black_hole_raise_vrms():
 @pytest.mark.parametrize(
     ("data", "match"),
     [
-        (lambda X, v, e: (X, v[:-1], e), r"\(X: 9\), V_rms \(y: 8\) and errors \(yerr: 9\)"),
+        (lambda X, v, e: (X, v[:-1], e), r"\(X: 9\), V_rms \(y: 8\) and errors \(vrms_err: 9\)"),
         (
             lambda X, v, e: (X, v, np.where(np.arange(9) == 4, 0.0, e)),
-            r"yerr\[4\]=0.0 must be finite and > 0",
+            r"vrms_err\[4\]=0.0 must be finite and > 0",
         ),
-        (lambda X, v, e: (X, v, -e), r"yerr\[0\]=.* must be finite and > 0"),
+        (lambda X, v, e: (X, v, -e), r"vrms_err\[0\]=.* must be finite and > 0"),
         (
             lambda X, v, e: (X, np.where(np.arange(9) == 2, np.nan, v), e),
             r"y\[2\]=nan must be finite",
         ),
         (lambda X, v, e: (X[:, :1], v, e), r"X must have shape \(n_bins, 2\)"),
-        (lambda X, v, e: (X, v, None), "errors yerr"),
+        (lambda X, v, e: (X, v, None), "errors vrms_err"),
     ],
 )
 def test_bad_data_is_refused_naming_it(data, match):
@@ -215,10 +216,38 @@ def test_cli_fit_reports_bad_files(tmp_path, capsys):
     assert "the MGE file" in err and "needs 3 columns, found 2" in err
 
 
-def test_the_centre_needs_a_psf():
+def test_the_centre_is_a_bin_without_a_psf_too():
     X, vrms, err = mock(n_side=3)  # the grid holds (0, 0)
-    with pytest.raises(ValueError, match=r"bin 4 at \(0, 0\) is singular"):
-        JamKinematics(SURF, SIGMA, QOBS, 0.7, n_walkers=6, n_steps=1).fit(X, vrms, err)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, n_walkers=6, n_steps=2, random_state=0)
+    assert np.all(np.isfinite(fit.fit(X, vrms, err).predict(X)))
+
+
+def test_renamed_arguments_warn_and_still_work():
+    """fit(yerr=) is vrms_err now; device='cpu' means NumPy until 0.5, device=None from now."""
+    X, vrms, err = mock(n_side=3, seed=1)
+    kw = dict(n_walkers=6, n_steps=2, random_state=0)
+    base = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, **kw).fit(X, vrms, err)
+    with pytest.warns(FutureWarning, match="renamed vrms_err"):
+        old = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, **kw).fit(X, vrms, yerr=err)
+    with pytest.warns(FutureWarning, match="device='cpu' runs the engine in NumPy"):
+        cpu = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, **kw, device="cpu").fit(X, vrms, err)
+    np.testing.assert_array_equal(old.samples_, base.samples_)
+    np.testing.assert_array_equal(cpu.samples_, base.samples_)
+
+
+def test_walkers_with_an_unphysical_anisotropy_get_zero_posterior():
+    """V_rms^2 < 0 somewhere (a NaN model) is -inf, as outside the bounds; no warning leaks."""
+    X, vrms, err = mock(n_side=3)
+    fit = JamKinematics(
+        SURF, SIGMA, QOBS, 0.7, **PSF, anisotropy="beta_z", bounds={"beta_z": (-1, 0.999)}
+    )
+    setup, fit.n_calls_ = fit._setup(), 0
+    theta = np.array([[0.4, 0.0, 0.1], [0.4, 0.95, 0.1]])  # q_min, beta_z, lg_ml
+    assert np.isnan(fit.model_vrms(dict(zip(setup["free"], theta.T, strict=True)), X)[1]).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        logp = fit._log_prob(setup, theta, X[:, 0], X[:, 1], vrms, err)
+    assert np.isfinite(logp[0]) and logp[1] == -np.inf
 
 
 def test_inclination_and_beta_z_parametrisations_agree():

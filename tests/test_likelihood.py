@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import TINY, toy_vrms
+from _helpers import TINY, toy_vrms
 
 from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator
 

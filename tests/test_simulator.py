@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import failing_vrms, toy_vrms
+from _helpers import failing_vrms, toy_vrms
 from joblib import parallel_config
 from sklearn.pipeline import make_pipeline
 
@@ -132,10 +132,13 @@ def test_dask_cluster_equals_serial():
     np.testing.assert_allclose(on_dask, serial, rtol=1e-12)
 
 
-def test_singular_point_is_refused():
+def test_the_centre_is_the_limit_of_points_close_to_it():
+    """(0, 0) has a finite V_rms (the MGE is cored): the limit of points approaching it."""
     p = sample_prior(1, random_state=8)[0]
-    with pytest.raises(ValueError, match=r"\(0, 0\) is singular"):
-        sersic_vrms(*p, np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+    r = np.array([0.0, 1e-6, 1e-4])
+    vrms = sersic_vrms(*p, r, 0 * r)
+    assert np.all(np.isfinite(vrms))
+    np.testing.assert_allclose(vrms[1:], vrms[0], rtol=1e-6)
 
 
 def test_refused_first_call_does_not_fix_the_input_width():
@@ -148,7 +151,7 @@ def test_refused_first_call_does_not_fix_the_input_width():
 
 
 def test_environment_errors_are_not_galaxy_failures(monkeypatch):
-    from conftest import flaky_env_vrms
+    from _helpers import flaky_env_vrms
 
     monkeypatch.setenv("SKLEARN_JAM_TEST_BROKEN", "1")
     with pytest.raises(ImportError, match="deliberately broken"):

@@ -120,7 +120,7 @@ def save_fit_report(fit, X, vrms, out_dir, **extra):
         plt.close(fig)
 
 
-def posterior_table(fit, other=None, transforms=None):
+def posterior_table(fit, other=None, transforms=None, best_fit=False):
     """Median and 16-84% of each parameter of a fit, beside another posterior.
 
     Parameters
@@ -133,6 +133,8 @@ def posterior_table(fit, other=None, transforms=None):
     transforms : dict, optional
         ``{name: function}`` applied to ``other``'s values first (monotonic, such
         as ``np.log10`` for a black-hole mass sampled linearly).
+    best_fit : bool, default=False
+        Add a column of the best-fitting values (the sample of highest posterior).
 
     Returns
     -------
@@ -146,7 +148,7 @@ def posterior_table(fit, other=None, transforms=None):
 
     rows = []
     for name, values in fit.summary_.items():
-        row = [name, cell(*values)]
+        row = [name, cell(*values)] + ([f"{fit.best_params_[name]:.4g}"] if best_fit else [])
         if name in other:
             f = transforms.get(name, lambda v: v)
             row.append(cell(*(float(f(v)) for v in other[name])))
@@ -154,7 +156,8 @@ def posterior_table(fit, other=None, transforms=None):
             row.append("-")
         rows.append(row)
     sampler = {"emcee": "emcee", "adamet": "AdaMet"}[fit.sampler]
-    headers = ["parameter", f"sklearn_jam ({sampler})"]
+    headers = ["parameter", f"sklearn_jam ({sampler}): median (16-84%)"]
+    headers += ["best fit"] if best_fit else []
     headers += ["jampy example (AdaMet)"] if other else []
     return format_table(rows, headers)
 
@@ -190,17 +193,7 @@ def run(args):
         device=args.device,
         progress=True,
     )
-    rows = [
-        [
-            name,
-            f"{p50:.4g}",
-            f"{p50 - p16:.3g}",
-            f"{p84 - p50:.3g}",
-            f"{fit.best_params_[name]:.4g}",
-        ]
-        for name, (p16, p50, p84) in fit.summary_.items()
-    ]
-    print(format_table(rows, ["parameter", "median", "-1 sigma", "+1 sigma", "best fit"]))
+    print(posterior_table(fit, best_fit=True))
     print(
         f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s; samples.npz, summary.json, "
         f"corner.png and maps.png written to {args.out}"
@@ -257,4 +250,4 @@ def add_parser(subparsers):
     p.add_argument("--steps", type=int, default=1000, help="steps per walker (emcee) or of AdaMet")
     p.add_argument("--burn", type=float, default=0.5, help="fraction of steps discarded")
     p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.add_argument("--device", default="cpu", help="'cpu' (NumPy) or a torch device ('cuda')")
+    p.add_argument("--device", default=None, help="torch device ('cuda', 'cpu:0'); None runs NumPy")

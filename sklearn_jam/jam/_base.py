@@ -12,7 +12,7 @@ from scipy import special
 from .constants import MIN_Q_INTR
 from .projection import inc_from_qmin
 
-__all__ = ["namespace", "check_device", "refuse_first_bad", "check_inputs"]
+__all__ = ["namespace", "check_device", "refuse_first_bad", "check_shapes", "check_inputs"]
 
 #: Elements of the (points, lum, pot, nodes) work array per block: NumPy stays in cache.
 BLOCK_NUMPY = 1 << 16
@@ -56,6 +56,10 @@ class _Numpy:
         return a
 
     @staticmethod
+    def index(idx):
+        return idx
+
+    @staticmethod
     def block(device):
         return BLOCK_NUMPY
 
@@ -91,6 +95,9 @@ class _Torch:
     @staticmethod
     def numpy(a):
         return a.detach().cpu().numpy()
+
+    def index(self, idx):
+        return self.torch.as_tensor(idx, device=self.device)
 
     def block(self, device):
         return _BLOCK_TORCH.get(self.torch.device(device).type, _BLOCK_TORCH["cuda"])
@@ -136,7 +143,60 @@ def refuse_first_bad(checks, where=""):
             raise ValueError(f"{name}{label}={value} must be {rule}{where.format(*idx)}")
 
 
-def check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convolved=False):
+def check_shapes(per_gaussian, points, scalars, rbh, mbh):
+    """The batch size of the arguments, or a clear error naming the one that does not fit.
+
+    Parameters
+    ----------
+    per_gaussian : dict of ndarray
+        ``{name: array}`` of the MGE arguments: 1-D (one galaxy) or 2-D (a batch).
+    points : dict of ndarray
+        ``x`` and ``y``: 1-D or 2-D.
+    scalars : dict of ndarray
+        ``inc``, ``distance``, ``mbh``: 0-D or 1-D.
+    rbh : ndarray
+        0-D.
+    mbh : ndarray
+        The black-hole masses (a galaxy may have no mass Gaussian only with one).
+
+    Returns
+    -------
+    n_galaxies : int
+    """
+    sizes = {}
+    for group, max_ndim in ((per_gaussian, 2), (points, 2), (scalars, 1)):
+        for name, v in group.items():
+            if v.ndim > max_ndim:
+                raise ValueError(
+                    f"{name} must have at most {max_ndim} dimensions (a leading batch axis of "
+                    f"galaxies at most), got shape {tuple(v.shape)}"
+                )
+            if v.ndim == max_ndim:
+                sizes[name] = v.shape[0]
+    if rbh.ndim:
+        raise ValueError(f"rbh must be one number (arcsec), got shape {tuple(rbh.shape)}")
+    batch = sorted(set(sizes.values()) - {1})
+    if len(batch) > 1:
+        listed = ", ".join(f"{k} {v}" for k, v in sizes.items())
+        raise ValueError(
+            f"the batched arguments have different numbers of galaxies ({listed}); each must "
+            "have the same leading length, or none"
+        )
+    if points["x"].shape[-1] == 0:
+        raise ValueError("x and y hold no point")
+    if per_gaussian["surf_lum"].shape[-1] == 0:
+        raise ValueError(
+            "the luminous MGE is empty: surf_lum, sigma_lum, qobs_lum have no Gaussian"
+        )
+    if per_gaussian["surf_pot"].shape[-1] == 0 and not np.all(mbh > 0):
+        raise ValueError(
+            "the mass MGE is empty (surf_pot, sigma_pot, qobs_pot have no Gaussian) and there "
+            "is no black hole: the model has no mass"
+        )
+    return batch[0] if batch else 1
+
+
+def check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes):
     """Clear errors naming the offending value (run on NumPy copies; autograd unaffected)."""
     surf_lum, sigma_lum, qobs_lum = lum
     surf_pot, sigma_pot, qobs_pot = pot
@@ -153,8 +213,8 @@ def check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convolv
         )
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
-    if int(n_nodes) != n_nodes or n_nodes < 2:
-        raise ValueError(f"n_nodes must be an integer >= 2, got {n_nodes!r}")
+    if n_nodes is not None and (int(n_nodes) != n_nodes or n_nodes < 2):
+        raise ValueError(f"n_nodes must be an integer >= 2 or None, got {n_nodes!r}")
     refuse_first_bad(
         (
             ("surf_lum", surf_lum, np.isfinite(surf_lum) & (surf_lum >= 0), "finite and >= 0"),
@@ -172,10 +232,6 @@ def check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes, convolv
             ("rbh", rbh, np.isfinite(rbh) & (rbh > 0), "finite and > 0 arcsec"),
         )
     )
-    if not convolved and np.any((x == 0) & (y == 0)):
-        raise ValueError(
-            "the point (x, y) = (0, 0) is singular for JAM without a PSF or spaxel; leave it out"
-        )
     inc_rad = np.radians(inc)[..., None]
     q_min = np.hypot(np.cos(inc_rad), MIN_Q_INTR * np.sin(inc_rad))
     for name, q in (("qobs_lum", qobs_lum), ("qobs_pot", qobs_pot)):

@@ -282,7 +282,7 @@ def quad_vrms_cyl(
     pole = 1 / np.sqrt(-c[c < 0])  # u_c of the near poles at +-i u_c
     out = []
     for xj, yj in zip(np.atleast_1d(x) * pc, np.atleast_1d(y) * pc, strict=True):
-        r = np.hypot(xj, yj)
+        r = max(np.hypot(xj, yj), 1e-300)  # the centre: no Gaussian scale in u
         scales = np.concatenate([sig_pot / r, pole, 6 * sig_pot / r])
         points = np.unique(scales[(scales > 1e-9) & (scales < 1)])
 

@@ -23,21 +23,31 @@ whose spaxel mean is analytic or a short Gauss-Legendre rule
 integral).
 """
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._base import BLOCK_NUMPY, check_inputs, namespace
+from ..exceptions import UnphysicalModelWarning
+from ._base import BLOCK_NUMPY, check_inputs, check_shapes, namespace
 from ._convolution import check_psf, compiled_sum, mge_surf, pixel_mean, spaxel_points
-from ._quadrature import CUTOFF, DEFAULT_N_NODES, gauss_legendre, radius_groups
+from ._quadrature import (
+    CUTOFF,
+    DEFAULT_N_NODES,
+    HARD_N_NODES,
+    HARD_Q_INTR,
+    HARD_SIGMA_RATIO,
+    gauss_legendre,
+    radius_groups,
+)
 from .constants import G_JAMPY, arcsec_to_pc
 
 __all__ = ["jam_axi_cyl"]
 
 #: Radius groups per octave of the change of variables, without and with convolution.
 _RUNGS, _RUNGS_CONVOLVED = 8, 1
-#: The radius (pc) of points whose kernel reaches the centre: no cutoff in ``u``.
-_TINY_RADIUS = 1e-100
+#: Scale of the sinh map as a fraction of the Gaussian factor's width off the major axis.
+_FLAT_SCALE = 3.0
 
 
 def _surf_v2los(
@@ -64,6 +74,7 @@ def _surf_v2los(
     ci = xp.cos(inc)[:, None, None, None, None]
     si = xp.sin(inc)[:, None, None, None, None]
     ci2, si2 = ci * ci, si * si
+    q_obs_lum = xp.sqrt(q_lum * q_lum * si2 + ci2)  # eq. (14) of C08 inverted
     r2 = (r_group * r_group)[:, :, None, None, None]
 
     s2_lum = sigma_lum * sigma_lum
@@ -83,6 +94,12 @@ def _surf_v2los(
     #    Gaussian is flat: u = sin(phi) / e_pot moves it away from the interval.
     u_max = xp.sqrt(xp.minimum(2 * CUTOFF * s2_pot / r2, 1.0))  # (B, G, 1, K, 1)
     rho = xp.sqrt(xp.clip_min(-c * u_max * u_max, 1e-6))  # u_max / u_c
+    # 4. Off the major axis the Gaussian factor is exp(-u^2 R^2 / (2 sigma_pot^2)), R
+    #    the elliptical radius of the luminous Gaussian (up to r / q_obs): flat light
+    #    seen near edge-on confines the integrand to u << u_max there. The sinh map's
+    #    scale is at most _FLAT_SCALE of that width, so nodes reach it too.
+    u_flat = _FLAT_SCALE * sigma_pot * q_obs_lum / xp.sqrt(r2)  # (B, G, J, K, 1)
+    rho = xp.where(rho * u_flat < u_max, u_max / u_flat, rho)
     tau_max = xp.arcsinh(rho)
     e2_pot_map = e2_pot + 1e-12  # keeps the map regular for round Gaussians
     e_pot = xp.sqrt(e2_pot_map)
@@ -176,7 +193,7 @@ def jam_axi_cyl(
     normpsf=1.0,
     pixsize=0.0,
     pixang=0.0,
-    n_nodes=DEFAULT_N_NODES,
+    n_nodes=None,
     pixel_nodes=None,
     n_jobs=None,
 ):
@@ -228,17 +245,19 @@ def jam_axi_cyl(
         Angle of the spaxels with respect to the x axis in degrees, as jampy
         (its kernel grid rotated counter-clockwise by ``pixang``). Multiples of
         90 are exact; other angles average ``pixel_nodes**2`` points over the
-        rotated spaxel.
-    n_nodes : int, default=16
-        Gauss-Legendre nodes of the ``u`` integral: the accuracy/speed knob. The
-        cost grows linearly with it; the relative error of V_rms on the
-        reference models is ~1e-4 at 8 nodes, ~1e-7 at 14, ~3e-8 at 16
-        (``docs/physics.rst``).
+        rotated spaxel, which needs a PSF (or an explicit ``pixel_nodes``).
+    n_nodes : int or None, default=None
+        Gauss-Legendre nodes of the ``u`` integral: the accuracy/speed knob, the
+        cost linear in it. None chooses per galaxy: 16, and 24 for a galaxy with
+        a black hole, with mass more concentrated than its light (the narrowest
+        mass Gaussian, or the mass-weighted geometric-mean sigma, below half the
+        light's), or with a Gaussian of intrinsic axial ratio below 0.1; V_rms is
+        then within 1e-6 of the adaptive-quadrature truth on every hard case
+        measured (``docs/physics.rst``).
     pixel_nodes : int, default=None
         Gauss-Legendre points per spaxel side, with a PSF or a rotated spaxel
         (an aligned spaxel without PSF is integrated exactly). None: at least
-        3 and 4.5 per smallest PSF sigma per half side; 12 for a rotated spaxel
-        without PSF, which is then approximate. With 3, V_rms is within 1e-6 of
+        3 and 5 per smallest PSF sigma per half side, which is within 1e-6 of
         the brute-force reference (``docs/real_galaxies.rst``).
     n_jobs : int, default=None
         Threads sharing the galaxies of a batch (NumPy only; None means 1).
@@ -251,89 +270,157 @@ def jam_axi_cyl(
     Raises
     ------
     ValueError
-        Mismatched lengths; negative or non-finite ``surf``/``sigma``;
-        ``beta >= 1``; an axial ratio too flat for the inclination (naming the
-        Gaussian and the lowest inclination it allows); the point (0, 0)
-        without PSF or spaxel; a PSF whose weights do not sum to 1.
+        Mismatched lengths or batch sizes; more than one batch axis; an empty
+        MGE; negative or non-finite ``surf``/``sigma``; ``beta >= 1``; an axial
+        ratio too flat for the inclination (naming the Gaussian and the lowest
+        inclination it allows); a point where the light is 0; a PSF whose
+        weights do not sum to 1; a turned spaxel without a PSF.
+
+    Warns
+    -----
+    UnphysicalModelWarning
+        Where ``V_rms^2 < 0`` (an anisotropy the model cannot have there); V_rms
+        is NaN at those points.
     """
-    inputs = (surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, inc, beta, x, y)
-    inputs += (distance, mbh, rbh)
-    xp = namespace(inputs)
-    arrays = [xp.asarray(v) for v in inputs]
-    surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot = arrays[:6]
-    inc, beta, x, y, distance, mbh, rbh = arrays[6:]
-    batched = (
-        max(v.ndim for v in (surf_lum, sigma_lum, qobs_lum, surf_pot, sigma_pot, qobs_pot, x, y))
-        > 1
-        or max(v.ndim for v in (inc, distance, mbh)) > 0
-        or beta.ndim > 1
+    xp_inputs = dict(
+        surf_lum=surf_lum,
+        sigma_lum=sigma_lum,
+        qobs_lum=qobs_lum,
+        beta=beta,
+        surf_pot=surf_pot,
+        sigma_pot=sigma_pot,
+        qobs_pot=qobs_pot,
+        x=x,
+        y=y,
+        inc=inc,
+        distance=distance,
+        mbh=mbh,
+        rbh=rbh,
     )
-    if beta.ndim == 0:
-        beta = beta + 0 * sigma_lum
-    sigmapsf, normpsf, pixsize, pixang, pixel_nodes = check_psf(
-        sigmapsf, normpsf, pixsize, pixang, pixel_nodes
+    xp = namespace(xp_inputs.values())
+    m = {k: xp.asarray(v) for k, v in xp_inputs.items()}
+    batched = any(m[k].ndim > 1 for k in _PER_GAUSSIAN + _POINTS) or any(
+        m[k].ndim > 0 for k in _SCALARS
     )
-    convolved = sigmapsf.max() > 0 or pixsize > 0
+    if m["beta"].ndim == 0:
+        m["beta"] = m["beta"] + 0 * m["sigma_lum"]
+    psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
+    n_gal = _check(xp, m, n_nodes)
+    m = _to_batch(xp, m, n_gal)
+    counts = _node_counts(xp, m, n_nodes)
+    sb_mu2, mu = _moments(xp, m, counts, psf_opts, n_jobs)
+    vrms = _vrms(xp, sb_mu2, mu)
+    return vrms if batched else vrms[0]
+
+
+#: The arguments of the engine by kind: per Gaussian, per point, per galaxy.
+_PER_GAUSSIAN = ("surf_lum", "sigma_lum", "qobs_lum", "beta", "surf_pot", "sigma_pot", "qobs_pot")
+_POINTS = ("x", "y")
+_SCALARS = ("inc", "distance", "mbh")
+
+
+def _check(xp, m, n_nodes):
+    """Refuse bad shapes and values, naming them, before any work; the batch size."""
+    as_np = {k: np.asarray(xp.numpy(v)) for k, v in m.items()}
+    n_gal = check_shapes(
+        {k: as_np[k] for k in _PER_GAUSSIAN},
+        {k: as_np[k] for k in _POINTS},
+        {k: as_np[k] for k in _SCALARS},
+        as_np["rbh"],
+        as_np["mbh"],
+    )
     check_inputs(
-        tuple(xp.numpy(v) for v in (surf_lum, sigma_lum, qobs_lum)),
-        tuple(xp.numpy(v) for v in (surf_pot, sigma_pot, qobs_pot)),
-        *(xp.numpy(v) for v in (beta, inc, x, y, distance, mbh, rbh)),
+        tuple(as_np[k] for k in ("surf_lum", "sigma_lum", "qobs_lum")),
+        tuple(as_np[k] for k in ("surf_pot", "sigma_pot", "qobs_pot")),
+        *(as_np[k] for k in ("beta", "inc", "x", "y", "distance", "mbh", "rbh")),
         n_nodes,
-        convolved,
     )
+    return n_gal
 
-    # Everything to (B, ...) with one batch size.
-    n_gal = 1
-    for v in (surf_lum, sigma_lum, qobs_lum, beta, surf_pot, sigma_pot, qobs_pot, x, y):
-        n_gal = max(n_gal, v.shape[0] if v.ndim == 2 else 1)
-    for v in (inc, distance, mbh):
-        n_gal = max(n_gal, v.shape[0] if v.ndim == 1 else 1)
 
-    def rows(v):
-        v = v[None] if v.ndim == 1 else v
-        return v if v.shape[0] == n_gal else v + 0 * xp.asarray(np.zeros((n_gal, 1)))
+def _to_batch(xp, m, n_gal):
+    """Every argument with a leading axis of ``n_gal`` galaxies: (B, n) or (B,)."""
+    ones_rows, ones = xp.asarray(np.ones((n_gal, 1))), xp.asarray(np.ones(n_gal))
+    out = {"rbh": m["rbh"]}
+    for k in _PER_GAUSSIAN + _POINTS:
+        v = m[k][None] if m[k].ndim == 1 else m[k]
+        out[k] = v if v.shape[0] == n_gal else v * ones_rows
+    for k in _SCALARS:
+        v = m[k].reshape(-1)
+        out[k] = v if v.shape[0] == n_gal else v * ones
+    return out
 
-    def scalars(v):
-        v = v.reshape(-1)
-        return v if v.shape[0] == n_gal else v + 0 * xp.asarray(np.zeros(n_gal))
 
-    surf_lum, sigma_lum, qobs_lum, beta = map(rows, (surf_lum, sigma_lum, qobs_lum, beta))
-    surf_pot, sigma_pot, qobs_pot, x, y = map(rows, (surf_pot, sigma_pot, qobs_pot, x, y))
-    inc, distance, mbh = map(scalars, (inc, distance, mbh))
+def _node_counts(xp, m, n_nodes):
+    """Gauss-Legendre nodes of each galaxy: ``n_nodes``, or by the galaxy's difficulty.
 
-    # A rotated spaxel: its mean over Gauss-Legendre points, each convolved with the PSF.
+    With ``n_nodes=None``, ``DEFAULT_N_NODES`` (16), and ``HARD_N_NODES`` (24) for a
+    galaxy with a black hole, with mass more concentrated than its light (by
+    ``HARD_SIGMA_RATIO``: it acts as a black hole does), or with a Gaussian of
+    intrinsic axial ratio below ``HARD_Q_INTR`` (near the inclination limit):
+    there the integrand has scales far apart, and 16 nodes leave up to 8e-5
+    (``docs/physics.rst``).
+    """
+    n_gal = m["inc"].shape[0]
+    if n_nodes is not None:
+        return np.full(n_gal, int(n_nodes))
+    inc = np.radians(xp.numpy(m["inc"]))[:, None]
+    q_intr = []
+    for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot")):
+        qobs = xp.numpy(m[q])
+        q2 = (qobs**2 - np.cos(inc) ** 2) / np.sin(inc) ** 2
+        q_intr.append(np.where(xp.numpy(m[surf]) > 0, np.sqrt(np.clip(q2, 0, None)), 1.0))
+    flat = np.min(np.concatenate(q_intr, 1), 1) < HARD_Q_INTR
+    # Mass more concentrated than the light (a compact mass Gaussian) acts as a
+    # black hole does: by its narrowest Gaussian or by its mass-weighted scale.
+    scale = {}
+    for kind in ("lum", "pot"):
+        surf, sigma, qobs = (xp.numpy(m[f"{v}_{kind}"]) for v in ("surf", "sigma", "qobs"))
+        mass = surf * sigma**2 * qobs
+        log_mean = (mass * np.log(sigma)).sum(1) / np.where(mass.sum(1) > 0, mass.sum(1), 1)
+        scale[kind] = (np.where(surf > 0, sigma, np.inf).min(1), np.exp(log_mean))
+    narrow = (scale["pot"][0] < HARD_SIGMA_RATIO * scale["lum"][0]) | (
+        scale["pot"][1] < HARD_SIGMA_RATIO * scale["lum"][1]
+    )
+    hard = flat | narrow | (xp.numpy(m["mbh"]) > 0)
+    return np.where(hard, HARD_N_NODES, DEFAULT_N_NODES)
+
+
+def _moments(xp, m, counts, psf_opts, n_jobs):
+    """``Sigma <V_los^2>`` and ``Sigma`` at the points (convolved and averaged), (B, P) each."""
+    sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
+    n_gal = counts.size
+    convolved = sigmapsf.max() > 0 or pixsize > 0
+    x, y = m["x"], m["y"]
+    # The change of variables needs the smallest radius a point's kernel reaches
+    # (_surf_v2los): the point's own without convolution; less the spaxel's half
+    # diagonal (turned or not) and the PSF's reach with it.
+    radius = np.hypot(xp.numpy(x), xp.numpy(y))
     half_pixel = 0.5 * pixsize if pixsize > 0 and pixang % 90 == 0 else 0.0
     n_sub = 1
-    # The change of variables needs the smallest radius a point's kernel reaches
-    # (module docstring of _surf_v2los): the point's own without convolution; less
-    # the spaxel's half diagonal (turned or not) and the PSF's reach with it.
-    radius = np.hypot(xp.numpy(x), xp.numpy(y))
-    if pixsize > 0 and half_pixel == 0:
+    if pixsize > 0 and half_pixel == 0:  # a turned spaxel: the mean of its sub-points
         dx, dy, sub_weights = spaxel_points(pixsize, pixang, pixel_nodes)
         n_sub = dx.size
         x = (x[..., None] + xp.asarray(dx)).reshape(n_gal, -1)
         y = (y[..., None] + xp.asarray(dy)).reshape(n_gal, -1)
         radius = np.repeat(radius, n_sub, axis=-1)  # a spaxel's points share its radius
+    if convolved:
+        reach = np.clip(radius - 0.5 * pixsize * np.sqrt(2), 0, None) ** 2
+        radius = np.sqrt(np.clip(reach - 2 * CUTOFF * sigmapsf.max() ** 2, 0, None))
 
-    pc = arcsec_to_pc(distance)[:, None]
-    sigma_lum_pc, sigma_pot_pc = sigma_lum * pc, sigma_pot * pc
-    if np.any(xp.numpy(mbh) > 0):  # a Gaussian of the black hole's mass, in the mass only
-        sigma_bh = rbh * pc
-        surf_pot = xp.concat([mbh[:, None] / (2 * np.pi * sigma_bh * sigma_bh), surf_pot], 1)
-        sigma_pot_pc = xp.concat([sigma_bh, sigma_pot_pc], 1)
-        qobs_pot = xp.concat([1 + 0 * sigma_bh, qobs_pot], 1)
-    inc_rad = inc * (np.pi / 180)
-    ci, si = xp.cos(inc_rad)[:, None], xp.sin(inc_rad)[:, None]
-
-    def deproject(surf, sigma, qobs):  # eqs. (12)-(14) of C08
-        q_intr = xp.sqrt(qobs * qobs - ci * ci) / si
-        return surf * qobs / (sigma * q_intr * np.sqrt(2 * np.pi)), sigma, q_intr
-
-    lum = deproject(surf_lum, sigma_lum_pc, qobs_lum)
-    pot = deproject(surf_pot, sigma_pot_pc, qobs_pot)
+    pc = arcsec_to_pc(m["distance"])[:, None]
+    lum, pot, inc_rad = _deproject(xp, m, pc)
     x_pc, y_pc = x * pc, y * pc
     psf = (xp.asarray(sigmapsf) * pc, xp.asarray(normpsf)) if sigmapsf.max() > 0 else None
     half_pc = half_pixel * pc[:, 0] if half_pixel > 0 else None
+    sigma_lum_pc = m["sigma_lum"] * pc
+    mu = mge_surf(
+        xp, x_pc, y_pc, m["surf_lum"], sigma_lum_pc, m["qobs_lum"], psf, half_pc, pixel_nodes
+    )
+    if n_sub > 1:
+        sub_weights = xp.asarray(sub_weights)
+        mu = (mu.reshape(n_gal, -1, n_sub) * sub_weights).sum(-1)
+    _check_light(xp, mu, m)
     # The compiled sums of a convolved model (NumPy only) work in single precision,
     # which needs the light at every point well above its range: within 8 sigma of
     # the widest luminous Gaussian (exp(-32) of its peak). Without a PSF (terms
@@ -341,47 +428,32 @@ def jam_axi_cyl(
     compiled = (
         xp.name == "numpy"
         and psf is not None
-        and bool(np.all(np.hypot(xp.numpy(x), xp.numpy(y)) < 8 * xp.numpy(sigma_lum).max()))
+        and bool(np.all(np.hypot(xp.numpy(x), xp.numpy(y)) < 8 * xp.numpy(m["sigma_lum"]).max()))
     )
-
-    t, w = gauss_legendre(n_nodes)
-    nodes, weights = xp.asarray(t), xp.asarray(w)
-    x_np, y_np = xp.numpy(x), xp.numpy(y)
-    if convolved:
-        reach = np.clip(radius - 0.5 * pixsize * np.sqrt(2), 0, None) ** 2
-        radius = np.sqrt(np.clip(reach - 2 * CUTOFF * sigmapsf.max() ** 2, 0, None))
-        radius = np.maximum(radius, _TINY_RADIUS)  # u_max = 1: no cutoff
-    # Points shared by all galaxies are grouped once; otherwise galaxy by galaxy.
-    shared = bool(np.all(x_np == x_np[:1]) and np.all(y_np == y_np[:1]))
-    per_group = lum[0].shape[1] * pot[0].shape[1] * len(t) * len(sigmapsf)
     # Convolved terms are smooth in u: a coarse ladder costs nothing in accuracy
     # (measured against the brute-force reference) and computes 8x fewer coefficients.
     rungs = _RUNGS_CONVOLVED if convolved else _RUNGS
+    per_term = lum[0].shape[1] * pot[0].shape[1] * len(sigmapsf)
     n_jobs = 1 if n_jobs is None or xp.name != "numpy" else int(n_jobs)
-    if shared:
-        r_group, group = radius_groups(radius[0], rungs)
-        step = max(1, xp.block(getattr(xp, "device", None)) // (per_group * len(r_group)))
-        step = min(step, -(-n_gal // n_jobs))  # a block for every thread at least
-        blocks = [(slice(g, g + step), r_group, group) for g in range(0, n_gal, step)]
-    else:
-        blocks = [(slice(g, g + 1), *radius_groups(radius[g], rungs)) for g in range(n_gal)]
+    blocks = _blocks(xp, xp.numpy(x), xp.numpy(y), radius, rungs, counts, per_term, n_jobs)
 
     def block_moment(block):
-        gs, r_group, group = block
+        gal, r_group, group, n = block
+        nodes, weights = (xp.asarray(v) for v in gauss_legendre(n))
         return _surf_v2los(
             xp,
-            x_pc[gs],
-            y_pc[gs],
-            xp.asarray(r_group) * pc[gs],
+            x_pc[gal],
+            y_pc[gal],
+            xp.asarray(r_group) * pc[gal],
             group,
-            inc_rad[gs],
-            tuple(v[gs] for v in lum),
-            tuple(v[gs] for v in pot),
-            beta[gs],
+            inc_rad[gal],
+            tuple(v[gal] for v in lum),
+            tuple(v[gal] for v in pot),
+            m["beta"][gal],
             nodes,
             weights,
-            None if psf is None else (psf[0][gs], psf[1]),
-            None if half_pc is None else half_pc[gs],
+            None if psf is None else (psf[0][gal], psf[1]),
+            None if half_pc is None else half_pc[gal],
             (pixel_nodes, compiled),
         )
 
@@ -390,11 +462,84 @@ def jam_axi_cyl(
             out = list(pool.map(block_moment, blocks))
     else:
         out = [block_moment(b) for b in blocks]
-    sb_mu2 = xp.concat(out, 0)
-    mu = mge_surf(xp, x_pc, y_pc, surf_lum, sigma_lum_pc, qobs_lum, psf, half_pc, pixel_nodes)
+    order = np.concatenate([b[0] for b in blocks])
+    sb_mu2 = xp.concat(out, 0)[xp.index(np.argsort(order))]
     if n_sub > 1:
-        sub_weights = xp.asarray(sub_weights)
         sb_mu2 = (sb_mu2.reshape(n_gal, -1, n_sub) * sub_weights).sum(-1)
-        mu = (mu.reshape(n_gal, -1, n_sub) * sub_weights).sum(-1)
-    vrms = xp.sqrt(xp.clip_min(sb_mu2 / mu, 0.0))  # clip rounding errors, as jampy
-    return vrms if batched else vrms[0]
+    return sb_mu2, mu
+
+
+def _deproject(xp, m, pc):
+    """Luminous and mass Gaussians in pc, deprojected (eqs. 12-14 of C08), the black hole added."""
+    surf_pot, sigma_pot_pc, qobs_pot = m["surf_pot"], m["sigma_pot"] * pc, m["qobs_pot"]
+    if np.any(xp.numpy(m["mbh"]) > 0):  # a Gaussian of the black hole's mass, in the mass only
+        sigma_bh = m["rbh"] * pc
+        surf_bh = m["mbh"][:, None] / (2 * np.pi * sigma_bh * sigma_bh)
+        surf_pot = xp.concat([surf_bh, surf_pot], 1)
+        sigma_pot_pc = xp.concat([sigma_bh, sigma_pot_pc], 1)
+        qobs_pot = xp.concat([1 + 0 * sigma_bh, qobs_pot], 1)
+    inc_rad = m["inc"] * (np.pi / 180)
+    ci, si = xp.cos(inc_rad)[:, None], xp.sin(inc_rad)[:, None]
+
+    def deproject(surf, sigma, qobs):
+        q_intr = xp.sqrt(qobs * qobs - ci * ci) / si
+        return surf * qobs / (sigma * q_intr * np.sqrt(2 * np.pi)), sigma, q_intr
+
+    lum = deproject(m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"])
+    return lum, deproject(surf_pot, sigma_pot_pc, qobs_pot), inc_rad
+
+
+def _blocks(xp, x, y, radius, rungs, counts, per_term, n_jobs):
+    """Blocks of galaxies that share points, radius groups and node count.
+
+    Each block is ``(galaxy indices, group radii (arcsec), group of each point,
+    nodes)``. Points shared by all galaxies are grouped once and the galaxies of
+    one node count are split into blocks that fit the namespace's work size (one
+    per thread at least); otherwise each galaxy is a block of its own.
+    """
+    n_gal = counts.size
+    if not (np.all(x == x[:1]) and np.all(y == y[:1])):
+        return [
+            (np.array([g]), *radius_groups(radius[g], rungs), int(counts[g])) for g in range(n_gal)
+        ]
+    r_group, group = radius_groups(radius[0], rungs)
+    blocks = []
+    for n in np.unique(counts):
+        gal = np.flatnonzero(counts == n)
+        step = max(1, xp.block(getattr(xp, "device", None)) // (per_term * n * len(r_group)))
+        step = min(step, -(-len(gal) // n_jobs))  # a block for every thread at least
+        blocks += [(gal[i : i + step], r_group, group, int(n)) for i in range(0, len(gal), step)]
+    return blocks
+
+
+def _check_light(xp, mu, m):
+    """Refuse points where the MGE's light is zero (none, or underflowing far out)."""
+    dark = ~(xp.numpy(mu) > 0)
+    if np.any(dark):
+        g, p = (int(i) for i in np.argwhere(dark)[0])
+        x, y = (float(xp.numpy(m[k])[g, p]) for k in ("x", "y"))
+        widest = float(xp.numpy(m["sigma_lum"])[g].max())
+        galaxy = f"galaxy {g}, " if mu.shape[0] > 1 else ""
+        raise ValueError(
+            f"the MGE's surface brightness is 0 at {galaxy}point {p} (x={x:.6g}, y={y:.6g} "
+            f"arcsec; the widest luminous Gaussian has sigma={widest:.6g} arcsec): "
+            "V_rms is undefined where there is no light (all surf_lum = 0, or the point so "
+            "far out that the light underflows)"
+        )
+
+
+def _vrms(xp, sb_mu2, mu):
+    """``sqrt(Sigma <V^2> / Sigma)``; NaN, with a warning naming the point, where it is < 0."""
+    v2 = sb_mu2 / mu
+    negative = xp.numpy(v2) < 0
+    if np.any(negative):
+        g, p = (int(i) for i in np.argwhere(negative)[0])
+        galaxy = f"galaxy {g}, " if v2.shape[0] > 1 else ""
+        warnings.warn(
+            f"V_rms^2 < 0 at {int(negative.sum())} point(s), first at {galaxy}point {p} "
+            f"({float(xp.numpy(v2)[g, p]):.6g} (km/s)^2): the anisotropy beta is unphysical for "
+            "this model there (it makes <v_phi^2> < 0); V_rms is NaN there",
+            UnphysicalModelWarning,
+            stacklevel=3,
+        )
+    return xp.sqrt(xp.where(v2 < 0, np.nan, v2))

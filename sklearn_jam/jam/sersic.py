@@ -9,7 +9,6 @@ of ``sqrt(G M_tot / r_ser)`` so that neither distance nor mass enters.
 import numpy as np
 
 from ._base import namespace
-from ._quadrature import DEFAULT_N_NODES
 from .constants import DEFAULT_DISTANCE_MPC, G_JAMPY, arcsec_to_pc
 from .cylindrical import jam_axi_cyl
 from .mge import sersic_mge
@@ -28,7 +27,7 @@ def sersic_vrms(
     y,
     *,
     distance=DEFAULT_DISTANCE_MPC,
-    n_nodes=DEFAULT_N_NODES,
+    n_nodes=None,
 ):
     """Dimensionless V_rms maps of Sersic galaxies (SPEC section 3), batched.
 
@@ -47,8 +46,8 @@ def sersic_vrms(
         Sky positions in arcsec.
     distance : float, default=10
         Distance in Mpc at which the dynamics run (the result does not depend on it).
-    n_nodes : int, default=16
-        See :func:`jam_axi_cyl`.
+    n_nodes : int or None, default=None
+        See :func:`~sklearn_jam.jam.jam_axi_cyl`.
 
     Returns
     -------
@@ -79,7 +78,7 @@ def scaled_mge_vrms(
     y,
     *,
     distance=DEFAULT_DISTANCE_MPC,
-    n_nodes=DEFAULT_N_NODES,
+    n_nodes=None,
 ):
     """Dimensionless V_rms of galaxies whose light and mass share one MGE shape.
 
@@ -100,8 +99,8 @@ def scaled_mge_vrms(
         Sky positions in arcsec.
     distance : float, default=10
         Distance in Mpc (the result does not depend on it).
-    n_nodes : int, default=16
-        See :func:`jam_axi_cyl`.
+    n_nodes : int or None, default=None
+        See :func:`~sklearn_jam.jam.jam_axi_cyl`.
 
     Returns
     -------

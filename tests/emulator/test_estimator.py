@@ -1,11 +1,10 @@
-import pathlib
 import warnings
 
 import joblib
 import numpy as np
 import pytest
 import torch
-from conftest import TINY
+from _helpers import DATA, TINY
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -16,8 +15,6 @@ from sklearn_jam.emulator import IncompatibleModelError, OutsidePriorWarning
 from sklearn_jam.metrics import get_jam_scorer, neg_median_abs_relative_error_scorer
 from sklearn_jam.photometry import sersic_images
 from sklearn_jam.priors import intrinsic_axis_ratio, sample_prior
-
-DATA_DIR = pathlib.Path(__file__).parent / "data"
 
 
 def toy_data(n=120, npix=16, seed=0):
@@ -159,7 +156,7 @@ def test_spec_v1_model_file_is_refused():
     # A real spec-v1 file: tests/data/cuda_model.joblib, fitted on an H200 by
     # sklearn_jam 0.1.0 (tests/data/make_cuda_model.py). v1 models are refused, saying why.
     with pytest.raises(IncompatibleModelError, match=r"spec v1 conventions.*retrain the model"):
-        joblib.load(DATA_DIR / "cuda_model.joblib")
+        joblib.load(DATA / "cuda_model.joblib")
 
 
 def test_incompatible_version_is_refused(tmp_path, fitted, monkeypatch):

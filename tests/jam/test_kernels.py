@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from conftest import psf_case
+from _helpers import psf_case
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import DATA
 
 from sklearn_jam import JamEmulatorRegressor, JamSimulator, load_pretrained, sample_prior
 from sklearn_jam.emulator import OutsidePriorWarning, pretrained_card
@@ -36,9 +37,8 @@ def test_predictions_unchanged_by_refactoring():
     """The shipped model's maps for 8 fixed galaxies, as recorded when it was trained
     (tests/data/make_pretrained_predictions.py); equal to float32 rounding on any CPU,
     bitwise on the machine that recorded them."""
-    from pathlib import Path
 
-    ref = np.load(Path(__file__).parent / "data" / "pretrained_predictions.npz")
+    ref = np.load(DATA / "pretrained_predictions.npz")
     est = load_pretrained()
     X = JamSimulator().features(ref["params"])
     np.testing.assert_allclose(est.predict(X), ref["predict"], rtol=1e-6)

@@ -1,0 +1,77 @@
+"""The command line's jobs as Python functions: configurations, splits, tables, options."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sklearn_jam import JamEmulatorRegressor
+from sklearn_jam.cli._base import parse_pairs
+from sklearn_jam.cli.demo import format_summary
+from sklearn_jam.cli.fit import read_table
+from sklearn_jam.cli.train import make_estimator, split_rows
+from sklearn_jam.utils import format_table, jsonable
+
+
+def test_make_estimator_configurations(tmp_path):
+    assert make_estimator().get_params() == JamEmulatorRegressor().get_params()
+    assert make_estimator("paper").get_params() == JamEmulatorRegressor.paper().get_params()
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"hidden_layer_sizes": [8, 8], "max_epochs": 2}))
+    est = make_estimator(str(config), max_epochs=5, device=None)
+    assert est.hidden_layer_sizes == (8, 8) and est.max_epochs == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [('{"hidden": 3}', r"unknown parameters \['hidden'\]"), ("[1, 2]", "JSON object")],
+)
+def test_make_estimator_refuses_bad_configurations(tmp_path, content, match):
+    config = tmp_path / "c.json"
+    config.write_text(content)
+    with pytest.raises(ValueError, match=match):
+        make_estimator(str(config))
+    with pytest.raises(ValueError, match="'small', 'paper' or a JSON file"):
+        make_estimator(str(tmp_path / "missing.json"))
+
+
+def test_split_rows():
+    assert split_rows(10000) == 8000 and split_rows(50) == 40 and split_rows(50, 10) == 10
+    with pytest.raises(ValueError, match="between 1 and 49"):
+        split_rows(50, 50)
+
+
+def test_read_table(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("1 2 3\n4 5 6\n")
+    np.testing.assert_array_equal(read_table(path, 3, "MGE"), [[1, 2, 3], [4, 5, 6]])
+    with pytest.raises(ValueError, match="needs 4 columns, found 3"):
+        read_table(path, 4, "kinematics")
+    with pytest.raises(ValueError, match="cannot read the MGE file"):
+        read_table(tmp_path / "none.txt", 3, "MGE")
+
+
+def test_parse_pairs():
+    assert parse_pairs(["a=1", "b=2,3"], "--bounds") == {"a": 1.0, "b": (2.0, 3.0)}
+    with pytest.raises(ValueError, match=r"--fix 'a' must be NAME=NUMBER$"):
+        parse_pairs(["a"], "--fix")
+
+
+def test_format_summary_and_tables():
+    acc = {"fraction_within_1pct": 0.5, "fraction_within_2pct": 0.75, "median_abs_E": 0.001}
+    speed = {
+        "jam_direct_s": 1.0,
+        "emulator_full_single_s": 1e-3,
+        "speedup_full_single": 1e3,
+        "emulator_mlp_only_single_s": 1e-4,
+        "speedup_mlp_only": 1e4,
+        "emulator_full_batched_s": 1e-4,
+        "speedup_batched": 1e4,
+    }
+    text = format_summary(
+        {"n_train": 8, "n_test": 2, "accuracy": {"demo": acc}, "speed": {"demo": speed}}
+    )
+    assert "50.0%" in text and "75.0%" in text and "1000x" in text and "(trained on 8)" in text
+    table = format_table([["a", 1], ["bb", 22]], ["x", "y"]).splitlines()
+    assert table == ["x   y ", "--  --", "a   1 ", "bb  22"]
+    assert jsonable({"a": (np.float32(1.5), [np.int64(2)])}) == {"a": [1.5, [2]]}

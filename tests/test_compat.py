@@ -1,0 +1,44 @@
+"""Names that moved in 0.3: the old modules warn and give the very same objects."""
+
+import importlib
+
+import pytest
+
+import sklearn_jam
+
+MOVED = [
+    ("sklearn_jam.mge", "sersic_mge", "sklearn_jam.jam.mge"),
+    ("sklearn_jam.mass", "gnfw_mge", "sklearn_jam.jam.mass"),
+    ("sklearn_jam.features", "split_features", "sklearn_jam.emulator.features"),
+    ("sklearn_jam.pretrained", "load_pretrained", "sklearn_jam.emulator.pretrained"),
+    ("sklearn_jam.workflows", "make_estimator", "sklearn_jam.cli.train"),
+    ("sklearn_jam.workflows", "plain_jampy_vrms", "sklearn_jam.jam"),
+    ("sklearn_jam.workflows", "write_card", "sklearn_jam.emulator.cards"),
+]
+
+
+@pytest.mark.parametrize(("old", "name", "new"), MOVED)
+def test_moved_names_warn_and_forward(old, name, new):
+    module = importlib.import_module(old)
+    with pytest.warns(FutureWarning, match=rf"moved to {new} in sklearn_jam 0\.3"):
+        value = getattr(module, name)
+    assert value is getattr(importlib.import_module(new), name)
+
+
+def test_unknown_names_are_attribute_errors():
+    import sklearn_jam.mge as mge
+    import sklearn_jam.workflows as workflows
+
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        mge.nothing  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        workflows.nothing  # noqa: B018
+
+
+def test_0_2_pickles_find_their_networks():
+    """The shipped model (pickled by 0.2) names sklearn_jam._network and sklearn_jam.emulator."""
+    import sklearn_jam._network as old_network
+    from sklearn_jam.emulator import _JamNet
+
+    assert old_network._JamNet is _JamNet
+    assert sklearn_jam.load_pretrained().net_.module_.__class__ is _JamNet
