@@ -3,9 +3,10 @@
 The observed V_rms at a bin is ``sqrt(K * (Sigma <V^2>) / K * Sigma)``, ``K`` the
 PSF convolved with the square spaxel (eq. A3 of Cappellari 2008). Here both
 convolutions are direct 2-D integrals: the unconvolved model (``jam_axi_cyl``
-without PSF at 24 nodes, itself exact to ~1e-8, ``docs/physics.rst``) times the
-kernel in closed form (erf differences of the spaxel, eq. A6 of C08), on a polar
-grid about the galaxy centre (which makes the central cusp integrable), composite
+without PSF at 32 nodes, itself exact to ~3e-8 on the hardest models,
+``docs/physics.rst``) times the kernel in closed form (erf differences of the
+spaxel, eq. A6 of C08), on a polar grid about the galaxy centre (which makes the
+central cusp integrable), composite
 Gauss-Legendre in radius (geometric panels near the centre, then panels of about a
 PSF sigma) and in angle, for each PSF Gaussian on its own. Run twice at two
 resolutions; the reference is the finer and their difference its error bound.
@@ -13,9 +14,9 @@ resolutions; the reference is the finer and their difference its error bound.
 It also stores jampy's own grid-and-FFT result for the same inputs (its defaults),
 for ``docs/real_galaxies.rst``. About 20 minutes on 2 cores.
 
-Usage::
+Usage (all cases, or one case updated in the file)::
 
-    python scripts/make_psf_reference.py tests/data/psf_reference.npz
+    python scripts/make_psf_reference.py tests/data/psf_reference.npz [CASE]
 """
 
 import sys
@@ -83,7 +84,26 @@ def cases():
     x_bh, y_bh = bins("black_hole", [0, 3, 60, 170])
     psf_dh = dict(sigmapsf=[4 / 2.355], normpsf=[1.0], pixsize=2.0, pixang=0.0)
     psf_bh = dict(sigmapsf=[0.04, 0.4], normpsf=[0.7, 0.3], pixsize=0.05, pixang=0.0)
+    # Light narrower than the PSF and spaxels 40 PSF sigmas wide: the spaxel rule gave
+    # NaN at y < 0 before 0.3 (issue 18).
+    narrow_surf, narrow_q = np.array([1e5, 1e4, 2e3, 1e2]), np.array([0.8, 0.7, 0.8, 0.9])
+    narrow_sigma = np.array([0.03, 0.3, 2.0, 10.0])
+    narrow = dict(
+        surf_lum=narrow_surf,
+        sigma_lum=narrow_sigma,
+        qobs_lum=narrow_q,
+        surf_pot=narrow_surf,
+        sigma_pot=narrow_sigma,
+        qobs_pot=narrow_q,
+        inc=60.0,
+        beta=np.full(4, 0.1),
+        distance=10.0,
+        mbh=0.0,
+    )
+    psf_narrow = dict(sigmapsf=[0.05], normpsf=[1.0], pixsize=2.0, pixang=0.0)
+    x_narrow, y_narrow = np.array([5.0, 5.0, 0.0, 0.0]), np.array([9.0, -9.0, 6.0, -6.0])
     return [
+        ("narrow_light_large_spaxels", narrow, psf_narrow, x_narrow, y_narrow),
         ("dark_halo", dark, psf_dh, x_dh, y_dh),
         ("black_hole", black, psf_bh, x_bh, y_bh),
         ("dark_halo_pixang30", dark, dict(psf_dh, pixang=30.0), x_dh[:3], y_dh[:3]),
@@ -97,8 +117,10 @@ def unconvolved(model, x, y):
     args = [
         m.pop(k) for k in ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
     ]
-    vrms = jam_axi_cyl(*args, model["inc"], model["beta"], x, y, n_nodes=24, **m)
-    surf = (SURF * np.exp(-0.5 * (x[:, None] ** 2 + (y[:, None] / QOBS) ** 2) / SIGMA**2)).sum(1)
+    vrms = jam_axi_cyl(*args, model["inc"], model["beta"], x, y, n_nodes=32, **m)
+    surf_lum, sigma, qobs = (model[k] for k in ("surf_lum", "sigma_lum", "qobs_lum"))
+    surf = surf_lum * np.exp(-0.5 * (x[:, None] ** 2 + (y[:, None] / qobs) ** 2) / sigma**2)
+    surf = surf.sum(1)
     return vrms**2 * surf, surf
 
 
@@ -187,9 +209,15 @@ def jampy_fft(model, psf, x, y):
     ).model
 
 
-def main(out):
+def main(out, only=None):
+    """Write every case to ``out``; with ``only``, compute that case and update ``out``."""
     data = {}
+    if only is not None:
+        with np.load(out) as old:
+            data = {k: old[k] for k in old.files if not k.startswith(f"{only}_")}
     for name, model, psf, x, y in cases():
+        if only is not None and name != only:
+            continue
         t0 = time.perf_counter()
         coarse = np.array([brute_force(model, psf, a, b, 0.35) for a, b in zip(x, y, strict=True)])
         fine = np.array([brute_force(model, psf, a, b, 0.5) for a, b in zip(x, y, strict=True)])
@@ -210,4 +238,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -4,7 +4,7 @@ A dataset is a zarr group directory::
 
     DIR/zarr.json          group metadata; attrs hold the settings, seed, versions
     DIR/params/            (n, 6) float64, the galaxy parameters (written first)
-    DIR/images/            (n, npix, npix) float32 unit-sum images
+    DIR/images/            (n, side, side) float32 unit-sum images
     DIR/vrms/              (n, n_rad * n_ang) float64 dimensionless maps (NaN: failed)
     DIR/rad/, DIR/ang/     the polar grid (arcsec, radians)
     DIR/_progress/chunk_NNNNNN.json   written atomically once a chunk is on disk;
@@ -91,7 +91,7 @@ def _create_store(path, simulator, params, seed, chunk_size):
     creation is recognised as the package's own and only its entries are rebuilt.
     """
     grid, n = simulator.grid, len(params)
-    npix = simulator.npix
+    npix = simulator._side()
     marker = Path(path) / _CREATING
     marker.touch()
     root = zarr.open_group(str(path), mode="a")
@@ -528,7 +528,13 @@ def load_dataset(path, lazy=False, allow_partial=False):
             + (f" (first: row {bad[0]}: {failures[0][1]})" if failures else "")
         )
     params = params_all[keep]
-    sim = JamSimulator(**settings["grid"], **settings["image"], distance=settings["distance"])
+    image = {k: v for k, v in settings["image"].items() if k != "npix"}
+    sim = JamSimulator(
+        **settings["grid"],
+        **image,
+        image_side=settings["image"]["npix"],
+        distance=settings["distance"],
+    )
     if lazy:
         images, y = root["images"], root["vrms"]
         X = _LazyFeatures(params_all, images, keep)

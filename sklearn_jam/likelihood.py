@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .emulator.features import scalar_prior_box
+from .emulator.features import N_SCALARS, scalar_prior_box
 from .grid import PolarGrid
 from .jam import MIN_Q_INTR, intrinsic_axis_ratio
 from .photometry import isophote_axis_ratio, sersic_images
@@ -109,9 +109,9 @@ class JamLikelihood:
         if sersic is not None:
             n_ser, r_ser, q_l = (float(v) for v in sersic)
             side = emulator.image_side_
-            image = sersic_images([n_ser], [r_ser], [q_l], npix=side, pixel_scale=0.8 * 64 / side)[
-                0
-            ]
+            image = sersic_images(
+                [n_ser], [r_ser], [q_l], image_side=side, pixel_scale=0.8 * 64 / side
+            )[0]
         self.emulator = emulator
         self.q_l = q_l
         self.scale = scale
@@ -143,9 +143,9 @@ class JamLikelihood:
             n_ser, r_ser, q_l = self._sersic
             ones = np.ones(len(theta))
             return sersic_vrms(
-                n_ser * ones, r_ser * ones, q_l * ones, *theta[:, :3].T, self.x, self.y
+                n_ser * ones, r_ser * ones, q_l * ones, *theta[:, :N_SCALARS].T, self.x, self.y
             )
-        maps = self.emulator.predict_from_features(self.image_features, theta[:, :3])
+        maps = self.emulator.predict_from_features(self.image_features, theta[:, :N_SCALARS])
         return np.asarray((self.weights @ maps.T).T)
 
     def best_scale(self, theta):
@@ -186,7 +186,7 @@ class JamLikelihood:
         theta = self._theta(theta)
         q_m, beta_z, inc = theta[:, 0], theta[:, 1], theta[:, 2]
         lo, hi = scalar_prior_box()
-        ok = np.all((theta[:, :3] >= lo) & (theta[:, :3] <= hi), axis=1)
+        ok = np.all((theta[:, :N_SCALARS] >= lo) & (theta[:, :N_SCALARS] <= hi), axis=1)
         with np.errstate(invalid="ignore"):
             ok &= intrinsic_axis_ratio(q_m, inc) >= MIN_Q_INTR
             if self.q_l is not None:

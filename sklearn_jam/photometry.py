@@ -37,25 +37,42 @@ def sersic_b(n_ser):
     return gammainccinv(2.0 * np.asarray(n_ser, dtype=float), 0.5)
 
 
-def pixel_coordinates(npix=64, pixel_scale=0.8):
+def _renamed_side(image_side, npix):
+    """``image_side``, or the deprecated ``npix`` (renamed in 0.3) with a FutureWarning."""
+    if npix is None:
+        return image_side
+    warnings.warn(
+        "npix was renamed image_side in 0.3, as the emulator's (npix is removed in 0.5)",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return npix
+
+
+def pixel_coordinates(image_side=64, pixel_scale=0.8, *, npix=None):
     """Sky coordinates of the pixel centres along one image axis.
 
     Parameters
     ----------
-    npix : int, default=64
+    image_side : int, default=64
         Pixels per side.
+    npix : int, optional
+        Deprecated in 0.3 (removed in 0.5): the old name of ``image_side``.
     pixel_scale : float, default=0.8
         Arcsec per pixel.
 
     Returns
     -------
-    coords : ndarray of shape (npix,)
+    coords : ndarray of shape (image_side,)
         Arcsec; the galaxy centre lies between the central pixels.
     """
-    return (np.arange(npix) - (npix - 1) / 2.0) * pixel_scale
+    image_side = _renamed_side(image_side, npix)
+    return (np.arange(image_side) - (image_side - 1) / 2.0) * pixel_scale
 
 
-def sersic_images(n_ser, r_ser, q_l, npix=64, pixel_scale=0.8, oversample=5, dtype=np.float64):
+def sersic_images(
+    n_ser, r_ser, q_l, image_side=64, pixel_scale=0.8, oversample=5, dtype=np.float64, *, npix=None
+):
     """Render unit-sum Sersic images, averaged over a sub-pixel grid.
 
     The major axis runs along x (columns), the projected symmetry axis along y
@@ -71,7 +88,7 @@ def sersic_images(n_ser, r_ser, q_l, npix=64, pixel_scale=0.8, oversample=5, dty
         Sersic (half-light) radius in arcsec.
     q_l : array-like of shape (n,)
         Observed axial ratio of the light, dimensionless.
-    npix : int, default=64
+    image_side : int, default=64
         Pixels per side (even, so the centre falls between pixels).
     pixel_scale : float, default=0.8
         Arcsec per pixel.
@@ -79,10 +96,12 @@ def sersic_images(n_ser, r_ser, q_l, npix=64, pixel_scale=0.8, oversample=5, dty
         Sub-pixels per pixel side; at least 5 so that the n=4 cusp is right.
     dtype : numpy dtype, default=float64
         Dtype of the returned images.
+    npix : int, optional
+        Deprecated in 0.3 (removed in 0.5): the old name of ``image_side``.
 
     Returns
     -------
-    images : ndarray of shape (n, npix, npix)
+    images : ndarray of shape (n, image_side, image_side)
         Each image sums to one; ``images[k, row, col]`` with row = y.
     """
     n_ser, r_ser, q_l = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (n_ser, r_ser, q_l))
@@ -91,8 +110,9 @@ def sersic_images(n_ser, r_ser, q_l, npix=64, pixel_scale=0.8, oversample=5, dty
             f"n_ser, r_ser and q_l must be 1-D of equal length, got shapes "
             f"{n_ser.shape}, {r_ser.shape}, {q_l.shape}"
         )
-    if npix % 2 or npix < 2:
-        raise ValueError(f"npix must be a positive even number, got {npix}")
+    image_side = _renamed_side(image_side, npix)
+    if image_side % 2 or image_side < 2:
+        raise ValueError(f"image_side must be a positive even number, got {image_side}")
     if oversample < 1:
         raise ValueError(f"oversample must be >= 1, got {oversample}")
     for name, a in (("r_ser", r_ser), ("q_l", q_l), ("n_ser", n_ser)):
@@ -101,7 +121,7 @@ def sersic_images(n_ser, r_ser, q_l, npix=64, pixel_scale=0.8, oversample=5, dty
 
     # The image is symmetric under x -> -x and y -> -y: render one quadrant and mirror it,
     # which is 4x cheaper and makes the symmetry exact.
-    half = npix // 2
+    half = image_side // 2
     sub = (np.arange(half * oversample) + 0.5) / oversample * pixel_scale  # sub-pixel centres >= 0
     x2 = sub[None, None, :] ** 2
     y2 = sub[None, :, None] ** 2

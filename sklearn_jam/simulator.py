@@ -106,8 +106,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         Radial range of the polar grid in arcsec.
     n_rad, n_ang : int, default=20, 10
         Radii and angles of the polar grid.
-    npix : int, default=64
-        Image side in pixels.
+    image_side : int, default=64
+        Image side in pixels (the emulator's ``image_side``).
     pixel_scale : float, default=0.8
         Arcsec per pixel.
     oversample : int, default=5
@@ -171,7 +171,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         "r_max": [Interval(Real, 0, None, closed="neither")],
         "n_rad": [Interval(Integral, 2, None, closed="left")],
         "n_ang": [Interval(Integral, 2, None, closed="left")],
-        "npix": [Interval(Integral, 2, None, closed="left")],
+        "image_side": [Interval(Integral, 2, None, closed="left")],
+        "npix": [Interval(Integral, 2, None, closed="left"), StrOptions({"deprecated"})],
         "pixel_scale": [Interval(Real, 0, None, closed="neither")],
         "oversample": [Interval(Integral, 1, None, closed="left")],
         "distance": [Interval(Real, 0, np.inf, closed="neither")],
@@ -193,7 +194,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         r_max=25.0,
         n_rad=20,
         n_ang=10,
-        npix=64,
+        image_side=64,
         pixel_scale=0.8,
         oversample=5,
         distance=DEFAULT_DISTANCE_MPC,
@@ -207,12 +208,13 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         batch_size=64,
         random_state=None,
         verbose=0,
+        npix="deprecated",
     ):
         self.r_min = r_min
         self.r_max = r_max
         self.n_rad = n_rad
         self.n_ang = n_ang
-        self.npix = npix
+        self.image_side = image_side
         self.pixel_scale = pixel_scale
         self.oversample = oversample
         self.distance = distance
@@ -226,6 +228,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.random_state = random_state
         self.verbose = verbose
+        self.npix = npix
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -241,14 +244,27 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         """The :class:`~sklearn_jam.PolarGrid` of the output maps."""
         return PolarGrid(self.r_min, self.r_max, self.n_rad, self.n_ang)
 
+    def _side(self):
+        """The image side in pixels: ``image_side``, or the deprecated ``npix`` if set."""
+        return self.image_side if self.npix == "deprecated" else self.npix
+
     def _image_kw(self):
-        return {"npix": self.npix, "pixel_scale": self.pixel_scale, "oversample": self.oversample}
+        return {
+            "image_side": self._side(),
+            "pixel_scale": self.pixel_scale,
+            "oversample": self.oversample,
+        }
 
     def settings(self):
         """Everything that determines the output for given parameters (stored with datasets)."""
         return {
             "grid": self.grid.get_params(),
-            "image": self._image_kw(),
+            # The stored key stays "npix" (spec v2's data layout): old stores resume.
+            "image": {
+                "npix": self._side(),
+                "pixel_scale": self.pixel_scale,
+                "oversample": self.oversample,
+            },
             "distance": float(self.distance),
             "model": self._model_name(),
             "spec_version": SPEC_VERSION,
@@ -263,6 +279,13 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     def _check_settings(self):
         self._validate_params()  # the _parameter_constraints above
+        if self.npix != "deprecated":
+            warnings.warn(
+                "JamSimulator(npix=) was renamed image_side in 0.3, as the emulator's (npix is "
+                "removed in 0.5)",
+                FutureWarning,
+                stacklevel=3,
+            )
         if self.device is not None:
             check_device(self.device)
         self.grid  # noqa: B018 -- validates the grid settings
@@ -345,7 +368,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         return sample_prior(n_samples, random_state=rs)
 
     def images(self, params):
-        """Unit-sum mock Sersic images of shape ``(n, npix, npix)`` (float32)."""
+        """Unit-sum mock Sersic images of shape ``(n, image_side, image_side)`` (float32)."""
         return self._render(check_params(params, check_bounds=self.check_bounds))
 
     def _render(self, params):
@@ -362,12 +385,12 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         ----------
         params : ndarray of shape (n, 6)
             Galaxy parameters.
-        images : ndarray of shape (n, npix, npix)
+        images : ndarray of shape (n, image_side, image_side)
             Their images.
 
         Returns
         -------
-        X : ndarray of shape (n, 3 + npix * npix)
+        X : ndarray of shape (n, 3 + image_side**2)
             Columns ``q_m, beta_z, inc`` then the image raveled in C order.
         """
         return features_from_images(params, images)
@@ -381,7 +404,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n, 3 + npix * npix)
+        X : ndarray of shape (n, 3 + image_side**2)
             Columns ``q_m, beta_z, inc [deg]``, then the image raveled in C order.
         """
         params = check_params(params, check_bounds=self.check_bounds)
@@ -389,7 +412,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     def feature_names(self):
         """Names of the columns of :meth:`features`."""
-        pix = [f"pix_{i:02d}_{j:02d}" for i in range(self.npix) for j in range(self.npix)]
+        pix = [f"pix_{i:02d}_{j:02d}" for i in range(self._side()) for j in range(self._side())]
         return np.array(list(FEATURE_SCALARS) + pix, dtype=object)
 
     def make_dataset(self, n_samples, random_state=None):
@@ -405,8 +428,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         Returns
         -------
         data : sklearn.utils.Bunch
-            ``X`` (n, 3 + npix**2) features, ``y`` (n, n_rad * n_ang) V_rms maps,
-            ``params`` (n, 6), ``images`` (n, npix, npix) float32, ``grid``
+            ``X`` (n, 3 + image_side**2) features, ``y`` (n, n_rad * n_ang) V_rms maps,
+            ``params`` (n, 6), ``images`` (n, image_side, image_side) float32, ``grid``
             (:class:`PolarGrid`), ``feature_names``, ``target_names`` and
             ``failures`` (list of ``(params_row, error)`` of galaxies whose JAM
             call failed; they are left out of the arrays, with a warning).
@@ -489,7 +512,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             The rows done, in any order.
         vrms : ndarray of shape (n_batch, n_rad * n_ang)
             Their maps (NaN rows for failed galaxies).
-        images : ndarray of shape (n_batch, npix, npix) or None
+        images : ndarray of shape (n_batch, image_side, image_side) or None
             Their float32 images.
         errors : dict
             Row within the batch -> error message, for galaxies JAM refused.
@@ -515,7 +538,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     def _run(self, params, with_images):
         n = len(params)
         vrms = np.full((n, self.grid.size), np.nan)
-        images = np.empty((n, self.npix, self.npix), np.float32) if with_images else None
+        side = self._side()
+        images = np.empty((n, side, side), np.float32) if with_images else None
         errors = {}
         for sl, v, img, err in self.simulate_batches(params, self._batches(n), with_images):
             vrms[sl] = v

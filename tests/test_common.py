@@ -170,7 +170,7 @@ def test_tuple_parameters_hold_positive_integers():
 
 @pytest.fixture(scope="module")
 def galaxies():
-    sim = JamSimulator(vrms_func=toy_vrms, npix=16, pixel_scale=3.2)
+    sim = JamSimulator(vrms_func=toy_vrms, image_side=16, pixel_scale=3.2)
     data = sim.make_dataset(12, random_state=0)
     return data
 

@@ -42,3 +42,20 @@ def test_0_2_pickles_find_their_networks():
 
     assert old_network._JamNet is _JamNet
     assert sklearn_jam.load_pretrained().net_.module_.__class__ is _JamNet
+
+
+def test_npix_is_image_side_with_a_warning():
+    import numpy as np
+    from _helpers import toy_vrms
+
+    from sklearn_jam import JamSimulator, sersic_images
+
+    with pytest.warns(FutureWarning, match="npix was renamed image_side"):
+        old = sersic_images([3.0], [5.0], [0.8], npix=16, pixel_scale=3.2)
+    np.testing.assert_array_equal(old, sersic_images([3.0], [5.0], [0.8], 16, pixel_scale=3.2))
+    kw = {"pixel_scale": 3.2, "vrms_func": toy_vrms}
+    new = JamSimulator(image_side=16, **kw).make_dataset(2, random_state=0)
+    with pytest.warns(FutureWarning, match=r"JamSimulator\(npix=\) was renamed image_side"):
+        old = JamSimulator(npix=16, **kw).make_dataset(2, random_state=0)
+    np.testing.assert_array_equal(old.X, new.X)
+    assert new.images.shape == (2, 16, 16)

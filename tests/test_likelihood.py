@@ -7,7 +7,7 @@ from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator
 
 @pytest.fixture(scope="module")
 def emulator():
-    sim = JamSimulator(vrms_func=toy_vrms, npix=16, pixel_scale=3.2, random_state=0)
+    sim = JamSimulator(vrms_func=toy_vrms, image_side=16, pixel_scale=3.2, random_state=0)
     data = sim.make_dataset(150)
     est = JamEmulatorRegressor(**{**TINY, "hidden_layer_sizes": (32,), "max_epochs": 20})
     return est.fit(data.X, data.y)
@@ -98,7 +98,7 @@ def test_image_in_counts_and_the_beta_rule_without_q_l(emulator, mock):
 
     x, y, v, err, truth = mock
     side = emulator.image_side_
-    image = sersic_images([3.0], [10.0], [0.8], npix=side, pixel_scale=51.2 / side)[0]
+    image = sersic_images([3.0], [10.0], [0.8], image_side=side, pixel_scale=51.2 / side)[0]
     reference = JamLikelihood(emulator, x, y, v, err, image=image)
     with pytest.warns(ImageNormalizationWarning, match="sums to 5000"):
         counts = JamLikelihood(emulator, x, y, v, err, image=5000.0 * image)

@@ -55,7 +55,7 @@ def test_errors():
     with pytest.raises(ValueError, match="equal length"):
         sersic_images([3.0, 2.0], [5.0], [0.8])
     with pytest.raises(ValueError, match="even"):
-        sersic_images([3.0], [5.0], [0.8], npix=63)
+        sersic_images([3.0], [5.0], [0.8], image_side=63)
 
 
 @given(galaxy, st.floats(1e-3, 1e3))
@@ -86,7 +86,7 @@ def test_isophote_axis_ratio_on_images_that_are_not_galaxies():
 def test_check_images_contract():
     from sklearn_jam.photometry import ImageNormalizationWarning, check_images, image_moments
 
-    images = sersic_images([2.0, 4.0], [5.0, 10.0], [0.6, 0.9], npix=16, pixel_scale=3.2)
+    images = sersic_images([2.0, 4.0], [5.0, 10.0], [0.6, 0.9], image_side=16, pixel_scale=3.2)
     assert check_images(images) is not None
     np.testing.assert_array_equal(check_images(images), images)
     x_c, y_c, i_xx, i_yy = image_moments(images).T

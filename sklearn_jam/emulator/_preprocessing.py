@@ -28,7 +28,7 @@ def _prior_images(side):
     """
     axes = [np.linspace(*PRIOR_BOUNDS[k], 3) for k in ("n_ser", "r_ser", "q_l")]
     n_ser, r_ser, q_l = (a.ravel() for a in np.meshgrid(*axes, indexing="ij"))
-    return sersic_images(n_ser, r_ser, q_l, npix=side, pixel_scale=64 * 0.8 / side).reshape(
+    return sersic_images(n_ser, r_ser, q_l, image_side=side, pixel_scale=64 * 0.8 / side).reshape(
         len(n_ser), -1
     )
 

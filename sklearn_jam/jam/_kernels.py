@@ -1,7 +1,7 @@
 """Compiled kernels of the JAM engine (numba): the sums over terms of a convolved model.
 
 With a PSF, a model at a bin is a sum over some thousands of terms
-``(f0 + f1 x^2) exp(-(a x^2 + g y^2))`` (:func:`sklearn_jam.jam._surf_v2los`),
+``(f0 + f1 x^2) exp(-(a x^2 + g y^2))`` (``sklearn_jam.jam.cylindrical._surf_v2los``),
 averaged over the spaxel. As NumPy array operations that sum makes some twenty
 passes over a (points x terms) array, and NumPy's single-precision exponential is
 not vectorised on every CPU; it was most of a model's time. The kernels below do
@@ -54,7 +54,7 @@ def pixel_mean_f32(x, y, a, g, f0, f1, half, tau, w_tau, out):
 
     The mean over the square ``|t - x| < half``, ``|s - y| < half`` is a
     Gauss-Legendre rule in ``t`` and in ``s`` separately, as
-    :func:`sklearn_jam.jam._pixel_mean` with a PSF.
+    ``sklearn_jam.jam._convolution.pixel_mean`` with a PSF.
 
     Parameters
     ----------

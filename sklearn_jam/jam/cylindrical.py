@@ -41,6 +41,7 @@ from ._quadrature import (
     radius_groups,
 )
 from .constants import G_JAMPY, arcsec_to_pc
+from .projection import intrinsic_axis_ratio
 
 __all__ = ["jam_axi_cyl"]
 
@@ -55,6 +56,9 @@ def _surf_v2los(
 ):
     """``Sigma <V_los^2>`` (eq. 28 of C08) of one block of galaxies, in (km/s)^2 Lsun/pc^2.
 
+    The terms of eq. (28) at the quadrature nodes (:func:`_terms`), then their sum
+    at the points (:func:`_sum_terms`).
+
     Shapes: ``x, y`` (B, P) in pc; ``r_group`` (B, G) in pc and ``group`` (P,)
     the group of each point; ``inc`` (B,) in radians; ``lum`` = (dens, sigma,
     q_intr) and ``beta`` (B, J); ``pot`` = (dens, sigma, q_intr) (B, K). With
@@ -66,6 +70,18 @@ def _surf_v2los(
     points per side, separately in x and y. ``compiled`` (NumPy with a PSF)
     sums over the terms with the single-precision kernels of
     :mod:`sklearn_jam.jam._kernels`, else in the array namespace in double precision.
+    """
+    coef_exp, coef_sum = _terms(xp, r_group, inc, lum, pot, beta, nodes, weights, psf)
+    total = _sum_terms(xp, x, y, group, coef_exp, coef_sum, psf, half_pixel, pixel_rule)
+    return 4 * np.pi**1.5 * G_JAMPY * total
+
+
+def _terms(xp, r_group, inc, lum, pot, beta, nodes, weights, psf):
+    """The terms of eq. (28) of C08 per radius group, after the change of variables.
+
+    Every (lum j, pot k, node, PSF Gaussian) is one term ``(f0 + f1 x^2) exp(-(a
+    x^2 + g y^2))``. Returns ``coef_exp`` (B, G, 2, M) of ``a, g`` and
+    ``coef_sum`` (B, G, M, 2) of ``f0, f1``; arguments as :func:`_surf_v2los`.
     """
     # Coefficients per (galaxy, radius group, lum j, pot k, node): (B, G, J, K, N).
     dens_lum, sigma_lum, q_lum = (v[:, None, :, None, None] for v in lum)
@@ -144,7 +160,17 @@ def _surf_v2los(
     n_gal, n_grp = r_group.shape
     coef_exp = xp.stack([a, g], 2).reshape(n_gal, n_grp, 2, -1)  # (B, G, 2, M)
     coef_sum = xp.stack([f0, f1], -1).reshape(n_gal, n_grp, -1, 2)  # (B, G, M, 2)
+    return coef_exp, coef_sum
+
+
+def _sum_terms(xp, x, y, group, coef_exp, coef_sum, psf, half_pixel, pixel_rule):
+    """``sum_m (f0 + f1 x^2) exp(-(a x^2 + g y^2))`` at the points, group by group; (B, P).
+
+    ``coef_exp`` (B, G, 2, M) holds ``a, g`` and ``coef_sum`` (B, G, M, 2) holds
+    ``f0, f1`` of each group's M terms; the rest as :func:`_surf_v2los`.
+    """
     n_nodes, compiled = pixel_rule
+    n_grp = coef_exp.shape[1]
     out, order = [], []
     for k in range(n_grp):
         idx = np.flatnonzero(group == k)
@@ -171,7 +197,7 @@ def _surf_v2los(
             s = expo @ coef_sum[:, k]  # (B, Pg, 2)
             out.append(s[..., 0] + xk * xk * s[..., 1])
     inverse = np.argsort(np.concatenate(order))
-    return 4 * np.pi**1.5 * G_JAMPY * xp.concat(out, 1)[:, inverse]
+    return xp.concat(out, 1)[:, inverse]
 
 
 def jam_axi_cyl(
@@ -364,12 +390,11 @@ def _node_counts(xp, m, n_nodes):
     n_gal = m["inc"].shape[0]
     if n_nodes is not None:
         return np.full(n_gal, int(n_nodes))
-    inc = np.radians(xp.numpy(m["inc"]))[:, None]
-    q_intr = []
-    for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot")):
-        qobs = xp.numpy(m[q])
-        q2 = (qobs**2 - np.cos(inc) ** 2) / np.sin(inc) ** 2
-        q_intr.append(np.where(xp.numpy(m[surf]) > 0, np.sqrt(np.clip(q2, 0, None)), 1.0))
+    inc = xp.numpy(m["inc"])[:, None]
+    q_intr = [
+        np.where(xp.numpy(m[surf]) > 0, intrinsic_axis_ratio(xp.numpy(m[q]), inc), 1.0)
+        for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot"))
+    ]
     flat = np.min(np.concatenate(q_intr, 1), 1) < HARD_Q_INTR
     # Mass more concentrated than the light (a compact mass Gaussian) acts as a
     # black hole does: by its narrowest Gaussian or by its mass-weighted scale.

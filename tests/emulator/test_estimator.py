@@ -17,10 +17,12 @@ from sklearn_jam.photometry import sersic_images
 from sklearn_jam.priors import intrinsic_axis_ratio, sample_prior
 
 
-def toy_data(n=120, npix=16, seed=0):
+def toy_data(n=120, image_side=16, seed=0):
     """Small images and a smooth positive target that depends on image and scalars."""
     p = sample_prior(n, random_state=seed)
-    images = sersic_images(p[:, 0], p[:, 1], p[:, 2], npix=npix, pixel_scale=51.2 / npix)
+    images = sersic_images(
+        p[:, 0], p[:, 1], p[:, 2], image_side=image_side, pixel_scale=51.2 / image_side
+    )
     X = np.hstack([p[:, 3:6], images.reshape(n, -1)])
     t = np.linspace(0, 1, 12)[None, :]
     y = (
@@ -202,7 +204,7 @@ def test_paper_configuration():
     est = JamEmulatorRegressor.paper(max_epochs=1)
     assert est.hidden_layer_sizes == (4096,) * 6 and est.conv_channels == (128,) * 4
     assert est.lr_factor == pytest.approx(10 ** (-1 / 8)) and est.batch_size == 50
-    X, y = toy_data(n=4, npix=64)
+    X, y = toy_data(n=4, image_side=64)
     est.fit(X, y)
     linear = [m for m in est.module_.mlp if isinstance(m, torch.nn.Linear)]
     assert len(linear) == 7 and linear[0].in_features == 67 and linear[-1].out_features == 12

@@ -37,7 +37,7 @@ def test_image_side_is_checked_against_the_layout():
 
 
 def test_fitted_model_images_are_checked():
-    sim = JamSimulator(npix=16, pixel_scale=3.2, vrms_func=None)
+    sim = JamSimulator(image_side=16, pixel_scale=3.2, vrms_func=None)
     data = sim.make_dataset(4, random_state=0)
     est = JamEmulatorRegressor(**TINY).fit(data.X, data.y)
     bad = data.X.copy()
