@@ -279,6 +279,11 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     def _check_settings(self):
         self._validate_params()  # the _parameter_constraints above
+        if self.n_jobs == 0:  # joblib refuses it, but only once the work has started
+            raise ValueError(
+                "n_jobs=0 runs nothing: give a number of worker processes >= 1, -1 for every "
+                "core (joblib's convention), or None"
+            )
         if self.npix != "deprecated":
             warnings.warn(
                 "JamSimulator(npix=) was renamed image_side in 0.3, as the emulator's (npix is "

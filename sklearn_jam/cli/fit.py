@@ -15,7 +15,7 @@ __all__ = ["read_table", "fit_kinematics", "save_fit_report", "posterior_table"]
 def read_table(path, n_columns, what):
     """A whitespace table of at least ``n_columns`` numeric columns, refused clearly."""
     try:
-        table = np.atleast_2d(np.loadtxt(path, dtype=float))
+        table = np.loadtxt(path, dtype=float, ndmin=2)  # one column stays a column
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the {what} file {path}: {exc}") from None
     if table.shape[1] < n_columns:

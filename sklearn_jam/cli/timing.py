@@ -23,6 +23,8 @@ PAPER = {
 
 def time_jam(params, n_jam=2, grid=None):
     """Mean seconds of a plain jampy call (:func:`plain_jampy_vrms`) over ``n_jam`` galaxies."""
+    if not 1 <= int(n_jam) <= len(params):
+        raise ValueError(f"n_jam={n_jam} must be between 1 and the {len(params)} galaxies given")
     grid = grid or JamSimulator().grid
     jam_times = []
     for p in params[:n_jam]:
@@ -71,6 +73,8 @@ def run(args):
     from ..emulator import load_pretrained
     from ..priors import sample_prior
 
+    if args.n_jam < 1:  # before loading anything: each call is about a second
+        raise ValueError(f"--n-jam {args.n_jam} must be at least 1 (jampy calls to time)")
     est = joblib.load(args.model) if args.model else load_pretrained()
     sp = time_models(est, sample_prior(1000, random_state=args.seed), n_jam=args.n_jam)
     print(format_table([[k, f"{v:.3g}"] for k, v in sp.items()], ["quantity", "value"]))

@@ -51,13 +51,27 @@ def split_rows(n, n_train=None):
     return n_train
 
 
+def _check_model_path(out):
+    """Refuse a model path that cannot take a file (a directory; a file as its folder)."""
+    out = Path(out)
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a directory; give the model file to write (.joblib)")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"--out {out}: {parent} is a file, not a folder")
+            break
+
+
 def train(
     data, out, config="small", max_epochs=None, device=None, n_train=None, verbose=1, random_state=0
 ):
     """Train an emulator on a dataset directory; save it, its history and its card.
 
-    Returns the estimator, the history file and the card (:func:`write_card`).
+    Returns the estimator, the history file and the card (:func:`write_card`). The
+    output path is checked before any work, so a long training is never lost to it.
     """
+    _check_model_path(out)
     ds = load_dataset(data)
     n_train = split_rows(len(ds.y), n_train)
     est = make_estimator(

@@ -16,6 +16,7 @@ from torch import nn
 from .._version import SPEC_VERSION, __version__
 from ..exceptions import IncompatibleModelError
 from ..jam import check_device
+from ..jam._base import refuse_first_bad
 from ..photometry import check_images_with_moments, image_moments
 from ._network import (
     _ACTIVATIONS,
@@ -488,6 +489,7 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
             self._warn_outside_prior(X)
         else:
             X, shapes = self._checked_X(X)
+            self._refuse_unphysical_scalars(X[:, : self.n_scalars])
             self._warn_outside_prior(X[:, : self.n_scalars])
             self._warn_outside_images(shapes)
         module = self.module_
@@ -546,6 +548,21 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
             features = np.hstack([features, q_image[:, None].astype(np.float32)])
         return features
 
+    @staticmethod
+    def _refuse_unphysical_scalars(scalars):
+        """Refuse scalars no galaxy can have (the emulator would return NaN or inf there)."""
+        if not np.isfinite(scalars).all():
+            i = int(np.flatnonzero(~np.isfinite(scalars).all(axis=1))[0])
+            raise ValueError(f"scalars must be finite: row {i} is {scalars[i].tolist()}")
+        q_m, beta_z, inc = scalars.T  # rows named by their index: q_m[i]
+        refuse_first_bad(
+            (
+                ("q_m", q_m, (q_m > 0) & (q_m <= 1), "in (0, 1]"),
+                ("beta_z", beta_z, beta_z < 1, "< 1"),
+                ("inc", inc, (inc > 0) & (inc <= 90), "in (0, 90] degrees"),
+            )
+        )
+
     def predict_from_features(self, features, scalars):
         """Run only the MLP (the MCMC fast path, second half).
 
@@ -576,11 +593,17 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
                 f"scalars must have {self.n_scalars} columns and features "
                 f"{self.n_image_features}; got {scalars.shape} and {features.shape}"
             )
+        if len(features) not in (1, len(scalars)):
+            raise ValueError(
+                f"features has {len(features)} rows and scalars {len(scalars)}: give one row of "
+                "features (broadcast to every row of scalars) or one per row"
+            )
+        if not np.isfinite(features).all():
+            i = int(np.flatnonzero(~np.isfinite(features).all(axis=1))[0])
+            raise ValueError(f"features must be finite: row {i} is {features[i].tolist()}")
         lo, hi = self.scalar_box_
         if not ((scalars >= lo) & (scalars <= hi)).all():  # one test for the usual case
-            if not np.isfinite(scalars).all():
-                i = int(np.flatnonzero(~np.isfinite(scalars).all(axis=1))[0])
-                raise ValueError(f"scalars must be finite: row {i} is {scalars[i].tolist()}")
+            self._refuse_unphysical_scalars(scalars)
             self._warn_outside_prior(scalars)
         if len(features) == 1 and len(scalars) > 1:
             features = np.broadcast_to(features, (len(scalars), features.shape[1]))

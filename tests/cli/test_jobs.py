@@ -75,3 +75,44 @@ def test_format_summary_and_tables():
     table = format_table([["a", 1], ["bb", 22]], ["x", "y"]).splitlines()
     assert table == ["x   y ", "--  --", "a   1 ", "bb  22"]
     assert jsonable({"a": (np.float32(1.5), [np.int64(2)])}) == {"a": [1.5, [2]]}
+
+
+@pytest.mark.parametrize("n_jam", ["0", "-1"])
+def test_benchmark_refuses_no_jampy_call_at_once(n_jam, capsys):
+    from sklearn_jam.cli import main
+
+    assert main(["benchmark", "--n-jam", n_jam]) == 1
+    assert f"--n-jam {n_jam} must be at least 1" in capsys.readouterr().err
+
+
+def test_train_checks_its_output_before_training(tmp_path, capsys, monkeypatch):
+    """An existing directory as --out is refused before the dataset is even read."""
+    import sklearn_jam.cli.train as train_module
+    from sklearn_jam.cli import main
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the dataset was read before the output was checked")
+
+    monkeypatch.setattr(train_module, "load_dataset", no_load)
+    (tmp_path / "models").mkdir()
+    assert main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "models")]) == 1
+    assert "is a directory; give the model file" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "afile" / "m")]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_one_column_file_is_a_column(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("1\n2\n3\n")
+    with pytest.raises(ValueError, match="needs 3 columns, found 1"):
+        read_table(path, 3, "MGE")
+
+
+def test_simulate_with_no_worker_creates_nothing(tmp_path, capsys):
+    from sklearn_jam.cli import main
+
+    out = tmp_path / "d"
+    assert main(["simulate", "--n-samples", "4", "--out", str(out), "--n-jobs", "0"]) == 1
+    assert "n_jobs=0 runs nothing" in capsys.readouterr().err
+    assert not out.exists()

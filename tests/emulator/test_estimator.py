@@ -266,7 +266,22 @@ def test_predict_from_features_checks(data, fitted):
     with pytest.raises(ValueError, match="scalars must be finite: row 1"):
         fitted.predict_from_features(feats, [[0.8, 0.1, 70.0], [0.8, np.nan, 70.0]])
     with pytest.warns(OutsidePriorWarning, match="outside the box"):
-        fitted.predict_from_features(feats, [0.8, 0.1, 120.0])
+        fitted.predict_from_features(feats, [0.8, 0.6, 89.0])
+    X_bad = data[0][:2].copy()
+    for scalars, match in (
+        ([0.8, 0.1, 200.0], r"inc\[0\]=200.0 must be in \(0, 90\] degrees"),
+        ([1.5, 0.1, 70.0], r"q_m\[0\]=1.5 must be in \(0, 1\]"),
+        ([0.8, 1.0, 70.0], r"beta_z\[0\]=1.0 must be < 1"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            fitted.predict_from_features(feats, scalars)
+        X_bad[0, :3] = scalars
+        with pytest.raises(ValueError, match=match):  # predict refuses them alike
+            fitted.predict(X_bad)
+    with pytest.raises(ValueError, match="features must be finite: row 0"):
+        fitted.predict_from_features(np.full_like(feats, np.inf), [0.8, 0.1, 70.0])
+    with pytest.raises(ValueError, match="features has 2 rows and scalars 3"):
+        fitted.predict_from_features(np.vstack([feats, feats]), [[0.8, 0.1, 70.0]] * 3)
 
 
 def test_bad_device_is_refused_before_training(data):
