@@ -15,9 +15,16 @@ __all__ = ["main", "build_parser"]
 _COMMANDS = (simulate, train, evaluate, timing, demo, fit)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with its errors on one line, as every other error of the command."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser():
     """The argument parser of ``sklearn-jam``."""
-    parser = argparse.ArgumentParser(prog="sklearn-jam", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="sklearn-jam", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module in _COMMANDS:
@@ -29,8 +36,8 @@ def main(argv=None):
     """Entry point of the ``sklearn-jam`` command.
 
     Returns 0 on success, 1 when the command failed (one line on stderr; the
-    traceback with ``--debug``), 2 for a bad command line and 130 when
-    interrupted.
+    traceback with ``--debug``) and 130 when interrupted; a bad command line
+    exits with 2 (argparse's code), also on one line.
     """
     args = build_parser().parse_args(argv)
     try:

@@ -1,6 +1,7 @@
 """``sklearn-jam demo``: simulate, train, evaluate and time, end to end."""
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -18,12 +19,52 @@ from .train import make_estimator
 __all__ = ["demo", "format_summary"]
 
 
+#: What the demo writes into its folder, and the marker that says the folder is its own.
+_OUTPUTS = ("train_data", "test_data", "model.joblib", "report", "report_pretrained")
+_OUTPUTS += ("summary.json", "speed_table.txt", "README.txt")
+_MARKER = ".sklearn-jam-demo.json"
+
+
+def _prepare_output(out, settings):
+    """The demo's folder: new, empty, or its own from an earlier run, never a user's.
+
+    Like ``sklearn-jam simulate``, a non-empty folder that the demo did not make is
+    refused and left untouched. An earlier demo with the same settings resumes its
+    datasets; one with other settings (``--quick``, ``--seed``) is replaced, as only
+    the demo's own files are there.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    marker = out / _MARKER
+    if out.is_dir() and any(out.iterdir()):
+        if not marker.is_file():
+            raise ValueError(
+                f"--out {out} is not empty and holds no sklearn-jam demo: give an empty or "
+                "new folder (nothing in it was changed)"
+            )
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in (*_OUTPUTS, _MARKER))
+        if foreign:
+            raise ValueError(
+                f"--out {out} holds files the demo did not write ({', '.join(foreign[:5])}): "
+                "give an empty or new folder (nothing in it was changed)"
+            )
+        if json.loads(marker.read_text()) != settings:
+            for name in _OUTPUTS:
+                path = out / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(settings) + "\n")
+    return out
+
+
 def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
     """Simulate, train, evaluate and time; write everything into ``out``; return the summary."""
     from ..emulator import pretrained
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _prepare_output(Path(out), {"quick": bool(quick), "seed": int(seed)})
     n_train, n_test = (24, 8) if quick else (400, 100)
     max_epochs = 5 if quick else 200
     # Small batches, so that the progress bar moves often.
@@ -184,7 +225,12 @@ def run(args):
 def add_parser(subparsers):
     """Add ``demo`` and its options."""
     p = add_command(subparsers, "demo", "simulate, train, evaluate and time, end to end", run)
-    p.add_argument("--out", default="sklearn-jam-demo", help="output directory")
+    p.add_argument(
+        "--out",
+        default="sklearn-jam-demo",
+        help="output directory: new, empty, or an earlier demo's (replaced when its settings "
+        "differ); any other non-empty directory is refused and left untouched",
+    )
     p.add_argument("--quick", action="store_true", help="a sub-minute version")
     p.add_argument("--n-jobs", type=int, default=2, help="parallel worker processes")
     p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")

@@ -116,3 +116,37 @@ def test_simulate_with_no_worker_creates_nothing(tmp_path, capsys):
     assert main(["simulate", "--n-samples", "4", "--out", str(out), "--n-jobs", "0"]) == 1
     assert "n_jobs=0 runs nothing" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_demo_never_touches_a_users_folder(tmp_path):
+    from sklearn_jam.cli.demo import _prepare_output
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "README.txt").write_text("my notes")
+    with pytest.raises(ValueError, match="holds no sklearn-jam demo"):
+        _prepare_output(user, {"quick": True, "seed": 0})
+    assert (user / "README.txt").read_text() == "my notes" and len(list(user.iterdir())) == 1
+
+    own = _prepare_output(tmp_path / "demo", {"quick": True, "seed": 0})
+    (own / "summary.json").write_text("{}")
+    (own / "train_data").mkdir()
+    assert _prepare_output(own, {"quick": True, "seed": 0}) == own  # same settings: resumed
+    assert (own / "summary.json").exists() and (own / "train_data").is_dir()
+    _prepare_output(own, {"quick": False, "seed": 0})  # --quick, then without: replaced
+    assert sorted(p.name for p in own.iterdir()) == [".sklearn-jam-demo.json"]
+    (own / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"files the demo did not write \(notes.txt\)"):
+        _prepare_output(own, {"quick": True, "seed": 0})
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        _prepare_output(own / "notes.txt", {"quick": True, "seed": 0})
+
+
+def test_a_bad_command_line_is_one_line_and_exit_2(capsys):
+    from sklearn_jam.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["simulate", "--n-samples", "ten", "--out", "x"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid int value: 'ten'" in err and "--help" in err
