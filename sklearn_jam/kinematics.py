@@ -61,6 +61,17 @@ DEFAULT_BOUNDS = {
     "lg_mbh": (4.0, 11.0),
 }
 
+#: What each parameter can physically be (bounds, fixed values and starts are held to it).
+PHYSICAL_RANGE = {
+    "ratio": (lambda v: v > 0, "> 0 (sigma_z / sigma_R)"),
+    "beta_z": (lambda v: v < 1, "< 1"),
+    "lg_ml": (lambda v: np.isfinite(v), "finite"),
+    "f_dm": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "gamma": (lambda v: -3 <= v <= 0, "in [-3, 0] (the halo's inner slope)"),
+    "rbreak_kpc": (lambda v: v > 0, "> 0 kpc"),
+    "lg_mbh": (lambda v: np.isfinite(v), "finite"),
+}
+
 #: Labels of the parameters in figures.
 LABELS = {
     "q_min": r"$q_{\rm min}$",
@@ -290,16 +301,39 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         names[0], names[1] = self.inclination, self.anisotropy
         if self.black_hole:
             names.append("lg_mbh")
+        if not np.any(mge[0] > 0):
+            raise ValueError("surf_lum is 0 everywhere: the MGE has no light to fit")
+        if self.inclination == "q_min" and mge[2].min() == 1:
+            raise ValueError(
+                "every qobs_lum is 1 (a round MGE), which no q_min can deproject: sample the "
+                "inclination itself (inclination='inc', --inclination inc)"
+            )
         fixed = dict(self.fixed or {})
         bounds = dict(DEFAULT_BOUNDS)
-        for key in list(fixed) + list(self.bounds or {}):
-            if key not in names:
-                raise ValueError(f"unknown parameter {key!r}; this model has {names}")
+        for where, keys in (("fixed", fixed), ("bounds", self.bounds or {}), ("p0", self.p0 or {})):
+            for key in keys:
+                if key not in names:
+                    raise ValueError(f"{where}: unknown parameter {key!r}; this model has {names}")
+        for key in self.p0 or {}:
+            if key in fixed:
+                raise ValueError(
+                    f"p0[{key!r}] is given for a fixed parameter ({key}={fixed[key]!r}): a fixed "
+                    "parameter has no start; drop one of them"
+                )
+        for key, value in fixed.items():
+            if not isinstance(value, Real) or isinstance(value, bool):
+                raise ValueError(f"fixed {key}={value!r} must be one number")
+            rule = PHYSICAL_RANGE.get(key)
+            if not np.isfinite(value) or (rule and not rule[0](value)):
+                raise ValueError(f"fixed {key}={value!r} must be {rule[1] if rule else 'finite'}")
         bounds.update(self.bounds or {})
         for name in names:
             low, high = (float(v) for v in bounds[name])
             if not (np.isfinite(low) and np.isfinite(high) and low < high):
                 raise ValueError(f"bounds[{name!r}]=({low}, {high}) must be finite with low < high")
+            rule = PHYSICAL_RANGE.get(name)
+            if rule and not (rule[0](low) and rule[0](high)):
+                raise ValueError(f"bounds[{name!r}]=({low}, {high}): {name} must be {rule[1]}")
             bounds[name] = (low, high)
         # The MGE cannot be deprojected where a Gaussian's intrinsic q < MIN_Q_INTR.
         key, q_lowest = self.inclination, float(mge[2].min())
@@ -456,7 +490,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         refuse_first_bad(
             (
                 ("X", X, np.isfinite(X).all(1), "finite"),
-                ("y", y, np.isfinite(y), "finite"),
+                ("y", y, np.isfinite(y) & (y >= 0), "finite and >= 0 km/s (a V_rms)"),
                 (
                     "vrms_err",
                     vrms_err,
@@ -469,8 +503,19 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         return X, y, vrms_err
 
     def _check_extent(self, setup, X):
-        """Warn about bins beyond 3 sigma of the MGE's widest Gaussian."""
+        """Refuse bins where the light underflows; warn beyond 3 sigma of the widest Gaussian."""
         surf, sigma, qobs = setup["mge"]
+        s2 = sigma**2 + setup["psf"][0].max() ** 2  # the PSF spreads the light further
+        q2 = (qobs**2 * sigma**2 + setup["psf"][0].max() ** 2) / s2
+        light = surf * np.exp(-0.5 * (X[:, :1] ** 2 + X[:, 1:] ** 2 / q2) / s2)
+        dark = np.flatnonzero(~(light.sum(1) > 0))
+        if dark.size:
+            i = int(dark[0])
+            raise ValueError(
+                f"bin {i} at (x, y) = ({X[i, 0]:.6g}, {X[i, 1]:.6g}) arcsec is so far beyond the "
+                f"MGE (widest sigma {sigma.max():.4g} arcsec) that its light underflows to 0: "
+                "V_rms is undefined there; check the units of X and of sigma_lum"
+            )
         widest = int(np.argmax(sigma))
         radius = np.hypot(X[:, 0], X[:, 1] / qobs[widest])
         outside = radius > 3 * sigma[widest]

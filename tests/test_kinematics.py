@@ -281,3 +281,51 @@ def test_torch_device_gives_the_numpy_models():
     np.testing.assert_allclose(
         torch_fit.model_vrms(params, X), numpy_fit.model_vrms(params, X), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"fixed": {"lg_ml": np.nan}}, r"fixed lg_ml=nan must be finite"),
+        ({"fixed": {"ratio": 0.0}}, r"fixed ratio=0.0 must be > 0"),
+        ({"fixed": {"ratio": -1.0}}, r"fixed ratio=-1.0 must be > 0"),
+        ({"fixed": {"ratio": (1.0, 2.0)}}, r"fixed ratio=\(1.0, 2.0\) must be one number"),
+        ({"mass_model": "gnfw", "fixed": {"f_dm": 1.0}}, r"fixed f_dm=1.0 must be in \[0, 1\)"),
+        ({"mass_model": "gnfw", "fixed": {"rbreak_kpc": 0.0}}, r"rbreak_kpc=0.0 must be > 0 kpc"),
+        (
+            {"mass_model": "gnfw", "bounds": {"gamma": (-3.0, 2.0)}, "p0": {"gamma": -0.01}},
+            r"bounds\['gamma'\]=\(-3.0, 2.0\): gamma must be in \[-3, 0\]",
+        ),
+        ({"p0": {"lgml": 0.3}}, r"p0: unknown parameter 'lgml'"),
+        ({"fixed": {"lg_ml": 0.1}, "p0": {"lg_ml": 0.3}}, r"p0\['lg_ml'\] is given for a fixed"),
+        ({"surf_lum": 0 * SURF}, "surf_lum is 0 everywhere"),
+        ({"qobs_lum": np.ones_like(QOBS)}, "every qobs_lum is 1"),
+    ],
+)
+def test_bad_options_are_refused_before_sampling(options, match):
+    X, vrms, err = mock(n_side=3)
+    mge = {"surf_lum": SURF, "sigma_lum": SIGMA, "qobs_lum": QOBS}
+    mge.update({k: options.pop(k) for k in list(options) if k in mge})
+    fit = JamKinematics(**mge, distance=0.7, **PSF, **options, n_walkers=8, n_steps=10**6)
+    with pytest.raises(ValueError, match=match):
+        fit.fit(X, vrms, err)  # a million steps: raised before the first one
+
+
+def test_bad_bins_are_refused_before_sampling():
+    X, vrms, err = mock(n_side=3)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, n_walkers=8, n_steps=10**6)
+    with pytest.raises(ValueError, match=r"y\[2\]=-5.0 must be finite and >= 0"):
+        fit.fit(X, np.where(np.arange(9) == 2, -5.0, vrms), err)
+    with pytest.raises(ValueError, match="underflows to 0"):
+        fit.fit(1000 * X, vrms, err)
+
+
+def test_cli_refuses_a_pair_as_a_fixed_value(tmp_path, capsys):
+    X, vrms, err = mock(n_side=3)
+    np.savetxt(tmp_path / "mge.txt", np.column_stack([SURF, SIGMA, QOBS]))
+    np.savetxt(tmp_path / "bins.txt", np.column_stack([X, vrms, err]))
+    argv = ["fit", "--mge", str(tmp_path / "mge.txt"), "--kinematics", str(tmp_path / "bins.txt")]
+    argv += ["--distance", "0.7", "--out", str(tmp_path / "o"), "--fix", "ratio=1,2"]
+    assert main(argv) == 1
+    assert "fixed ratio=(1.0, 2.0) must be one number" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
