@@ -629,9 +629,24 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         n_walkers, n_free = int(self.n_walkers), len(start)
         ball = start + 0.02 * (high - low) * rng.standard_normal((n_walkers, n_free))
         ball = np.clip(ball, low + 1e-6 * (high - low), high - 1e-6 * (high - low))
-        sampler = emcee.EnsembleSampler(n_walkers, n_free, log_prob, vectorize=True)
+        # emcee prints a full traceback for an error in the log-probability before it
+        # re-raises; the error is kept here instead, the run stopped at that step, and
+        # the error raised outside emcee (the command line shows it on one line).
+        failures = []
+
+        def guarded(theta):
+            if not failures:
+                try:
+                    return log_prob(theta)
+                except Exception as exc:  # noqa: BLE001 -- re-raised below, as it was
+                    failures.append(exc)
+            return np.full(len(theta), -np.inf)
+
+        sampler = emcee.EnsembleSampler(n_walkers, n_free, guarded, vectorize=True)
         sampler.random_state = np.random.RandomState(rng.integers(2**31)).get_state()
-        sampler.run_mcmc(ball, int(self.n_steps), progress=self.progress)
+        for _ in sampler.sample(ball, iterations=int(self.n_steps), progress=self.progress):
+            if failures:
+                raise failures[0]
         acceptance = float(np.mean(sampler.acceptance_fraction))
         return sampler.get_chain(), sampler.get_log_prob(), acceptance
 

@@ -1,6 +1,7 @@
 """Bayesian fits of observed kinematics: a seeded mock, the estimator contract, bad input."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -329,3 +330,91 @@ def test_cli_refuses_a_pair_as_a_fixed_value(tmp_path, capsys):
     assert main(argv) == 1
     assert "fixed ratio=(1.0, 2.0) must be one number" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def _fit_files(tmp_path):
+    X, vrms, err = mock(n_side=3)
+    np.savetxt(tmp_path / "mge.txt", np.column_stack([SURF, SIGMA, QOBS]))
+    np.savetxt(tmp_path / "bins.txt", np.column_stack([X, vrms, err]))
+    argv = ["fit", "--mge", str(tmp_path / "mge.txt"), "--kinematics", str(tmp_path / "bins.txt")]
+    return argv + ["--distance", "0.7", "--sigmapsf", "0.6", "--walkers", "8", "--steps", "4"]
+
+
+@pytest.mark.parametrize(
+    ("existing", "match"),
+    [("file", "is a file; give a folder"), ("folder", r"is not empty \(notes.txt\)")],
+)
+def test_fit_output_is_checked_before_sampling(tmp_path, capsys, monkeypatch, existing, match):
+    out = tmp_path / "out"
+    if existing == "file":
+        out.write_text("mine")
+    else:
+        out.mkdir()
+        (out / "notes.txt").write_text("mine")
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("sampled before the output was checked")
+
+    monkeypatch.setattr(JamKinematics, "fit", no_sampling)
+    assert main([*_fit_files(tmp_path), "--out", str(out)]) == 1
+    assert re.search(match, capsys.readouterr().err)
+    if existing == "folder":  # --overwrite replaces a fit's files only
+        assert main([*_fit_files(tmp_path), "--out", str(out), "--overwrite"]) == 1
+        assert "holds files a fit does not write (notes.txt)" in capsys.readouterr().err
+        assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_fit_files_are_one_set(tmp_path, capsys, monkeypatch):
+    """--overwrite replaces an earlier fit whole; a failure while writing leaves nothing."""
+    import sklearn_jam.plotting as plotting
+
+    out = tmp_path / "out"
+    assert main([*_fit_files(tmp_path), "--out", str(out)]) == 0
+    first = (out / "samples.npz").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["samples.npz", "summary.json", "corner.png", "maps.png"]
+    )
+    assert main([*_fit_files(tmp_path), "--out", str(out)]) == 1  # no silent overwrite
+    assert "--overwrite" in capsys.readouterr().err
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the figure could not be drawn")
+
+    monkeypatch.setattr(plotting, "plot_kinematics_fit", broken)
+    argv = [*_fit_files(tmp_path), "--seed", "1", "--out", str(out), "--overwrite"]
+    assert main(argv) == 1
+    assert (out / "samples.npz").read_bytes() == first  # the earlier fit, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bins.txt", "mge.txt", "out"]
+    fresh = tmp_path / "fresh"
+    assert main([*_fit_files(tmp_path), "--out", str(fresh)]) == 1
+    assert not fresh.exists()
+
+
+def test_an_error_in_the_likelihood_is_one_line(tmp_path, capfd, monkeypatch):
+    calls = []
+    real = JamKinematics._log_prob
+
+    def failing(self, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise FloatingPointError("the model is not finite at {'lg_ml': 0.2}")
+        return real(self, *args)
+
+    monkeypatch.setattr(JamKinematics, "_log_prob", failing)
+    assert main([*_fit_files(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "emcee" not in out + err
+    assert "FloatingPointError: the model is not finite at {'lg_ml': 0.2}" in err
+    assert len(calls) == 3  # stopped at the failing step
+
+
+def test_an_interrupted_fit_does_not_promise_to_resume(tmp_path, capsys, monkeypatch):
+    import sklearn_jam.cli.fit as fit_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fit_module, "fit_kinematics", interrupted)
+    assert main([*_fit_files(tmp_path), "--out", str(tmp_path / "out")]) == 130
+    err = capsys.readouterr().err
+    assert "nothing was written (a fit does not resume" in err and "resume\n" not in err

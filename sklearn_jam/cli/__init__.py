@@ -11,6 +11,13 @@ from . import demo, evaluate, fit, simulate, timing, train
 
 __all__ = ["main", "build_parser"]
 
+#: What an interrupted command leaves: only simulate resumes.
+_RESUME = {
+    "simulate": "run the same command again to resume",
+    "fit": "nothing was written (a fit does not resume; run it again)",
+    "train": "the model was not written (training does not resume; run it again)",
+}
+
 #: The sub-commands, in the order ``--help`` lists them.
 _COMMANDS = (simulate, train, evaluate, timing, demo, fit)
 
@@ -44,7 +51,8 @@ def main(argv=None):
         return args.func(args)
     except KeyboardInterrupt:
         print(
-            f"sklearn-jam {args.command}: interrupted; run the same command again to resume",
+            f"sklearn-jam {args.command}: interrupted; "
+            + _RESUME.get(args.command, "nothing was written"),
             file=sys.stderr,
         )
         return 130

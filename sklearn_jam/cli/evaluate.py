@@ -73,10 +73,31 @@ def write_report(
     return metrics
 
 
+def _check_settings(settings, card, data):
+    """Refuse a dataset whose maps or images are not what the model was trained on.
+
+    The settings of the model's training data are in its card (``sklearn-jam
+    train``); a model without them (the pretrained one, or one trained in Python)
+    was trained on the spec's defaults (:class:`~sklearn_jam.JamSimulator`).
+    """
+    from ..simulator import JamSimulator
+
+    trained = (card or {}).get("data_settings") or JamSimulator().settings()
+    for group in ("grid", "image"):
+        for key, value in settings[group].items():
+            if trained[group].get(key) != value:
+                raise ValueError(
+                    f"the dataset {data} has {key}={value!r} but the model was trained on maps "
+                    f"with {key}={trained[group].get(key)!r}: its predictions are not these "
+                    "maps; evaluate it on a dataset of its own settings"
+                )
+
+
 def evaluate(model, data, out_dir, split="all"):
     """Evaluate a saved emulator on a dataset directory; write metrics and figures."""
     est = joblib.load(model)
     ds = load_dataset(data)
+    _check_settings(ds.attrs["settings"], read_card(model), data)
     rows = np.arange(len(ds.y))
     if split == "test":
         info = read_card(model)

@@ -1,6 +1,8 @@
 """``sklearn-jam fit``: the posterior of a mass model given an MGE and binned V_rms."""
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,7 @@ def read_table(path, n_columns, what):
     return table
 
 
-def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
+def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, overwrite=False, **options):
     """``sklearn-jam fit``: posterior of a mass model given an MGE and binned V_rms.
 
     Parameters
@@ -39,6 +41,9 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
         Receives ``samples.npz``, ``summary.json``, ``corner.png`` and ``maps.png``.
     distance : float
         Distance in Mpc.
+    overwrite : bool, default=False
+        Replace the files of an earlier fit in ``out_dir``; otherwise a non-empty
+        ``out_dir`` is refused before sampling. The files are written as one set.
     **options
         Parameters of :class:`~sklearn_jam.JamKinematics`.
 
@@ -53,13 +58,54 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, **options):
 
     from ..kinematics import JamKinematics
 
+    out_dir = _check_output(Path(out_dir), overwrite)
     mge = read_table(mge_file, 3, "MGE")
     bins = read_table(kinematics_file, 4, "kinematics")
     fit = JamKinematics(*mge[:, :3].T, distance, **options)
     X, vrms, err = bins[:, :2], bins[:, 2], bins[:, 3]
     fit.fit(X, vrms, err)
-    save_fit_report(fit, X, vrms, out_dir, options=jsonable(options))
+    # All files into a fresh folder beside the target, then one rename: a fit's files
+    # are never mixed with an earlier fit's, and a failure leaves no partial set.
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp{os.getpid()}")
+    try:
+        save_fit_report(fit, X, vrms, tmp, options=jsonable(options))
+        if out_dir.exists():  # an earlier fit's folder (overwrite=True, checked above)
+            old = out_dir.with_name(f".{out_dir.name}.old{os.getpid()}")
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return fit
+
+
+#: The files of a fit's folder (what ``overwrite`` may replace).
+FIT_FILES = ("samples.npz", "summary.json", "corner.png", "maps.png")
+
+
+def _check_output(out, overwrite):
+    """The output folder, refused before sampling unless it can take the fit's files."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the fit's files")
+    if out.is_dir() and any(out.iterdir()):
+        names = sorted(p.name for p in out.iterdir())
+        if not overwrite:
+            raise ValueError(
+                f"--out {out} is not empty ({', '.join(names[:4])}); give a new folder, or "
+                "--overwrite to replace an earlier fit's"
+            )
+        foreign = [n for n in names if n not in FIT_FILES]
+        if foreign:
+            raise ValueError(
+                f"--out {out} holds files a fit does not write ({', '.join(foreign[:4])}); "
+                "--overwrite replaces only an earlier fit's folder"
+            )
+    if not out.parent.is_dir():
+        raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
+    return out
 
 
 def save_fit_report(fit, X, vrms, out_dir, **extra):
@@ -192,6 +238,7 @@ def run(args):
         random_state=args.seed,
         device=args.device,
         progress=True,
+        overwrite=args.overwrite,
     )
     print(posterior_table(fit, best_fit=True))
     print(
@@ -216,7 +263,12 @@ def add_parser(subparsers):
         help="bins file: x, y (arcsec), V_rms, error (km/s); further columns ignored",
     )
     p.add_argument("--distance", type=float, required=True, help="distance in Mpc")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument(
+        "--out", required=True, help="output directory: new or empty (checked before sampling)"
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace the files of an earlier fit in --out"
+    )
     p.add_argument(
         "--sigmapsf", type=float, nargs="+", default=[0.0], help="PSF Gaussians' sigma in arcsec"
     )

@@ -86,6 +86,8 @@ def train(
         "train_seconds": time.perf_counter() - t0,
         "config": str(config),
         "params": est.get_params(),
+        # The grid, image and distance of the maps: evaluate refuses other settings.
+        "data_settings": ds.attrs["settings"],
     }
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -150,3 +150,21 @@ def test_a_bad_command_line_is_one_line_and_exit_2(capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "invalid int value: 'ten'" in err and "--help" in err
+
+
+@pytest.mark.parametrize(("setting", "value"), [("r_max", 12.5), ("pixel_scale", 0.4)])
+def test_evaluate_refuses_a_dataset_of_other_settings(tmp_path, setting, value):
+    """The pretrained model on maps of another grid or images of another scale (issue 22)."""
+    from importlib import resources
+
+    from _helpers import toy_vrms
+
+    from sklearn_jam import JamSimulator, simulate_to_store
+    from sklearn_jam.cli.evaluate import evaluate
+
+    sim = JamSimulator(vrms_func=toy_vrms, **{setting: value})
+    simulate_to_store(sim, 4, tmp_path / "d", seed=0, chunk_size=4)
+    model = resources.files("sklearn_jam") / "data" / "jam_emulator_default.joblib"
+    with pytest.raises(ValueError, match=rf"has {setting}={value} but the model was trained"):
+        evaluate(model, tmp_path / "d", tmp_path / "report")
+    assert not (tmp_path / "report").exists()
