@@ -60,6 +60,34 @@ def _atomic_write_json(target, obj):
     os.replace(tmp, target)
 
 
+def _params_crc(params):
+    """CRC-32 of the parameters as stored (float64)."""
+    return zlib.crc32(np.ascontiguousarray(params, dtype=np.float64).tobytes())
+
+
+def _read_params(root):
+    """The stored parameters, or ``(None, reason)`` when they are missing or damaged."""
+    try:
+        params = np.asarray(root["params"][:])
+    except Exception as exc:  # noqa: BLE001 -- any decoding error means damaged parameters
+        return None, f"unreadable ({type(exc).__name__}: {' '.join(str(exc).split())})"
+    expected = dict(root.attrs).get("params_crc32")
+    if expected is not None and _params_crc(params) != expected:
+        return None, "checksum mismatch (a chunk missing or altered)"
+    return params, None
+
+
+def _read_record(path):
+    """A chunk's progress record, or ``(None, reason)`` when its file is damaged."""
+    try:
+        record = json.loads(path.read_text())
+        if not isinstance(record, dict) or not isinstance(record.get("failures"), dict):
+            raise ValueError("not a progress record")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, f"unreadable progress file {path.name} ({type(exc).__name__})"
+    return record, None
+
+
 def _check_spec(attrs, path):
     """Refuse a dataset of another spec version, saying why."""
     found = attrs.get("spec_version")
@@ -117,6 +145,7 @@ def _create_store(path, simulator, params, seed, chunk_size):
     root.create_array("ang", data=grid.ang, **kw)
     root["params"][:] = params
     _fsync(*(Path(path) / "params").rglob("*"), Path(path) / "params")
+    root.attrs["params_crc32"] = _params_crc(params)
     (Path(path) / _PROGRESS).mkdir(exist_ok=True)
     root.attrs.update(
         {
@@ -215,9 +244,84 @@ def _open_or_create(path, simulator, n_samples, seed, chunk_size):
                     f"{key}={attrs.get(key)!r} there, {value!r} requested; "
                     "use another --out or the same settings to resume"
                 )
-        return root, np.asarray(root["params"][:])
+        _repair_arrays(path, root, simulator, n_samples, chunk_size)
+        return root, _repair_params(path, root, simulator, n_samples, seed, chunk_size)
     params = simulator.sample_params(n_samples, random_state=seed)
     return _create_store(path, simulator, params, seed, chunk_size), params
+
+
+def _repair_arrays(path, root, simulator, n_samples, chunk_size):
+    """Recreate an array whose metadata is gone; its chunks are then recomputed."""
+    grid, side = simulator.grid, simulator._side()
+    kw = {"compressors": _COMPRESSORS, "overwrite": True}
+    shapes = {
+        "images": dict(shape=(n_samples, side, side), dtype="f4", fill_value=0),
+        "vrms": dict(shape=(n_samples, grid.size), dtype="f8", fill_value=np.nan),
+    }
+    for name in ("images", "vrms", "rad", "ang"):
+        if (Path(path) / name / "zarr.json").exists():
+            continue
+        warnings.warn(
+            f"dataset {str(path)!r}: the array {name!r} has no metadata ({name}/zarr.json is "
+            "missing); it is recreated" + (" and every chunk recomputed" if name in shapes else ""),
+            stacklevel=4,
+        )
+        if name in shapes:
+            root.create_array(
+                name, chunks=(chunk_size, *shapes[name]["shape"][1:]), **shapes[name], **kw
+            )
+            for f in (Path(path) / _PROGRESS).glob("chunk_*.json"):
+                f.unlink()
+        else:
+            root.create_array(name, data=getattr(grid, name), **kw)
+
+
+def _repair_params(path, root, simulator, n_samples, seed, chunk_size):
+    """The stored parameters, rebuilt from the seed when they are missing or damaged.
+
+    They are drawn from the seed, so they can always be drawn again; the draw is
+    checked against the checksum stored at creation (a NumPy that draws differently
+    cannot rebuild them, and says so).
+    """
+    stored, reason = (
+        _read_params(root)
+        if (Path(path) / "params" / "zarr.json").exists()
+        else (
+            None,
+            "missing (params/zarr.json)",
+        )
+    )
+    expected = dict(root.attrs).get("params_crc32")
+    if stored is not None and expected is not None:
+        return stored
+    drawn = simulator.sample_params(n_samples, random_state=seed)
+    if stored is not None:  # a store of 0.2, without a checksum: the draw is the truth
+        if _params_crc(stored) == _params_crc(drawn):
+            root.attrs["params_crc32"] = _params_crc(stored)
+            return stored
+        reason = "different from the draws of its seed"
+    if expected is not None and _params_crc(drawn) != expected:
+        raise ValueError(
+            f"dataset {str(path)!r}: its parameters are {reason} and cannot be rebuilt: the "
+            "draws of its seed differ from those it was made with (another NumPy?); "
+            "simulate it again into a new directory"
+        )
+    warnings.warn(
+        f"dataset {str(path)!r}: the parameters are {reason}; rebuilt from the seed",
+        stacklevel=4,
+    )
+    root.create_array(
+        "params",
+        shape=(n_samples, 6),
+        chunks=(chunk_size, 6),
+        dtype="f8",
+        compressors=_COMPRESSORS,
+        overwrite=True,
+    )
+    root["params"][:] = drawn
+    _fsync(*(Path(path) / "params").rglob("*"), Path(path) / "params")
+    root.attrs["params_crc32"] = _params_crc(drawn)
+    return drawn
 
 
 def dataset_status(path):
@@ -234,7 +338,7 @@ def dataset_status(path):
         ``n_samples``, ``n_chunks``, ``chunks_done``, ``failures`` (dict of
         global row index -> error message), ``complete`` (bool).
     """
-    status, records = _progress(path)
+    status, records, broken = _progress(path)
     return status
 
 
@@ -247,11 +351,14 @@ def _progress(path):
     _check_spec(attrs, path)
     n, size = attrs["n_samples"], attrs["chunk_size"]
     n_chunks = -(-n // size)
-    records = {}
+    records, broken = {}, {}
     for i in range(n_chunks):
         f = _progress_file(path, i)
         if f.exists():
-            records[i] = json.loads(f.read_text())
+            records[i], reason = _read_record(f)
+            if reason:
+                broken[i] = reason
+                del records[i]
     failures = {int(k): v for rec in records.values() for k, v in rec["failures"].items()}
     status = {
         "n_samples": n,
@@ -260,7 +367,7 @@ def _progress(path):
         "failures": dict(sorted(failures.items())),
         "complete": len(records) == n_chunks,
     }
-    return status, records
+    return status, records, broken
 
 
 def _chunk_rows(i_chunk, chunk_size, n):
@@ -378,8 +485,9 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     _prepare_dir(path)
     with _store_lock(path):
         root, params = _open_or_create(path, simulator, int(n_samples), int(seed), chunk_size)
-        _, records = _progress(path)
-        damaged = _damaged_chunks(path, root, records)
+        (path / _PROGRESS).mkdir(exist_ok=True)  # a deleted progress folder: all recomputed
+        _, records, broken = _progress(path)
+        damaged = {**_damaged_chunks(path, root, records), **broken}
         if damaged:
             warnings.warn(
                 f"dataset {str(path)!r}: recomputing damaged chunks: "
@@ -422,11 +530,34 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     return status
 
 
+class _ChunkVerifier:
+    """Checks each chunk of a lazily loaded dataset against its checksum, once, on first read."""
+
+    def __init__(self, path, root, records):
+        self._path, self._root, self._records = path, root, records
+        self._size = dict(root.attrs)["chunk_size"]
+        self._checked = set()
+
+    def __call__(self, rows):
+        n = self._root["vrms"].shape[0]
+        for i in np.unique(np.asarray(rows) // self._size).tolist():
+            if i in self._checked:
+                continue
+            damaged = _damaged_chunks(self._path, self._root, {i: self._records[i]})
+            if damaged:
+                raise ValueError(
+                    f"dataset {str(self._path)!r} changed since it was loaded: "
+                    f"{_describe_damage(damaged, self._size, n)}; run the same simulate "
+                    "command again to recompute it"
+                )
+            self._checked.add(i)
+
+
 class _LazyFeatures:
     """Emulator features assembled on access from the on-disk parameters and images."""
 
-    def __init__(self, params, images, rows):
-        self._params, self._images, self._rows = params, images, rows
+    def __init__(self, params, images, rows, verify):
+        self._params, self._images, self._rows, self._verify = params, images, rows, verify
         npix = images.shape[1]
         self.shape = (len(rows), 3 + npix * npix)
         self.ndim = 2
@@ -439,6 +570,7 @@ class _LazyFeatures:
         rows = self._rows[key]
         scalar = np.ndim(rows) == 0
         rows = np.atleast_1d(rows)
+        self._verify(rows)
         imgs = self._images.get_orthogonal_selection((rows, slice(None), slice(None)))
         out = features_from_images(self._params[rows], imgs)
         return out[0] if scalar else out
@@ -480,11 +612,23 @@ def load_dataset(path, lazy=False, allow_partial=False):
     path = Path(path)
     if not (path / "zarr.json").exists():
         raise ValueError(f"{str(path)!r} holds no sklearn_jam dataset (no zarr.json)")
-    status, records = _progress(path)
+    status, records, broken = _progress(path)
+    missing = [n for n in ("params", "images", "vrms") if not (path / n / "zarr.json").exists()]
+    if missing:
+        raise ValueError(
+            f"dataset {str(path)!r} has lost the metadata of {missing} ({missing[0]}/zarr.json "
+            "is missing); run the same simulate command again to repair it"
+        )
     root = zarr.open_group(str(path), mode="r")
     attrs = dict(root.attrs)
     size, n = attrs["chunk_size"], attrs["n_samples"]
-    damaged = _damaged_chunks(path, root, records, read=not lazy)
+    params_all, reason = _read_params(root)
+    if reason:
+        raise ValueError(
+            f"dataset {str(path)!r}: its parameters (params/) are {reason}; run the same "
+            "simulate command again to rebuild them from the seed"
+        )
+    damaged = {**_damaged_chunks(path, root, records, read=not lazy), **broken}
     if damaged:
         msg = (
             f"dataset {str(path)!r} has damaged chunks: {_describe_damage(damaged, size, n)}; "
@@ -504,7 +648,6 @@ def load_dataset(path, lazy=False, allow_partial=False):
         dtype=int,
     )
     settings = attrs["settings"]
-    params_all = np.asarray(root["params"][:])
     bad = np.array(sorted(status["failures"]), dtype=int)
     bad = bad[np.isin(bad, done)]
     if not status["complete"]:
@@ -535,12 +678,11 @@ def load_dataset(path, lazy=False, allow_partial=False):
         image_side=settings["image"]["npix"],
         distance=settings["distance"],
     )
-    if lazy:
-        images, y = root["images"], root["vrms"]
-        X = _LazyFeatures(params_all, images, keep)
-        if len(keep) != len(params_all):
-            images = _RowView(images, keep)
-            y = _RowView(y, keep)
+    if lazy:  # every chunk is checked against its checksum when it is first read
+        verify = _ChunkVerifier(path, root, records)
+        X = _LazyFeatures(params_all, root["images"], keep, verify)
+        images = _RowView(root["images"], keep, verify)
+        y = _RowView(root["vrms"], keep, verify)
     else:
         images = np.asarray(root["images"][:])[keep]
         y = np.asarray(root["vrms"][:])[keep]
@@ -552,8 +694,8 @@ def load_dataset(path, lazy=False, allow_partial=False):
 class _RowView:
     """Rows ``keep`` of an on-disk array, read on indexing."""
 
-    def __init__(self, array, keep):
-        self._array, self._keep = array, keep
+    def __init__(self, array, keep, verify):
+        self._array, self._keep, self._verify = array, keep, verify
         self.shape = (len(keep),) + tuple(array.shape[1:])
 
     def __len__(self):
@@ -561,6 +703,7 @@ class _RowView:
 
     def __getitem__(self, key):
         rows = np.atleast_1d(self._keep[key])
+        self._verify(rows)
         sel = (rows,) + (slice(None),) * (len(self.shape) - 1)
         out = self._array.get_orthogonal_selection(sel)
         return out[0] if np.ndim(self._keep[key]) == 0 else out

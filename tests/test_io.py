@@ -1,9 +1,11 @@
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -271,3 +273,91 @@ def test_a_store_where_every_galaxy_failed_says_so(tmp_path):
         pytest.warns(UserWarning, match="left out"),
     ):
         load_dataset(tmp_path / "ds")
+
+
+# -- damage that a rerun repairs (issue 22, items 2-4) -------------------------------------
+
+
+def _small_store(path):
+    sim = JamSimulator(vrms_func=toy_vrms)
+    simulate_to_store(sim, 6, path, seed=3, chunk_size=2)
+    return sim
+
+
+def _rerun(sim, path):
+    return simulate_to_store(sim, 6, path, seed=3, chunk_size=2)
+
+
+def _same_as_undamaged(tmp_path, path):
+    _small_store(tmp_path / "undamaged")
+    a, b = load_dataset(path), load_dataset(tmp_path / "undamaged")
+    for key in ("params", "images", "y", "X"):
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def _flip_a_bit(f):
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    f.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["deleted", "flipped", "deleted_with_progress"])
+def test_damaged_parameters_are_named_then_rebuilt_from_the_seed(tmp_path, damage):
+    path = tmp_path / "d"
+    sim = _small_store(path)
+    chunk = path / "params" / "c" / "1" / "0"
+    if damage == "flipped":
+        _flip_a_bit(chunk)
+    else:
+        chunk.unlink()
+    if damage == "deleted_with_progress":
+        (path / "_progress" / "chunk_000001.json").unlink()
+    with pytest.raises(ValueError, match=r"its parameters \(params/\) are .*rebuild them"):
+        load_dataset(path)
+    with pytest.warns(UserWarning, match="parameters are .*rebuilt from the seed"):
+        _rerun(sim, path)
+    _same_as_undamaged(tmp_path, path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        ("truncated_progress", r"unreadable progress file chunk_000001.json"),
+        ("no_progress_folder", r"is unfinished: 0 of 3 chunks done"),
+        ("no_vrms_metadata", r"lost the metadata of \['vrms'\]"),
+        ("no_images", r"lost the metadata of \['images'\]"),
+    ],
+)
+def test_other_damage_is_named_then_repaired(tmp_path, damage, match):
+    path = tmp_path / "d"
+    sim = _small_store(path)
+    if damage == "truncated_progress":
+        f = path / "_progress" / "chunk_000001.json"
+        f.write_text(f.read_text()[:7])
+    elif damage == "no_progress_folder":
+        shutil.rmtree(path / "_progress")
+    elif damage == "no_vrms_metadata":
+        (path / "vrms" / "zarr.json").unlink()
+    else:
+        shutil.rmtree(path / "images")
+    with pytest.raises(ValueError, match=match):
+        load_dataset(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # each repair says what it did
+        status = _rerun(sim, path)
+    assert status["complete"] and status["chunks_done"] == 3
+    _same_as_undamaged(tmp_path, path)
+
+
+def test_lazy_loading_checks_chunks_when_they_are_read(tmp_path):
+    path = tmp_path / "d"
+    _small_store(path)
+    lazy = load_dataset(path, lazy=True)
+    np.testing.assert_array_equal(lazy.y[:2], load_dataset(path).y[:2])
+    shutil.copy(path / "vrms" / "c" / "1" / "0", path / "vrms" / "c" / "2" / "0")
+    fresh = load_dataset(path, lazy=True)  # only the presence of files is checked up front
+    np.testing.assert_array_equal(fresh.y[:2], lazy.y[:2])  # chunk 0 is intact
+    with pytest.raises(ValueError, match=r"chunk 2 \(rows 4-5\): checksum mismatch in vrms"):
+        fresh.y[4:6]
+    with pytest.raises(ValueError, match=r"chunk 2 \(rows 4-5\)"):
+        np.asarray(fresh.X)

@@ -203,6 +203,7 @@ def test_cli_fit_writes_posterior_and_figures(tmp_path):
 
     # AdaMet: one chain of --steps, the proposal's dispersions from --step-sigma
     argv += ["--sampler", "adamet", "--steps", "10", "--burn", "0", "--step-sigma", "lg_ml=0.05"]
+    argv += ["--overwrite"]  # the same --out: the earlier fit is replaced whole
     assert main(argv) == 0
     with np.load(out / "samples.npz") as samples:
         assert samples["samples"].shape == (10, 2)
