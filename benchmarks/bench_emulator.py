@@ -9,12 +9,12 @@ weights do not change the timing).
 
 import argparse
 
-import joblib
 import torch
 
 from sklearn_jam import JamSimulator, load_pretrained, sample_prior
 from sklearn_jam.cli.timing import PAPER, time_models
 from sklearn_jam.cli.train import make_estimator
+from sklearn_jam.emulator.persistence import load_model
 
 TARGETS = {"emulator_mlp_only_single_s": 1e-4, "emulator_full_batched_s": 5e-5}
 
@@ -28,7 +28,7 @@ def main():
 
     params = sample_prior(1000, random_state=args.seed)
     if args.model:
-        est, source = joblib.load(args.model), args.model
+        est, source = load_model(args.model, trust_pickle=True), args.model  # your own file
     else:
         est = load_pretrained(missing="none")
         source = "pretrained default model"

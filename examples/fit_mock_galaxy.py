@@ -13,13 +13,13 @@ import time
 
 import corner
 import emcee
-import joblib
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np
 
 from sklearn_jam import JamEmulatorRegressor, JamLikelihood, JamSimulator, load_pretrained
+from sklearn_jam.emulator.persistence import load_model
 from sklearn_jam.jam import G_JAMPY, arcsec_to_pc, sersic_vrms
 
 parser = argparse.ArgumentParser(
@@ -48,7 +48,7 @@ truth = {"n_ser": 3.0, "r_ser": 10.0, "q_l": 0.75, "q_m": 0.8, "beta_z": 0.1, "i
 scale_kms = 250.0
 
 # -- the emulator ----------------------------------------------------------------------
-est = joblib.load(args.model) if args.model else load_pretrained(missing="none")
+est = load_model(args.model) if args.model else load_pretrained(missing="none")
 if est is None:
     print(
         f"no pretrained model: training a stand-in on {args.train_if_missing} galaxies "

@@ -10,6 +10,7 @@ Usage: python scripts/train_pretrained.py --data sim10k [--n-samples 10000]
 """
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ import sklearn_jam
 from sklearn_jam import JamSimulator, load_dataset, simulate_to_store
 from sklearn_jam.cli.train import make_estimator
 from sklearn_jam.emulator.cards import read_card
+from sklearn_jam.emulator.persistence import save_emulator
 from sklearn_jam.emulator.pretrained import PRETRAINED_CARD, PRETRAINED_FILE
 from sklearn_jam.metrics import accuracy_summary
 
@@ -78,7 +80,7 @@ def main():
 
     DATA_DIR.mkdir(exist_ok=True)
     model_path = DATA_DIR / PRETRAINED_FILE
-    joblib.dump(est, model_path, compress=3)
+    save_emulator(est, model_path)  # a file without code; load_pretrained checks its hash
     size = model_path.stat().st_size
     if size > MAX_BYTES:
         raise SystemExit(f"{model_path} is {size / 2**20:.1f} MB, over the 20 MB limit")
@@ -105,6 +107,8 @@ def main():
     }
     (DATA_DIR / PRETRAINED_CARD).write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps(card["metrics"], indent=1))
+    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    print(f"set PRETRAINED_SHA256 = {digest!r} in sklearn_jam/emulator/pretrained.py")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """``JamSimulator``: galaxy parameters -> mock images and JAM V_rms maps."""
 
 import functools
+import os
+import threading
+import time
 import warnings
 from numbers import Integral, Real
 
@@ -86,8 +89,33 @@ def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw, en
     return vrms, images, errors
 
 
-def _simulate_slice(sl, params, *args):
+def _simulate_slice(sl, params, owner, *args):
+    _exit_with(owner)
     return (sl, *_simulate_batch(params, *args))
+
+
+_WATCHED = []
+
+
+def _exit_with(owner):
+    """In a worker process that ``owner`` started, exit as soon as ``owner`` is gone.
+
+    A run killed by SIGKILL cannot stop its workers: each one watches, from a daemon
+    thread, that its parent is still the process that started it (a parent that dies
+    hands its children to another), and ends itself otherwise. In the owner itself
+    (one job, threads) and in workers of other processes (a dask cluster) nothing is
+    watched.
+    """
+    if _WATCHED or os.getpid() == owner or os.getppid() != owner:
+        return
+    _WATCHED.append(owner)
+
+    def watch():
+        while os.getppid() == owner:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sklearn-jam-exit-with-owner", daemon=True).start()
 
 
 class JamSimulator(TransformerMixin, BaseEstimator):
@@ -530,7 +558,15 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
         tasks = (
             delayed(_simulate_slice)(
-                sl, params[sl], grid, self.distance, vrms_func, with_images, kw, engine_kw
+                sl,
+                params[sl],
+                os.getpid(),
+                grid,
+                self.distance,
+                vrms_func,
+                with_images,
+                kw,
+                engine_kw,
             )
             for sl in batches
         )

@@ -35,13 +35,21 @@ def test_unknown_names_are_attribute_errors():
         workflows.nothing  # noqa: B018
 
 
-def test_0_2_pickles_find_their_networks():
-    """The shipped model (pickled by 0.2) names sklearn_jam._network and sklearn_jam.emulator."""
+def test_0_2_pickles_load_and_predict_as_the_shipped_model():
+    """The 0.2 pickle of the pretrained model (it names sklearn_jam._network and
+    sklearn_jam.emulator) loads, and predicts bitwise as the file without code now shipped."""
+    import joblib
+    import numpy as np
+    from _helpers import DATA
+
     import sklearn_jam._network as old_network
     from sklearn_jam.emulator import _JamNet
 
     assert old_network._JamNet is _JamNet
-    assert sklearn_jam.load_pretrained().net_.module_.__class__ is _JamNet
+    old = joblib.load(DATA / "pretrained_0.2.joblib")
+    assert old.net_.module_.__class__ is _JamNet
+    X = sklearn_jam.JamSimulator().features(sklearn_jam.sample_prior(20, random_state=0))
+    np.testing.assert_array_equal(old.predict(X), sklearn_jam.load_pretrained().predict(X))
 
 
 def test_npix_is_image_side_with_a_warning():

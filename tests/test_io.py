@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -361,3 +362,74 @@ def test_lazy_loading_checks_chunks_when_they_are_read(tmp_path):
         fresh.y[4:6]
     with pytest.raises(ValueError, match=r"chunk 2 \(rows 4-5\)"):
         np.asarray(fresh.X)
+
+
+# -- workers and signals (issue 22, item 5) -------------------------------------------------
+
+
+def _running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the workers")
+def test_sigterm_ends_the_run_and_its_workers(tmp_path):
+    out = tmp_path / "d"
+    cmd = _simulate_cmd(400, seed=1, chunk_size=20)
+    cmd[cmd.index("--n-jobs") + 1] = "2"
+    proc = subprocess.Popen(cmd + ["--out", str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "_progress").glob("chunk_*.json")):
+        time.sleep(0.05)
+    children = [
+        int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat") if _ppid(p) == proc.pid
+    ]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert (
+        "terminated (SIGTERM); run the same command again to resume" in proc.stderr.read().decode()
+    )
+    deadline = time.time() + 20
+    while time.time() < deadline and any(map(_running, children)):
+        time.sleep(0.1)
+    assert children and not any(map(_running, children))
+    assert dataset_status(out)["chunks_done"] >= 1  # and the next run resumes
+
+
+def _ppid(stat):
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="parent and child processes as on POSIX")
+def test_a_worker_exits_when_its_owner_is_killed(tmp_path):
+    """What every simulate worker runs from its start: it ends itself once its owner is gone."""
+    ready = tmp_path / "ready"
+    worker = (
+        "import os, time; from sklearn_jam.simulator import _exit_with; "
+        f"_exit_with(os.getppid()); open({str(ready)!r}, 'w').close(); time.sleep(120)"
+    )
+    owner = (
+        f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', {worker!r}]); "
+        "print(p.pid, flush=True); time.sleep(120)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", owner], stdout=subprocess.PIPE, text=True)
+    pid = int(proc.stdout.readline())
+    deadline = time.time() + 120
+    while time.time() < deadline and not ready.exists():
+        time.sleep(0.05)
+    assert ready.exists() and _running(pid)
+    proc.kill()  # SIGKILL: the owner cannot stop its children
+    proc.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and _running(pid):
+        time.sleep(0.1)
+    assert not _running(pid)

@@ -5,7 +5,9 @@ scripts and benchmarks call too), its options (``add_parser``) and its ``run``.
 """
 
 import argparse
+import signal
 import sys
+import threading
 
 from . import demo, evaluate, fit, simulate, timing, train
 
@@ -20,6 +22,18 @@ _RESUME = {
 
 #: The sub-commands, in the order ``--help`` lists them.
 _COMMANDS = (simulate, train, evaluate, timing, demo, fit)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt so that joblib ends its workers as on Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated
+
+
+def _main_thread():
+    return threading.current_thread() is threading.main_thread()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,12 +57,21 @@ def main(argv=None):
     """Entry point of the ``sklearn-jam`` command.
 
     Returns 0 on success, 1 when the command failed (one line on stderr; the
-    traceback with ``--debug``) and 130 when interrupted; a bad command line
-    exits with 2 (argparse's code), also on one line.
+    traceback with ``--debug``), 130 when interrupted (Ctrl-C) and 143 when
+    terminated (SIGTERM), its workers ended either way; a bad command line exits
+    with 2 (argparse's code), also on one line.
     """
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         return args.func(args)
+    except _Terminated:
+        print(
+            f"sklearn-jam {args.command}: terminated (SIGTERM); "
+            + _RESUME.get(args.command, "nothing was written"),
+            file=sys.stderr,
+        )
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print(
             f"sklearn-jam {args.command}: interrupted; "
@@ -63,3 +86,6 @@ def main(argv=None):
         message = " ".join(str(exc).split()) or repr(exc)
         print(f"sklearn-jam {args.command}: error: {kind}{message}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

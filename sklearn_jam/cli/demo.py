@@ -5,9 +5,8 @@ import shutil
 import time
 from pathlib import Path
 
-import joblib
-
 from .._version import SPEC_VERSION, __version__
+from ..emulator.persistence import save_emulator
 from ..io import load_dataset, simulate_to_store
 from ..simulator import JamSimulator
 from ..utils import format_table, jsonable
@@ -20,7 +19,7 @@ __all__ = ["demo", "format_summary"]
 
 
 #: What the demo writes into its folder, and the marker that says the folder is its own.
-_OUTPUTS = ("train_data", "test_data", "model.joblib", "report", "report_pretrained")
+_OUTPUTS = ("train_data", "test_data", "model.npz", "report", "report_pretrained")
 _OUTPUTS += ("summary.json", "speed_table.txt", "README.txt")
 _MARKER = ".sklearn-jam-demo.json"
 
@@ -87,7 +86,7 @@ def demo(out="sklearn-jam-demo", quick=False, n_jobs=2, seed=0, verbose=1):
     t0 = time.perf_counter()
     est.fit(train_ds.X, train_ds.y)
     train_seconds = time.perf_counter() - t0
-    joblib.dump(est, out / "model.joblib")
+    save_emulator(est, out / "model.npz")
 
     say("[3/4] evaluating on the held-out galaxies")
     test_set = f"{len(test_ds.y)} held-out galaxies (seed {seed + 1})"
@@ -150,7 +149,8 @@ _DEMO_README = """What `sklearn-jam demo` wrote here
 
 train_data/, test_data/   the simulated datasets ({n_train} and {n_test} galaxies): zarr
                           stores read by sklearn_jam.load_dataset()
-model.joblib              the demo emulator, deliberately small; load with joblib.load()
+model.npz                 the demo emulator, deliberately small, in a file that holds no
+                          code: sklearn_jam.emulator.load_emulator("model.npz")
 report/                   the demo emulator on the test galaxies:
   metrics.json            accuracy (fractions, explained in its "units")
   figure2.png             image, JAM map, emulated map and error for the worst map and

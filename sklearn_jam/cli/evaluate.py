@@ -3,11 +3,11 @@
 import json
 from pathlib import Path
 
-import joblib
 import numpy as np
 
 from ..emulator.cards import card_path, read_card
 from ..emulator.features import N_SCALARS
+from ..emulator.persistence import load_model
 from ..io import load_dataset
 from ..metrics import accuracy_summary
 from ..utils import jsonable
@@ -93,9 +93,14 @@ def _check_settings(settings, card, data):
                 )
 
 
-def evaluate(model, data, out_dir, split="all"):
-    """Evaluate a saved emulator on a dataset directory; write metrics and figures."""
-    est = joblib.load(model)
+def evaluate(model, data, out_dir, split="all", trust_pickle=False):
+    """Evaluate a saved emulator on a dataset directory; write metrics and figures.
+
+    ``model`` is a file without code (:func:`~sklearn_jam.emulator.save_emulator`), or a
+    joblib pickle with ``trust_pickle=True`` (only for one's own files: a pickle can
+    run any code while it is read).
+    """
+    est = load_model(model, trust_pickle=trust_pickle)
     ds = load_dataset(data)
     _check_settings(ds.attrs["settings"], read_card(model), data)
     rows = np.arange(len(ds.y))
@@ -123,7 +128,9 @@ def evaluate(model, data, out_dir, split="all"):
 
 def run(args):
     """Evaluate ``args.model`` on ``args.data``; print the metrics."""
-    metrics = evaluate(args.model, args.data, args.out, split=args.split)
+    metrics = evaluate(
+        args.model, args.data, args.out, split=args.split, trust_pickle=args.trust_model
+    )
     print(json.dumps(metrics, indent=1))
     print(f"metrics.json, figure2.png and figure3.png written to {args.out}")
     return 0
@@ -134,7 +141,12 @@ def add_parser(subparsers):
     p = add_command(
         subparsers, "evaluate", "metrics and Figures 2 and 3 of a model on a dataset", run
     )
-    p.add_argument("--model", required=True, help="model file (.joblib)")
+    p.add_argument("--model", required=True, help="model file (.npz written by train)")
+    p.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="also open a joblib model file, a pickle that can run any code: only your own",
+    )
     p.add_argument("--data", required=True, help="dataset directory made by 'simulate'")
     p.add_argument("--out", required=True, help="report directory")
     p.add_argument(

@@ -1,7 +1,11 @@
 """``sklearn-jam simulate``: a resumable JAM dataset on disk."""
 
+import os
 import sys
 
+from joblib import parallel_config
+
+from ..simulator import _exit_with
 from ._base import add_command
 
 __all__ = []
@@ -13,9 +17,12 @@ def run(args):
     from ..simulator import JamSimulator
 
     sim = JamSimulator(n_jobs=args.n_jobs, batch_size=args.chunk_size, verbose=1)
-    status = simulate_to_store(
-        sim, args.n_samples, args.out, seed=args.seed, chunk_size=args.chunk_size
-    )
+    # Every worker watches this process from its start, so that none outlives a SIGKILL
+    # (a worker still importing when the run is killed has run no task yet).
+    with parallel_config(backend="loky", initializer=_exit_with, initargs=(os.getpid(),)):
+        status = simulate_to_store(
+            sim, args.n_samples, args.out, seed=args.seed, chunk_size=args.chunk_size
+        )
     n_fail = len(status["failures"])
     print(
         f"{status['n_samples']} galaxies in {args.out}: {status['n_samples'] - n_fail} done, "

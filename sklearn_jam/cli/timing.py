@@ -68,14 +68,13 @@ def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None, jam_se
 
 def run(args):
     """Time jampy, the exact engine's yardstick, and the emulator; print the table."""
-    import joblib
-
     from ..emulator import load_pretrained
+    from ..emulator.persistence import load_model
     from ..priors import sample_prior
 
     if args.n_jam < 1:  # before loading anything: each call is about a second
         raise ValueError(f"--n-jam {args.n_jam} must be at least 1 (jampy calls to time)")
-    est = joblib.load(args.model) if args.model else load_pretrained()
+    est = load_model(args.model, args.trust_model) if args.model else load_pretrained()
     sp = time_models(est, sample_prior(1000, random_state=args.seed), n_jam=args.n_jam)
     print(format_table([[k, f"{v:.3g}"] for k, v in sp.items()], ["quantity", "value"]))
     return 0
@@ -84,6 +83,13 @@ def run(args):
 def add_parser(subparsers):
     """Add ``benchmark`` and its options."""
     p = add_command(subparsers, "benchmark", "time JAM and an emulator on this machine", run)
-    p.add_argument("--model", default=None, help="model file (None: the pretrained default model)")
+    p.add_argument(
+        "--model", default=None, help="model file, .npz (None: the pretrained default model)"
+    )
+    p.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="also open a joblib model file, a pickle that can run any code: only your own",
+    )
     p.add_argument("--n-jam", type=int, default=3, help="direct JAM calls to time")
     p.add_argument("--seed", type=int, default=0, help="seed of the galaxies timed")

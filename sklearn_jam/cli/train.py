@@ -9,6 +9,7 @@ import joblib
 
 from ..emulator import JamEmulatorRegressor
 from ..emulator.cards import card_path, write_card
+from ..emulator.persistence import save_emulator
 from ..io import load_dataset
 from ..utils import jsonable
 from ._base import add_command
@@ -49,6 +50,14 @@ def split_rows(n, n_train=None):
     if not 1 <= n_train < n:
         raise ValueError(f"n_train must be between 1 and {n - 1} for {n} maps, got {n_train}")
     return n_train
+
+
+def save_model(est, path, suffix):
+    """Write ``est`` to ``path``: the format without code for ``.npz``, else joblib."""
+    if suffix == ".npz":
+        save_emulator(est, path)
+    else:
+        joblib.dump(est, path)
 
 
 def _check_model_path(out):
@@ -94,7 +103,7 @@ def train(
     # Write beside the target, then rename: an existing model is replaced whole or not at all.
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
     try:
-        joblib.dump(est, tmp)
+        save_model(est, tmp, out.suffix)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -125,7 +134,12 @@ def add_parser(subparsers):
     """Add ``train`` and its options."""
     p = add_command(subparsers, "train", "train an emulator on a dataset", run)
     p.add_argument("--data", required=True, help="dataset directory made by 'simulate'")
-    p.add_argument("--out", required=True, help="model file to write (.joblib)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="model file to write: .npz holds no code (to share; evaluate opens it as is), "
+        "any other suffix a joblib pickle (for your own use: --trust-model to open it)",
+    )
     p.add_argument(
         "--config", default="small", help="'small', 'paper' or a JSON file of parameters"
     )

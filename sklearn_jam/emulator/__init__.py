@@ -8,6 +8,8 @@ _network, _preprocessing
     Its torch networks and training callbacks; its image and scalar transforms.
 features
     The feature layout (the scalars, then the raveled image) and the scalars' prior box.
+persistence
+    A model file that holds no code (:func:`save_emulator`, :func:`load_emulator`).
 pretrained
     The shipped model and its card (:func:`load_pretrained`, :func:`pretrained_card`).
 """
@@ -18,6 +20,7 @@ from ._estimator import JamEmulatorRegressor
 # Models pickled before the networks had a module of their own name these here.
 from ._network import _EpochBar, _JamNet, _print_table_row, _TabularNet  # noqa: F401
 from ._preprocessing import PHYSICAL_FEATURE_NAMES
+from .persistence import load_emulator, save_emulator
 from .pretrained import load_pretrained, pretrained_card
 
 __all__ = [
@@ -27,4 +30,6 @@ __all__ = [
     "PHYSICAL_FEATURE_NAMES",
     "load_pretrained",
     "pretrained_card",
+    "save_emulator",
+    "load_emulator",
 ]

@@ -1,14 +1,27 @@
-"""The pretrained default emulator shipped with the package."""
+"""The pretrained default emulator shipped with the package.
 
+It is shipped in the format that holds no code (:mod:`sklearn_jam.emulator.persistence`),
+and its SHA-256 is checked before it is read, so a changed file is refused.
+"""
+
+import hashlib
 import json
 from importlib import resources
 
-import joblib
+from .persistence import load_emulator
 
-__all__ = ["load_pretrained", "pretrained_card", "PRETRAINED_FILE", "PRETRAINED_CARD"]
+__all__ = [
+    "load_pretrained",
+    "pretrained_card",
+    "PRETRAINED_FILE",
+    "PRETRAINED_CARD",
+    "PRETRAINED_SHA256",
+]
 
-PRETRAINED_FILE = "jam_emulator_default.joblib"
+PRETRAINED_FILE = "jam_emulator_default.npz"
 PRETRAINED_CARD = "jam_emulator_default.json"
+#: SHA-256 of the shipped file (``scripts/train_pretrained.py`` prints it for a new one).
+PRETRAINED_SHA256 = "75bea36e971b9675e2e4e19e14c3e132e3bc4a6fe396b2d7ee3f39a386355670"
 
 
 def _data_path(name):
@@ -36,6 +49,11 @@ def load_pretrained(missing="raise"):
     Returns
     -------
     estimator : JamEmulatorRegressor or None
+
+    Raises
+    ------
+    ValueError
+        If the shipped file's SHA-256 is not the released one.
     """
     if missing not in ("raise", "none"):
         raise ValueError(f"missing must be 'raise' or 'none', got {missing!r}")
@@ -46,5 +64,11 @@ def load_pretrained(missing="raise"):
         raise FileNotFoundError(
             f"no pretrained model at {path}; create it with `python scripts/train_pretrained.py`"
         )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != PRETRAINED_SHA256:
+        raise ValueError(
+            f"the shipped model {path} is not the file this sklearn_jam was released with "
+            f"(SHA-256 {digest}, expected {PRETRAINED_SHA256}); reinstall sklearn_jam"
+        )
     with resources.as_file(path) as p:
-        return joblib.load(p)
+        return load_emulator(p)

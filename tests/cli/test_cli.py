@@ -1,11 +1,12 @@
 import json
+import os
 
-import joblib
 import numpy as np
 import pytest
 
 from sklearn_jam import load_dataset
 from sklearn_jam.cli import main
+from sklearn_jam.emulator import load_emulator
 
 
 def test_bad_input_is_a_clear_error(tmp_path, capsys):
@@ -40,9 +41,9 @@ def test_simulate_train_evaluate(tmp_path, capsys):
         == 0
     )
     assert "10 done, 0 failed" in capsys.readouterr().out
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.npz"  # the format without code, which evaluate opens as is
     assert main(["train", "--data", str(data), "--out", str(model), "--max-epochs", "2"]) == 0
-    est = joblib.load(model)
+    est = load_emulator(model)
     card = json.loads(model.with_suffix(".card.json").read_text())
     assert card["n_train"] == 8 and card["spec_version"] == "2" and len(est.history_) == 2
     assert not hasattr(est, "train_info_")
@@ -85,7 +86,7 @@ def test_demo_quick(tmp_path, capsys):
     # One JAM timing serves every model's speed-up.
     assert len({sp["jam_direct_s"] for sp in summary["speed"].values()}) == 1
     for name in (
-        "model.joblib",
+        "model.npz",
         "speed_table.txt",
         "report/figure2.png",
         "report/figure3.png",
@@ -187,3 +188,35 @@ def test_every_option_has_help_and_its_default():
                 "resumes only with the same",
             ):
                 assert fragment in text, fragment
+
+
+class _Evil:
+    """A pickle that runs a command when it is loaded (what an adversary would share)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("command", ["evaluate", "benchmark"])
+def test_a_pickled_model_runs_no_code_by_default(tmp_path, capsys, command):
+    import joblib
+
+    marker = tmp_path / "pwned"
+    joblib.dump(_Evil(marker), tmp_path / "evil.joblib")
+    argv = [command, "--model", str(tmp_path / "evil.joblib")]
+    argv += ["--data", str(tmp_path), "--out", str(tmp_path / "r")] if command == "evaluate" else []
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "can run any code when loaded" in err and "--trust-model" in err
+    assert not marker.exists()
+
+
+def test_the_shipped_model_is_checked_before_it_is_read(monkeypatch):
+    import sklearn_jam.emulator.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "PRETRAINED_SHA256", "0" * 64)
+    with pytest.raises(ValueError, match="not the file this sklearn_jam was released with"):
+        pretrained.load_pretrained()

@@ -164,7 +164,7 @@ def test_evaluate_refuses_a_dataset_of_other_settings(tmp_path, setting, value):
 
     sim = JamSimulator(vrms_func=toy_vrms, **{setting: value})
     simulate_to_store(sim, 4, tmp_path / "d", seed=0, chunk_size=4)
-    model = resources.files("sklearn_jam") / "data" / "jam_emulator_default.joblib"
+    model = resources.files("sklearn_jam") / "data" / "jam_emulator_default.npz"
     with pytest.raises(ValueError, match=rf"has {setting}={value} but the model was trained"):
         evaluate(model, tmp_path / "d", tmp_path / "report")
     assert not (tmp_path / "report").exists()
