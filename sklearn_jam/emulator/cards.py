@@ -1,6 +1,6 @@
 """Model cards: how, on what and by which versions an emulator file was trained.
 
-A card is a JSON file beside the model (``model.joblib`` -> ``model.card.json``),
+A card is a JSON file beside the model (``model.npz`` -> ``model.card.json``),
 written by ``sklearn-jam train`` and the training scripts, read by ``evaluate
 --split test`` and shipped with the pretrained model.
 """
@@ -15,7 +15,7 @@ __all__ = ["card_path", "write_card", "read_card"]
 
 
 def card_path(model):
-    """The provenance card beside a model file: ``model.joblib`` -> ``model.card.json``."""
+    """The provenance card beside a model file: ``model.npz`` -> ``model.card.json``."""
     return Path(model).with_suffix(".card.json")
 
 
