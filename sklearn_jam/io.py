@@ -18,6 +18,7 @@ resumed dataset is identical to an uninterrupted one.
 """
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -440,6 +441,21 @@ def _describe_damage(damaged, size, n):
     )
 
 
+@contextlib.contextmanager
+def _disk_full_is_resumable(path):
+    """A full disk named, with what to do: every finished chunk is kept, the run resumes."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise OSError(
+            exc.errno,
+            f"no space left on the device of {str(path)!r}: the finished chunks are kept; free "
+            "some space and run the same command again to resume",
+        ) from None
+
+
 def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
     """Simulate a dataset into a chunked, resumable zarr store.
 
@@ -483,7 +499,7 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     path = Path(path)
     _prepare_dir(path)
-    with _store_lock(path):
+    with _store_lock(path), _disk_full_is_resumable(path):
         root, params = _open_or_create(path, simulator, int(n_samples), int(seed), chunk_size)
         (path / _PROGRESS).mkdir(exist_ok=True)  # a deleted progress folder: all recomputed
         _, records, broken = _progress(path)

@@ -572,9 +572,13 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         )
         total = sum(sl.stop - sl.start for sl in batches)
         with tqdm(total=total, disable=not self.verbose, unit="galaxy", desc="JAM") as bar:
-            for result in parallel(tasks):
-                bar.update(result[0].stop - result[0].start)
-                yield result
+            with warnings.catch_warnings():
+                # When the consumer stops (an error, a full disk), joblib warns that the
+                # tasks in flight were cancelled: they were meant to be; the error says why.
+                warnings.filterwarnings("ignore", "[0-9]+ tasks which were still being processed")
+                for result in parallel(tasks):
+                    bar.update(result[0].stop - result[0].start)
+                    yield result
 
     def _run(self, params, with_images):
         n = len(params)

@@ -433,3 +433,41 @@ def test_a_worker_exits_when_its_owner_is_killed(tmp_path):
     while time.time() < deadline and _running(pid):
         time.sleep(0.1)
     assert not _running(pid)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs (root only; skipped where mounting is not allowed)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_line_then_resumes(small_disk, tmp_path, capsys):
+    """Issue 22, item 14: the one-line error only (no other traceback or warning), and a rerun
+    with space again finishes the dataset as an uninterrupted run."""
+    from sklearn_jam.cli import main
+
+    out = small_disk / "d"
+    argv = ["simulate", "--n-samples", "400", "--out", str(out), "--chunk-size", "100"]
+    assert main(argv) == 1
+    err = [
+        line
+        for line in capsys.readouterr().err.replace("\r", "\n").splitlines()
+        if line.strip() and not line.startswith("JAM:")
+    ]
+    assert len(err) == 1 and "no space left on the device of" in err[0], err
+    assert "run the same command again to resume" in err[0]
+    subprocess.run(["mount", "-o", "remount,size=40M", str(small_disk)], check=True)
+    assert main(argv) == 0
+    assert main([*argv[:4], str(tmp_path / "whole"), *argv[5:]]) == 0
+    a, b = load_dataset(out), load_dataset(tmp_path / "whole")
+    for key in ("params", "images", "y"):
+        np.testing.assert_array_equal(a[key], b[key])
