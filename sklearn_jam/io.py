@@ -113,40 +113,45 @@ def _expected_attrs(simulator, n_samples, seed, chunk_size):
     }
 
 
+#: The arrays of a store.
+_ARRAYS = ("params", "images", "vrms", "rad", "ang")
+
+
+def _create_array(root, name, simulator, n, chunk_size):
+    """Create (or replace, empty) one array of a store of ``n`` galaxies."""
+    grid, side = simulator.grid, simulator._side()
+    kw = {"compressors": _COMPRESSORS, "overwrite": True}
+    if name in ("rad", "ang"):
+        root.create_array(name, data=getattr(grid, name), **kw)
+        return
+    spec = {
+        "params": dict(shape=(n, 6), dtype="f8"),
+        "images": dict(shape=(n, side, side), dtype="f4", fill_value=0),
+        "vrms": dict(shape=(n, grid.size), dtype="f8", fill_value=np.nan),
+    }[name]
+    root.create_array(name, chunks=(chunk_size, *spec["shape"][1:]), **spec, **kw)
+
+
+def _write_params(path, root, params):
+    """Store the parameters, flushed to disk, with the checksum that later protects them."""
+    root["params"][:] = params
+    _fsync(*(Path(path) / "params").rglob("*"), Path(path) / "params")
+    root.attrs["params_crc32"] = _params_crc(params)
+
+
 def _create_store(path, simulator, params, seed, chunk_size):
     """Write a new store into ``path`` (which holds at most the lock file).
 
     A marker file is present while the store is being created, so an interrupted
     creation is recognised as the package's own and only its entries are rebuilt.
     """
-    grid, n = simulator.grid, len(params)
-    npix = simulator._side()
+    n = len(params)
     marker = Path(path) / _CREATING
     marker.touch()
     root = zarr.open_group(str(path), mode="a")
-    kw = {"compressors": _COMPRESSORS, "overwrite": True}
-    root.create_array("params", shape=(n, 6), chunks=(chunk_size, 6), dtype="f8", **kw)
-    root.create_array(
-        "images",
-        shape=(n, npix, npix),
-        chunks=(chunk_size, npix, npix),
-        dtype="f4",
-        fill_value=0,
-        **kw,
-    )
-    root.create_array(
-        "vrms",
-        shape=(n, grid.size),
-        chunks=(chunk_size, grid.size),
-        dtype="f8",
-        fill_value=np.nan,
-        **kw,
-    )
-    root.create_array("rad", data=grid.rad, **kw)
-    root.create_array("ang", data=grid.ang, **kw)
-    root["params"][:] = params
-    _fsync(*(Path(path) / "params").rglob("*"), Path(path) / "params")
-    root.attrs["params_crc32"] = _params_crc(params)
+    for name in _ARRAYS:
+        _create_array(root, name, simulator, n, chunk_size)
+    _write_params(path, root, params)
     (Path(path) / _PROGRESS).mkdir(exist_ok=True)
     root.attrs.update(
         {
@@ -253,28 +258,19 @@ def _open_or_create(path, simulator, n_samples, seed, chunk_size):
 
 def _repair_arrays(path, root, simulator, n_samples, chunk_size):
     """Recreate an array whose metadata is gone; its chunks are then recomputed."""
-    grid, side = simulator.grid, simulator._side()
-    kw = {"compressors": _COMPRESSORS, "overwrite": True}
-    shapes = {
-        "images": dict(shape=(n_samples, side, side), dtype="f4", fill_value=0),
-        "vrms": dict(shape=(n_samples, grid.size), dtype="f8", fill_value=np.nan),
-    }
     for name in ("images", "vrms", "rad", "ang"):
         if (Path(path) / name / "zarr.json").exists():
             continue
         warnings.warn(
             f"dataset {str(path)!r}: the array {name!r} has no metadata ({name}/zarr.json is "
-            "missing); it is recreated" + (" and every chunk recomputed" if name in shapes else ""),
+            "missing); it is recreated"
+            + (" and every chunk recomputed" if name in ("images", "vrms") else ""),
             stacklevel=4,
         )
-        if name in shapes:
-            root.create_array(
-                name, chunks=(chunk_size, *shapes[name]["shape"][1:]), **shapes[name], **kw
-            )
+        _create_array(root, name, simulator, n_samples, chunk_size)
+        if name in ("images", "vrms"):
             for f in (Path(path) / _PROGRESS).glob("chunk_*.json"):
                 f.unlink()
-        else:
-            root.create_array(name, data=getattr(grid, name), **kw)
 
 
 def _repair_params(path, root, simulator, n_samples, seed, chunk_size):
@@ -284,14 +280,9 @@ def _repair_params(path, root, simulator, n_samples, seed, chunk_size):
     checked against the checksum stored at creation (a NumPy that draws differently
     cannot rebuild them, and says so).
     """
-    stored, reason = (
-        _read_params(root)
-        if (Path(path) / "params" / "zarr.json").exists()
-        else (
-            None,
-            "missing (params/zarr.json)",
-        )
-    )
+    stored, reason = None, "missing (params/zarr.json)"
+    if (Path(path) / "params" / "zarr.json").exists():
+        stored, reason = _read_params(root)
     expected = dict(root.attrs).get("params_crc32")
     if stored is not None and expected is not None:
         return stored
@@ -311,17 +302,8 @@ def _repair_params(path, root, simulator, n_samples, seed, chunk_size):
         f"dataset {str(path)!r}: the parameters are {reason}; rebuilt from the seed",
         stacklevel=4,
     )
-    root.create_array(
-        "params",
-        shape=(n_samples, 6),
-        chunks=(chunk_size, 6),
-        dtype="f8",
-        compressors=_COMPRESSORS,
-        overwrite=True,
-    )
-    root["params"][:] = drawn
-    _fsync(*(Path(path) / "params").rglob("*"), Path(path) / "params")
-    root.attrs["params_crc32"] = _params_crc(drawn)
+    _create_array(root, "params", simulator, n_samples, chunk_size)
+    _write_params(path, root, drawn)
     return drawn
 
 

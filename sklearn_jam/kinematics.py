@@ -36,8 +36,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .exceptions import BinsOutsideMgeWarning, UnphysicalModelWarning
 from .jam import MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin, jam_axi_cyl
-from .jam._base import refuse_first_bad
-from .jam._convolution import check_psf
+from .jam._base import namespace, refuse_first_bad
+from .jam._convolution import check_psf, mge_surf
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
@@ -505,10 +505,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     def _check_extent(self, setup, X):
         """Refuse bins where the light underflows; warn beyond 3 sigma of the widest Gaussian."""
         surf, sigma, qobs = setup["mge"]
-        s2 = sigma**2 + setup["psf"][0].max() ** 2  # the PSF spreads the light further
-        q2 = (qobs**2 * sigma**2 + setup["psf"][0].max() ** 2) / s2
-        light = surf * np.exp(-0.5 * (X[:, :1] ** 2 + X[:, 1:] ** 2 / q2) / s2)
-        dark = np.flatnonzero(~(light.sum(1) > 0))
+        sigmapsf, normpsf = setup["psf"][:2]
+        psf = (sigmapsf[None], normpsf) if sigmapsf.max() > 0 else None
+        # The engine's own surface brightness (in arcsec: its zeros do not depend on units).
+        light = mge_surf(
+            namespace(()),
+            X[None, :, 0],
+            X[None, :, 1],
+            *(v[None] for v in (surf, sigma, qobs)),
+            psf,
+        )
+        dark = np.flatnonzero(~(light[0] > 0))
         if dark.size:
             i = int(dark[0])
             raise ValueError(

@@ -36,6 +36,13 @@ __all__ = ["JamEmulatorRegressor"]
 _READABLE_VERSIONS = ("0.2", "0.3")
 
 
+def _resolve_device(device):
+    """The torch device a network runs on: 'auto' is a GPU where torch sees one."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return check_device(device)
+
+
 class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
     """Neural-network emulator of JAM V_rms maps (CNN + MLP, Simon et al.).
 
@@ -279,9 +286,7 @@ class JamEmulatorRegressor(RegressorMixin, _Preprocessing, BaseEstimator):
     # -- fitting -----------------------------------------------------------------------
 
     def _resolve_device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return check_device(self.device)
+        return _resolve_device(self.device)
 
     def _build_net(self, n_outputs):
         monitor = "valid_loss" if self.validation_fraction else "train_loss"

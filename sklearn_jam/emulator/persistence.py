@@ -16,7 +16,7 @@ import torch
 from .._version import SPEC_VERSION, __version__
 from ..exceptions import IncompatibleModelError
 from ..utils import jsonable
-from ._estimator import _READABLE_VERSIONS, JamEmulatorRegressor
+from ._estimator import _READABLE_VERSIONS, JamEmulatorRegressor, _resolve_device
 
 __all__ = ["save_emulator", "load_emulator", "load_model", "is_emulator_file"]
 
@@ -128,7 +128,7 @@ def load_emulator(path, device="cpu"):
         if key.startswith("attr/"):
             setattr(est, key[5:], value)
     est.scalar_box_ = tuple(est.scalar_box_)
-    est.device_ = JamEmulatorRegressor(device=device)._resolve_device()
+    est.device_ = _resolve_device(device)
     est.net_ = est._build_net(est.n_outputs_).initialize()
     weights = {k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net/")}
     est.net_.module_.load_state_dict(weights)
