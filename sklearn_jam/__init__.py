@@ -14,6 +14,9 @@ utils
     Estimator checks on valid galaxies, timing and text helpers.
 """
 
+# First, before the heavy imports: importing _owner ends a worker of a run that was
+# killed while this worker was still starting.
+from . import _owner  # noqa: F401
 from ._version import SPEC_VERSION, __version__
 from .emulator import JamEmulatorRegressor, load_pretrained, pretrained_card
 from .exceptions import SimulationFailureWarning

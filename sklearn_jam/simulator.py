@@ -2,8 +2,6 @@
 
 import functools
 import os
-import threading
-import time
 import warnings
 from numbers import Integral, Real
 
@@ -15,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 from tqdm.auto import tqdm
 
+from ._owner import exit_with
 from ._version import SPEC_VERSION
 from .emulator.features import FEATURE_SCALARS, features_from_images
 from .exceptions import SimulationFailureWarning
@@ -90,32 +89,8 @@ def _simulate_batch(params, grid, distance, vrms_func, with_images, image_kw, en
 
 
 def _simulate_slice(sl, params, owner, *args):
-    _exit_with(owner)
+    exit_with(owner)
     return (sl, *_simulate_batch(params, *args))
-
-
-_WATCHED = []
-
-
-def _exit_with(owner):
-    """In a worker process that ``owner`` started, exit as soon as ``owner`` is gone.
-
-    A run killed by SIGKILL cannot stop its workers: each one watches, from a daemon
-    thread, that its parent is still the process that started it (a parent that dies
-    hands its children to another), and ends itself otherwise. In the owner itself
-    (one job, threads) and in workers of other processes (a dask cluster) nothing is
-    watched.
-    """
-    if _WATCHED or os.getpid() == owner or os.getppid() != owner:
-        return
-    _WATCHED.append(owner)
-
-    def watch():
-        while os.getppid() == owner:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="sklearn-jam-exit-with-owner", daemon=True).start()
 
 
 class JamSimulator(TransformerMixin, BaseEstimator):

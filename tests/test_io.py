@@ -414,8 +414,8 @@ def test_a_worker_exits_when_its_owner_is_killed(tmp_path):
     """What every simulate worker runs from its start: it ends itself once its owner is gone."""
     ready = tmp_path / "ready"
     worker = (
-        "import os, time; from sklearn_jam.simulator import _exit_with; "
-        f"_exit_with(os.getppid()); open({str(ready)!r}, 'w').close(); time.sleep(120)"
+        "import os, time; from sklearn_jam._owner import exit_with; "
+        f"exit_with(os.getppid()); open({str(ready)!r}, 'w').close(); time.sleep(120)"
     )
     owner = (
         f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', {worker!r}]); "
@@ -433,6 +433,74 @@ def test_a_worker_exits_when_its_owner_is_killed(tmp_path):
     while time.time() < deadline and _running(pid):
         time.sleep(0.1)
     assert not _running(pid)
+
+
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _children(pid):
+    return [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat") if _ppid(p) == pid]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize("delay", [0.0, 1.0])
+def test_sigkill_while_workers_start_leaves_no_process(tmp_path, delay):
+    """Issue 22, item 5: SIGKILL of `simulate --n-jobs 2` as its workers are starting (before
+    any task, before the pool's initializer) or soon after: the workers and the resource
+    trackers all end by themselves."""
+    cmd = _simulate_cmd(400, seed=1, chunk_size=20) + ["--out", str(tmp_path / "d")]
+    cmd[cmd.index("--n-jobs") + 1] = "2"
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(
+        "popen_loky" in _cmdline(c) for c in _children(proc.pid)
+    ):
+        time.sleep(0.01)
+    time.sleep(delay)
+    children = _children(proc.pid)
+    started = [_cmdline(c) for c in children]
+    proc.kill()
+    proc.wait()
+    assert any("popen_loky" in cmd for cmd in started), "no worker was started"
+    deadline = time.time() + 20
+    while time.time() < deadline and any(map(_running, children)):
+        time.sleep(0.1)
+    left = [_cmdline(c) for c in children if _running(c)]
+    for c in children:
+        if _running(c):
+            os.kill(c, signal.SIGKILL)
+    assert not left
+
+
+@pytest.mark.skipif(os.name != "posix", reason="parent and child processes as on POSIX")
+def test_a_starting_worker_of_a_dead_owner_exits_on_import():
+    """A process started from the owner's environment whose owner is gone ends when it imports
+    sklearn_jam; with the owner alive (here: this test, not its parent) it goes on."""
+    from sklearn_jam._owner import OWNER_ENV
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    code = "import sklearn_jam._owner; print('went on')"
+    parent = f"import subprocess, sys; sys.exit(subprocess.call([sys.executable, '-c', {code!r}]))"
+    for owner, went_on in ((dead.pid, False), (os.getpid(), True)):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                parent,
+            ],
+            env={**os.environ, OWNER_ENV: str(owner)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ("went on" in run.stdout) == went_on, (owner, run)
+        assert run.returncode == (0 if went_on else 1)
 
 
 @pytest.fixture

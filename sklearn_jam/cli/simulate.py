@@ -5,7 +5,7 @@ import sys
 
 from joblib import parallel_config
 
-from ..simulator import _exit_with
+from .._owner import OWNER_ENV, exit_with
 from ._base import add_command
 
 __all__ = []
@@ -17,9 +17,11 @@ def run(args):
     from ..simulator import JamSimulator
 
     sim = JamSimulator(n_jobs=args.n_jobs, batch_size=args.chunk_size, verbose=1)
-    # Every worker watches this process from its start, so that none outlives a SIGKILL
-    # (a worker still importing when the run is killed has run no task yet).
-    with parallel_config(backend="loky", initializer=_exit_with, initargs=(os.getpid(),)):
+    # Every worker watches this process from its start, so that none outlives a SIGKILL:
+    # the pool's initializer watches it, and a worker still starting when the run is
+    # killed finds the owner's pid in its environment (read when it imports sklearn_jam).
+    os.environ[OWNER_ENV] = str(os.getpid())
+    with parallel_config(backend="loky", initializer=exit_with, initargs=(os.getpid(),)):
         status = simulate_to_store(
             sim, args.n_samples, args.out, seed=args.seed, chunk_size=args.chunk_size
         )
