@@ -5,6 +5,7 @@ Each is also importable from the module that raises it.
 
 __all__ = [
     "BinsOutsideMgeWarning",
+    "ChainConvergenceWarning",
     "ImageNormalizationWarning",
     "IncompatibleModelError",
     "OutsidePriorWarning",
@@ -15,6 +16,10 @@ __all__ = [
 
 class BinsOutsideMgeWarning(UserWarning):
     """Kinematic bins lie where the MGE has no light: the model extrapolates it."""
+
+
+class ChainConvergenceWarning(UserWarning):
+    """An MCMC chain is too short, not mixed (R-hat), or has walkers stuck apart from the rest."""
 
 
 class ImageNormalizationWarning(UserWarning):

@@ -18,27 +18,42 @@ Mass models (``mass_model``), with flat priors inside ``bounds``:
   adds ``f_dm`` (dark-matter fraction inside a sphere of the half-light
   radius), ``gamma`` (inner slope, -1 for NFW) and ``rbreak_kpc`` (break radius
   in kpc). As in jampy's example, ``lg_ml`` scales stars and halo together.
-- ``black_hole=True`` adds ``lg_mbh`` (log10 of the black-hole mass in Msun)
-  to either.
+- ``black_hole=True`` adds ``lg_mbh`` to either: log10 of the black-hole mass
+  in Msun (``bh_convention='absolute'``, the default), or jampy's convention
+  (``bh_convention='jampy'``): log10 of jampy's ``mbh`` argument when jampy is
+  called with ``ml=10**lg_ml``, which scales the black hole with the stars, so
+  that M_BH = 10**(lg_mbh + lg_ml) Msun. jampy's own Bayesian example passes
+  ``ml=1`` and multiplies only ``surf_pot``: its ``mbh`` is absolute, as here.
 
 Any parameter can be held fixed with ``fixed={'gamma': -1.0}``.
+
+Distances, sizes and the PSF may be astropy Quantities (``distance=0.7 * u.Mpc``,
+``sigma_lum`` in any angle, ``surf_lum`` in any surface brightness convertible to
+Lsun/pc^2); plain numbers are in the units below. After a fit the chain is kept
+whole (``chain_``, as emcee's ``get_chain()``), its convergence is measured
+(:mod:`sklearn_jam.diagnostics`: autocorrelation time, R-hat, bulk ESS, stuck
+walkers) and a :class:`~sklearn_jam.exceptions.ChainConvergenceWarning` says
+when the posterior cannot be trusted yet.
 """
 
 import functools
+import sys
 import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .diagnostics import ParameterSummary, chain_diagnostics, warn_if_unconverged
 from .exceptions import BinsOutsideMgeWarning, UnphysicalModelWarning
 from .jam import MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin, jam_axi_cyl
 from .jam._base import namespace, refuse_first_bad
 from .jam._convolution import check_psf, mge_surf
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
+from .utils import strip_unit
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
 
@@ -72,6 +87,9 @@ PHYSICAL_RANGE = {
     "lg_mbh": (lambda v: np.isfinite(v), "finite"),
 }
 
+#: Units of the parameters that have one (astropy unit strings, for tables).
+PARAMETER_UNITS = {"inc": "deg", "rbreak_kpc": "kpc"}
+
 #: Labels of the parameters in figures.
 LABELS = {
     "q_min": r"$q_{\rm min}$",
@@ -104,25 +122,29 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     surf_lum : array-like of shape (n_gauss,)
-        Peak surface brightness of the MGE in Lsun/pc^2.
+        Peak surface brightness of the MGE in Lsun/pc^2 (or a Quantity).
     sigma_lum : array-like of shape (n_gauss,)
-        Dispersions of the MGE in arcsec.
+        Dispersions of the MGE in arcsec (or an angle Quantity).
     qobs_lum : array-like of shape (n_gauss,)
         Observed axial ratios of the MGE.
     distance : float
-        Distance in Mpc.
+        Distance in Mpc (or a length Quantity).
     sigmapsf : float or array-like of shape (n_psf,), default=0
-        PSF Gaussians' dispersions in arcsec.
+        PSF Gaussians' dispersions in arcsec (or an angle Quantity).
     normpsf : float or array-like of shape (n_psf,), default=1
         Their weights (sum 1).
     pixsize : float, default=0
-        Spaxel side in arcsec.
+        Spaxel side in arcsec (or an angle Quantity).
     pixang : float, default=0
-        Spaxel angle in degrees (jampy's convention).
+        Spaxel angle in degrees (jampy's convention; or an angle Quantity).
     mass_model : {'light', 'gnfw'}, default='light'
         See the module docstring.
     black_hole : bool, default=False
-        Add a black hole of mass ``10**lg_mbh`` Msun.
+        Add a black hole, parameter ``lg_mbh``.
+    bh_convention : {'absolute', 'jampy'}, default='absolute'
+        What ``lg_mbh`` means: log10 of the black-hole mass in Msun, or of
+        jampy's ``mbh`` scaled by the mass-to-light ratio (M_BH = 10**(lg_mbh +
+        lg_ml) Msun, as jampy with ``ml=10**lg_ml``). See the module docstring.
     inclination : {'q_min', 'inc'}, default='q_min'
         Sample the intrinsic axial ratio of the flattest Gaussian (jampy's
         recommendation) or the inclination in degrees.
@@ -164,21 +186,37 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         Threads sharing the walkers of an engine call on CPU (None means 1).
     random_state : int, default=None
         Seed of the walkers' start and of emcee's moves, or AdaMet's seed.
-    progress : bool, default=False
-        Show emcee's tqdm progress bar, or AdaMet's progress lines.
+    progress : bool or 'auto', default='auto'
+        Show emcee's tqdm progress bar, or AdaMet's progress lines; 'auto'
+        shows them when standard error is a terminal (as the command line).
 
     Attributes
     ----------
     param_names_ : list of str
         The free parameters, the columns of ``samples_``.
+    chain_ : ndarray of shape (n_steps, n_walkers, n_free)
+        The whole chain, burn-in included, as emcee's ``get_chain()`` (AdaMet:
+        one walker).
+    chain_log_prob_ : ndarray of shape (n_steps, n_walkers)
+        Its log-posterior, as emcee's ``get_log_prob()``.
+    n_burn_ : int
+        Steps of ``chain_`` discarded as burn-in.
     samples_ : ndarray of shape (n_samples, n_free)
-        Posterior samples after burn-in (emcee's walkers flattened).
+        Posterior samples after burn-in (``chain_[n_burn_:]`` with the walkers
+        flattened).
     log_prob_ : ndarray of shape (n_samples,)
         Their log-posterior.
     best_params_ : dict
         All parameters (free and fixed) at the highest posterior sample.
     summary_ : dict
-        ``{name: (p16, median, p84)}`` of every free parameter.
+        ``{name: ParameterSummary}`` of every free parameter: the tuple
+        ``(p16, median, p84)`` with attributes ``tau`` (emcee's autocorrelation
+        time in steps), ``r_hat`` and ``ess_bulk`` (arviz's)
+        (:class:`~sklearn_jam.diagnostics.ParameterSummary`).
+    diagnostics_ : dict
+        The chain's diagnostics (:func:`~sklearn_jam.diagnostics.chain_diagnostics`)
+        and ``problems``, the sentences of the convergence warning (empty when
+        none).
     acceptance_fraction_ : float
         Fraction of accepted moves (emcee: the mean over walkers).
     reff_ : float
@@ -193,13 +231,14 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "surf_lum": ["array-like", None],
         "sigma_lum": ["array-like", None],
         "qobs_lum": ["array-like", None],
-        "distance": [Interval(Real, 0, None, closed="neither"), None],
+        "distance": [Interval(Real, 0, None, closed="neither"), HasMethods(["to_value"]), None],
         "sigmapsf": [Interval(Real, 0, None, closed="left"), "array-like"],
         "normpsf": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "pixsize": [Interval(Real, 0, None, closed="left")],
-        "pixang": [Real],
+        "pixsize": [Interval(Real, 0, None, closed="left"), HasMethods(["to_value"])],
+        "pixang": [Real, HasMethods(["to_value"])],
         "mass_model": [StrOptions(set(MASS_MODELS))],
         "black_hole": ["boolean"],
+        "bh_convention": [StrOptions({"absolute", "jampy"})],
         "inclination": [StrOptions({"q_min", "inc"})],
         "anisotropy": [StrOptions({"ratio", "beta_z"})],
         "bounds": [dict, None],
@@ -214,7 +253,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "device": [str, None],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
-        "progress": ["boolean"],
+        "progress": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -230,6 +269,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         pixang=0.0,
         mass_model="light",
         black_hole=False,
+        bh_convention="absolute",
         inclination="q_min",
         anisotropy="ratio",
         bounds=None,
@@ -244,7 +284,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         device=None,
         n_jobs=None,
         random_state=None,
-        progress=False,
+        progress="auto",
     ):
         self.surf_lum = surf_lum
         self.sigma_lum = sigma_lum
@@ -256,6 +296,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.pixang = pixang
         self.mass_model = mass_model
         self.black_hole = black_hole
+        self.bh_convention = bh_convention
         self.inclination = inclination
         self.anisotropy = anisotropy
         self.bounds = bounds
@@ -276,9 +317,16 @@ class JamKinematics(RegressorMixin, BaseEstimator):
 
     def _setup(self):
         """Validate the constructor's arguments; return everything the model needs."""
-        mge = [np.asarray(v, dtype=float) for v in (self.surf_lum, self.sigma_lum, self.qobs_lum)]
         if any(v is None for v in (self.surf_lum, self.sigma_lum, self.qobs_lum, self.distance)):
             raise ValueError("surf_lum, sigma_lum, qobs_lum and distance are required")
+        mge = [
+            np.asarray(strip_unit(value, unit, name), dtype=float)
+            for value, unit, name in (
+                (self.surf_lum, "solLum / pc2", "surf_lum"),
+                (self.sigma_lum, "arcsec", "sigma_lum"),
+                (self.qobs_lum, "", "qobs_lum"),
+            )
+        ]
         if not (mge[0].ndim == 1 and mge[0].shape == mge[1].shape == mge[2].shape):
             raise ValueError(
                 "surf_lum, sigma_lum and qobs_lum must be 1-D of one length, got shapes "
@@ -293,9 +341,16 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         )
         # model_vrms and dynamical_inputs run without fit: validate the options here too
         self._validate_params()
-        if not np.isfinite(self.distance):
+        distance = float(strip_unit(self.distance, "Mpc", "distance"))
+        if not (np.isfinite(distance) and distance > 0):
             raise ValueError(f"distance={self.distance!r} must be finite and > 0 Mpc")
-        psf = check_psf(self.sigmapsf, self.normpsf, self.pixsize, self.pixang, None)[:4]
+        psf = check_psf(
+            strip_unit(self.sigmapsf, "arcsec", "sigmapsf"),
+            self.normpsf,
+            strip_unit(self.pixsize, "arcsec", "pixsize"),
+            strip_unit(self.pixang, "deg", "pixang"),
+            None,
+        )[:4]
 
         names = list(MASS_MODELS[self.mass_model])
         names[0], names[1] = self.inclination, self.anisotropy
@@ -357,7 +412,15 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             raise ValueError("every parameter is fixed; nothing to fit")
         low, high = (np.array([bounds[n][i] for n in free]) for i in (0, 1))
         return dict(
-            mge=mge, psf=psf, names=names, free=free, fixed=fixed, bounds=bounds, low=low, high=high
+            mge=mge,
+            distance=distance,
+            psf=psf,
+            names=names,
+            free=free,
+            fixed=fixed,
+            bounds=bounds,
+            low=low,
+            high=high,
         )
 
     def _full(self, setup, theta):
@@ -385,7 +448,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         ml = 10 ** params["lg_ml"]
         ones = np.ones((n, 1))
         if self.mass_model == "gnfw":
-            pc = arcsec_to_pc(self.distance)
+            pc = arcsec_to_pc(setup["distance"])
             # The halo's MGE covers the stars' radii: mass beyond 10 sigma of the
             # widest Gaussian does not move the stars (a spherical shell exerts no
             # force inside), and a tighter range fits better with as many Gaussians
@@ -402,7 +465,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             ]
             halo = tuple(np.stack(v) for v in zip(*halos, strict=True))  # (n, n_halo) each
             scale = dark_matter_scale(
-                params["f_dm"], (surf, sigma, qobs), halo, inc, self.reff_, self.distance
+                params["f_dm"], (surf, sigma, qobs), halo, inc, self.reff_, setup["distance"]
             )
             surf_pot = np.concatenate([surf * ones, scale[:, None] * halo[0]], 1) * ml[:, None]
             sigma_pot = np.concatenate([sigma * ones, halo[1]], 1)
@@ -410,13 +473,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         else:
             surf_pot = surf * ones * ml[:, None]
             sigma_pot, qobs_pot = sigma * ones, qobs * ones
+        mbh = np.zeros(n)
+        if "lg_mbh" in params:
+            # jampy's ml= scales its mbh with the stars (module docstring)
+            mbh = 10 ** params["lg_mbh"] * (ml if self.bh_convention == "jampy" else 1.0)
         return dict(
             surf_pot=surf_pot,
             sigma_pot=sigma_pot,
             qobs_pot=qobs_pot,
             inc=np.asarray(inc, dtype=float),
             beta=beta_z[:, None] * np.ones_like(surf),
-            mbh=10 ** params["lg_mbh"] if "lg_mbh" in params else np.zeros(n),
+            mbh=mbh,
         )
 
     def _model(self, setup, params, x, y):
@@ -433,7 +500,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         sigmapsf, normpsf, pixsize, pixang = setup["psf"]
         vrms = jam_axi_cyl(
             *args[:-1],
-            distance=self.distance,
+            distance=setup["distance"],
             mbh=args[-1],
             sigmapsf=sigmapsf,
             normpsf=normpsf,
@@ -608,18 +675,53 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         t0 = time.perf_counter()
         chain, chain_log_prob, self.acceptance_fraction_ = run(log_prob, start, low, high)
         self.fit_seconds_ = time.perf_counter() - t0
-        discard = int(self.burn * int(self.n_steps))
-        self.samples_ = chain[discard:].reshape(-1, n_free)
-        self.log_prob_ = chain_log_prob[discard:].reshape(-1)
+        # (n_steps, n_walkers, n_free) as emcee's get_chain(); AdaMet's one chain is one walker
+        self.chain_ = chain.reshape(int(self.n_steps), -1, n_free)
+        self.chain_log_prob_ = chain_log_prob.reshape(int(self.n_steps), -1)
+        self.n_burn_ = int(self.burn * int(self.n_steps))
+        self.samples_ = self.chain_[self.n_burn_ :].reshape(-1, n_free)
+        self.log_prob_ = self.chain_log_prob_[self.n_burn_ :].reshape(-1)
         best = self.samples_[np.argmax(self.log_prob_)]
         self.best_params_ = {k: float(v[0]) for k, v in self._full(setup, best).items()}
-        p16, p50, p84 = np.percentile(self.samples_, [15.87, 50, 84.13], axis=0)
-        self.summary_ = {
-            name: (float(a), float(b), float(c))
-            for name, a, b, c in zip(self.param_names_, p16, p50, p84, strict=True)
-        }
+        self._summarise()
         self._setup_ = setup
         return self
+
+    def _summarise(self):
+        """``summary_`` and ``diagnostics_`` of the kept chain; warn if it is not converged."""
+        kept = self.chain_[self.n_burn_ :]
+        p16, p50, p84 = np.percentile(self.samples_, [15.87, 50, 84.13], axis=0)
+        diag = {"tau": np.full(len(p50), np.nan), "r_hat": np.full(len(p50), np.nan)}
+        diag |= {"ess_bulk": np.full(len(p50), np.nan), "problems": []}
+        if len(kept) >= 4:
+            diag = chain_diagnostics(kept, self.chain_log_prob_[self.n_burn_ :])
+            advice = (
+                f" (n_steps={self.n_steps}, burn={self.burn}): run longer, or start closer to "
+                "the posterior (p0)"
+            )
+            diag["problems"] = warn_if_unconverged(
+                diag, self.param_names_, advice=advice, stacklevel=4
+            )
+        else:
+            diag["problems"] = [f"{len(kept)} kept steps are too few to diagnose the chain"]
+        self.diagnostics_ = diag
+        self.summary_ = {
+            name: ParameterSummary(
+                p16[i],
+                p50[i],
+                p84[i],
+                tau=diag["tau"][i],
+                r_hat=diag["r_hat"][i],
+                ess_bulk=diag["ess_bulk"][i],
+            )
+            for i, name in enumerate(self.param_names_)
+        }
+
+    def _show_progress(self):
+        """``progress`` resolved: 'auto' shows progress when stderr is a terminal."""
+        if self.progress == "auto":
+            return bool(getattr(sys.stderr, "isatty", lambda: False)())
+        return bool(self.progress)
 
     def _seed(self):
         """An int or None from ``random_state`` (AdaMet and emcee's start take a seed)."""
@@ -651,7 +753,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
 
         sampler = emcee.EnsembleSampler(n_walkers, n_free, guarded, vectorize=True)
         sampler.random_state = np.random.RandomState(rng.integers(2**31)).get_state()
-        for _ in sampler.sample(ball, iterations=int(self.n_steps), progress=self.progress):
+        for _ in sampler.sample(ball, iterations=int(self.n_steps), progress=self._show_progress()):
             if failures:
                 raise failures[0]
         acceptance = float(np.mean(sampler.acceptance_fraction))
@@ -672,12 +774,128 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             (low, high),
             int(self.n_steps),
             plot=False,
-            quiet=not self.progress,
+            quiet=not self._show_progress(),
             nprint=max(1, int(self.n_steps) // 10),
             seed=self._seed(),
         )
         moved = np.any(np.diff(chain, axis=0) != 0, axis=1)
         return chain, chain_log_prob, float(moved.mean()) if moved.size else 0.0
+
+    def score(self, X, y, vrms_err):
+        """Log-likelihood ``-chi^2 / 2`` of the best-fit model given V_rms and errors.
+
+        The likelihood the fit samples (flat priors add nothing inside the
+        bounds), at :attr:`best_params_`: higher is better, as for any
+        scikit-learn score, and ``-2 * score`` is the chi^2 a dynamicist quotes.
+        It replaces scikit-learn's R^2, which weighs bins by ``sample_weight``
+        rather than by their errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_bins, 2)
+            Bin positions (x, y) in arcsec.
+        y : array-like of shape (n_bins,)
+            Observed V_rms in km/s.
+        vrms_err : array-like of shape (n_bins,)
+            Its 1-sigma errors in km/s, > 0.
+
+        Returns
+        -------
+        log_likelihood : float
+            ``-0.5 * sum(((y - model) / vrms_err)**2)``.
+        """
+        check_is_fitted(self, "best_params_")
+        X, y, vrms_err = self._check_data(X, y, vrms_err)
+        chi2 = np.sum(((y - self.predict(X)) / vrms_err) ** 2)
+        return float(-0.5 * chi2)
+
+    def to_inference_data(self, include_burn=False):
+        """The chain as an arviz ``InferenceData`` (walkers as chains).
+
+        Parameters
+        ----------
+        include_burn : bool, default=False
+            Also keep the burn-in steps, as arviz's warm-up groups.
+
+        Returns
+        -------
+        idata : arviz.InferenceData
+            ``posterior`` (one variable per free parameter, dims ``chain`` x
+            ``draw``) and ``sample_stats.lp`` (the log-posterior), after burn-in.
+        """
+        from .diagnostics import _arviz
+
+        check_is_fitted(self, "chain_")
+
+        def groups(steps):
+            posterior = {
+                name: np.swapaxes(self.chain_[steps, :, i], 0, 1)
+                for i, name in enumerate(self.param_names_)
+            }
+            return posterior, {"lp": self.chain_log_prob_[steps].T}
+
+        posterior, stats = groups(slice(self.n_burn_, None))
+        extra = {}
+        if include_burn:
+            warm_posterior, warm_stats = groups(slice(0, self.n_burn_))
+            extra = dict(
+                warmup_posterior=warm_posterior, warmup_sample_stats=warm_stats, save_warmup=True
+            )
+        attrs = {"sampler": self.sampler, "n_burn": self.n_burn_, "inference_library": "emcee"}
+        if self.sampler == "adamet":
+            attrs["inference_library"] = "adamet"
+        return _arviz().from_dict(posterior=posterior, sample_stats=stats, attrs=attrs, **extra)
+
+    def samples_table(self):
+        """The kept samples as an astropy Table: a column per parameter, then ``log_prob``.
+
+        Columns ``walker`` and ``step`` (of :attr:`chain_`) locate each row; the
+        inclination carries ``deg`` and the break radius ``kpc``; the meta holds
+        the sampler's settings.
+        """
+        from astropy.table import Table
+
+        check_is_fitted(self, "chain_")
+        n_steps, n_walkers = self.chain_log_prob_[self.n_burn_ :].shape
+        table = Table(meta=self._table_meta())
+        for i, name in enumerate(self.param_names_):
+            table[name] = self.samples_[:, i]
+            table[name].unit = PARAMETER_UNITS.get(name)
+        table["log_prob"] = self.log_prob_
+        table["step"] = np.repeat(np.arange(self.n_burn_, self.n_burn_ + n_steps), n_walkers)
+        table["walker"] = np.tile(np.arange(n_walkers), n_steps)
+        return table
+
+    def summary_table(self):
+        """One row per free parameter: percentiles, best fit and the chain's diagnostics.
+
+        Columns ``parameter``, ``p16``, ``median``, ``p84``, ``best_fit``, ``tau``
+        (steps), ``r_hat``, ``ess_bulk``; an astropy Table (``.write`` to ECSV or
+        FITS).
+        """
+        from astropy.table import Table
+
+        check_is_fitted(self, "summary_")
+        rows = [
+            {
+                "parameter": name,
+                **self.summary_[name].as_dict(),
+                "best_fit": self.best_params_[name],
+            }
+            for name in self.param_names_
+        ]
+        names = ("parameter", "p16", "median", "p84", "best_fit", "tau", "r_hat", "ess_bulk")
+        table = Table(rows=[[row[k] for k in names] for row in rows], names=names)
+        table.meta = self._table_meta() | {"problems": list(self.diagnostics_["problems"])}
+        return table
+
+    def _table_meta(self):
+        # keys of at most 8 characters: FITS headers take them as they are
+        meta = {"sampler": self.sampler, "n_steps": int(self.n_steps), "n_burn": self.n_burn_}
+        meta |= {"model": self.mass_model, "bh": bool(self.black_hole)}
+        if self.black_hole:
+            meta["bh_conv"] = self.bh_convention
+        return meta
 
     def predict(self, X):
         """V_rms in km/s of the most probable model at the positions ``X`` (arcsec)."""

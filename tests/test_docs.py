@@ -21,6 +21,7 @@ PUBLIC_MODULES = [
     "sklearn_jam.cli.timing",
     "sklearn_jam.cli.train",
     "sklearn_jam.datasets",
+    "sklearn_jam.diagnostics",
     "sklearn_jam.emulator",
     "sklearn_jam.emulator.cards",
     "sklearn_jam.emulator.features",

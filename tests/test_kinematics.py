@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import (
 
 from sklearn_jam import JamKinematics
 from sklearn_jam.cli import main
+from sklearn_jam.cli.fit import FIT_FILES
 from sklearn_jam.datasets import M32_MGE
 from sklearn_jam.exceptions import UnphysicalModelWarning
 from sklearn_jam.kinematics import BinsOutsideMgeWarning
@@ -184,7 +185,7 @@ def test_bins_beyond_the_mge_warn():
 
 
 @pytest.mark.slow
-def test_cli_fit_writes_posterior_and_figures(tmp_path):
+def test_cli_fit_writes_posterior_and_figures(tmp_path, capsys):
     X, vrms, err = mock(n_side=4)
     np.savetxt(tmp_path / "mge.txt", np.column_stack(M32_MGE))
     np.savetxt(tmp_path / "bins.txt", np.column_stack([X, vrms, err]))
@@ -193,13 +194,30 @@ def test_cli_fit_writes_posterior_and_figures(tmp_path):
     argv += ["--distance", "0.7", "--sigmapsf", "0.6", "--pixsize", "0.8", "--out", str(out)]
     argv += ["--walkers", "8", "--steps", "6", "--fix", "ratio=0.9", "--bounds", "lg_ml=0,0.4"]
     assert main(argv) == 0
+    printed = capsys.readouterr()
+    assert "tau (steps)" in printed.out and "R-hat" in printed.out and "ESS bulk" in printed.out
+    warning = [line for line in printed.err.splitlines() if "warning:" in line]
+    assert len(warning) == 1 and "may not be converged" in warning[0]
+    assert "Traceback" not in printed.err and "ChainConvergenceWarning" not in printed.err
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["parameters"]) == {"q_min", "lg_ml"}
     assert summary["best_fit"]["ratio"] == 0.9
     assert 0 <= summary["parameters"]["lg_ml"]["median"] <= 0.4
+    assert {"tau", "r_hat", "ess_bulk"} <= set(summary["parameters"]["lg_ml"])
+    assert summary["convergence_problems"]
     with np.load(out / "samples.npz") as samples:
         assert samples["samples"].shape == (8 * 3, 2)
+        assert samples["chain"].shape == (6, 8, 2) and samples["chain_log_prob"].shape == (6, 8)
+        assert int(samples["n_burn"]) == 3
+        kept = samples["samples"]
     assert (out / "corner.png").stat().st_size > 0 and (out / "maps.png").stat().st_size > 0
+    from astropy.table import Table
+
+    assert list(Table.read(out / "summary.ecsv")["parameter"]) == ["q_min", "lg_ml"]
+    assert len(Table.read(out / "posterior.fits", hdu="SAMPLES")) == 8 * 3
+    np.testing.assert_array_equal(
+        Table.read(out / "samples.ecsv")["lg_ml"], kept[:, 1]
+    )
 
     # AdaMet: one chain of --steps, the proposal's dispersions from --step-sigma
     argv += ["--sampler", "adamet", "--steps", "10", "--burn", "0", "--step-sigma", "lg_ml=0.05"]
@@ -372,9 +390,7 @@ def test_fit_files_are_one_set(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     assert main([*_fit_files(tmp_path), "--out", str(out)]) == 0
     first = (out / "samples.npz").read_bytes()
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["samples.npz", "summary.json", "corner.png", "maps.png"]
-    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(FIT_FILES)
     assert main([*_fit_files(tmp_path), "--out", str(out)]) == 1  # no silent overwrite
     assert "--overwrite" in capsys.readouterr().err
 
@@ -419,3 +435,127 @@ def test_an_interrupted_fit_does_not_promise_to_resume(tmp_path, capsys, monkeyp
     assert main([*_fit_files(tmp_path), "--out", str(tmp_path / "out")]) == 130
     err = capsys.readouterr().err
     assert "nothing was written (a fit does not resume" in err and "resume\n" not in err
+
+
+def test_the_chain_is_kept_whole_and_diagnosed():
+    """Issue 21: chain_ as emcee's get_chain(), summary_ with tau, R-hat and ESS, and a warning
+    for a chain far too short; the same chain through arviz and astropy tables."""
+    import arviz
+
+    from sklearn_jam.exceptions import ChainConvergenceWarning
+
+    X, vrms, err = mock(n_side=3)
+    est = JamKinematics(SURF, SIGMA, QOBS, 0.7, n_walkers=8, n_steps=40, random_state=0)
+    with pytest.warns(ChainConvergenceWarning, match="fewer than 50 autocorrelation times"):
+        est.fit(X, vrms, err)
+    assert est.chain_.shape == (40, 8, 3) and est.chain_log_prob_.shape == (40, 8)
+    assert est.n_burn_ == 20
+    np.testing.assert_array_equal(est.samples_, est.chain_[20:].reshape(-1, 3))
+    np.testing.assert_array_equal(est.log_prob_, est.chain_log_prob_[20:].ravel())
+    for i, name in enumerate(est.param_names_):
+        s = est.summary_[name]
+        np.testing.assert_allclose(s[:3], np.percentile(est.samples_[:, i], [15.87, 50, 84.13]))
+        assert s.tau > 0 and s.r_hat > 0 and s.ess_bulk > 0
+    assert est.diagnostics_["problems"]
+
+    idata = est.to_inference_data(include_burn=True)
+    np.testing.assert_array_equal(idata.posterior["lg_ml"].values, est.chain_[20:, :, 2].T)
+    np.testing.assert_array_equal(idata.warmup_posterior["q_min"].values, est.chain_[:20, :, 0].T)
+    np.testing.assert_array_equal(idata.sample_stats["lp"].values, est.chain_log_prob_[20:].T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        r_hat = arviz.rhat(idata)["ratio"].item()
+    assert r_hat == pytest.approx(est.summary_["ratio"].r_hat)
+
+
+def test_tables_round_trip_through_ecsv_and_fits(tmp_path):
+    from astropy.table import Table
+
+    X, vrms, err = mock(n_side=3)
+    params = dict(fixed={"q_min": 0.45}, n_walkers=6, n_steps=10, random_state=0)
+    est = JamKinematics(SURF, SIGMA, QOBS, 0.7, inclination="q_min", **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, vrms, err)
+    for table, name in ((est.samples_table(), "samples"), (est.summary_table(), "summary")):
+        for ext in ("ecsv", "fits"):
+            path = tmp_path / f"{name}.{ext}"
+            if ext == "fits":
+                table.meta.pop("problems", None)
+            table.write(path)
+            back = Table.read(path)
+            assert back.colnames == table.colnames
+            for col in table.colnames:
+                assert list(back[col]) == list(table[col]), (name, ext, col)
+            meta = {key.lower(): value for key, value in back.meta.items()}  # FITS: upper case
+            assert meta["n_burn"] == est.n_burn_ == 5 and meta["sampler"] == "emcee"
+    samples = Table.read(tmp_path / "samples.fits")
+    np.testing.assert_array_equal(samples["ratio"], est.samples_[:, 0])
+    assert list(samples["walker"][:7]) == [0, 1, 2, 3, 4, 5, 0]
+
+
+def test_score_is_the_chi2_log_likelihood_of_the_best_fit():
+    X, vrms, err = mock(n_side=3)
+    est = JamKinematics(SURF, SIGMA, QOBS, 0.7, n_walkers=6, n_steps=6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, vrms, err)
+    chi2 = np.sum(((vrms - est.predict(X)) / err) ** 2)
+    assert est.score(X, vrms, err) == pytest.approx(-0.5 * chi2, rel=1e-12)
+    assert est.score(X, vrms, err) == pytest.approx(est.log_prob_.max(), rel=1e-12)
+    with pytest.raises(TypeError):
+        est.score(X, vrms, sample_weight=err)  # not scikit-learn's weighted R^2
+
+
+def test_quantities_are_accepted_and_wrong_units_refused():
+    import astropy.units as u
+
+    X = np.array([[1.0, 0.5], [3.0, -2.0]])
+    plain = JamKinematics(SURF, SIGMA, QOBS, 0.7, sigmapsf=0.6, pixsize=0.8)
+    same = JamKinematics(
+        SURF * u.solLum / u.pc**2,
+        (SIGMA / 60) * u.arcmin,
+        QOBS,
+        700 * u.kpc,
+        sigmapsf=600 * u.mas,
+        pixsize=0.8 * u.arcsec,
+        pixang=0 * u.rad,
+    )
+    np.testing.assert_allclose(same.model_vrms(TRUTH, X), plain.model_vrms(TRUTH, X), rtol=1e-12)
+    bad = JamKinematics(SURF, SIGMA * u.pc, QOBS, 0.7)
+    with pytest.raises(ValueError, match=r"sigma_lum in pc must be in units convertible to arcsec"):
+        bad.model_vrms(TRUTH, X)
+    with pytest.raises(ValueError, match="distance in km / s must be in units convertible to Mpc"):
+        JamKinematics(SURF, SIGMA, QOBS, 0.7 * u.km / u.s).model_vrms(TRUTH, X)
+
+
+def test_jampy_black_hole_convention_scales_mbh_with_ml():
+    """bh_convention='jampy': lg_mbh is jampy's mbh with ml=10**lg_ml, M_BH = 10**(lg_mbh+lg_ml)."""
+    X = np.array([[0.2, 0.1], [1.0, 0.5]])
+    theta = dict(TRUTH, lg_mbh=6.5)
+    jampy_like = JamKinematics(SURF, SIGMA, QOBS, 0.7, black_hole=True, bh_convention="jampy")
+    absolute = JamKinematics(SURF, SIGMA, QOBS, 0.7, black_hole=True)
+    shifted = dict(theta, lg_mbh=6.5 + TRUTH["lg_ml"])
+    np.testing.assert_allclose(
+        jampy_like.model_vrms(theta, X), absolute.model_vrms(shifted, X), rtol=1e-12
+    )
+    mbh = jampy_like.dynamical_inputs(theta)["mbh"][0]
+    assert mbh == pytest.approx(10 ** (6.5 + TRUTH["lg_ml"]))
+
+
+def test_progress_is_shown_on_a_terminal_by_default(monkeypatch):
+    import io
+    import sys
+
+    est = JamKinematics()
+    assert est.progress == "auto"
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert est._show_progress() is False
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert est._show_progress() is True
+    assert JamKinematics(progress=False)._show_progress() is False

@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +40,7 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, overwrite=Fa
         Columns: x, y (arcsec), V_rms, its error (km/s); more columns are ignored
         (jampy's mock files fit as they are).
     out_dir : path
-        Receives ``samples.npz``, ``summary.json``, ``corner.png`` and ``maps.png``.
+        Receives the files of :func:`save_fit_report`.
     distance : float
         Distance in Mpc.
     overwrite : bool, default=False
@@ -83,7 +85,15 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, overwrite=Fa
 
 
 #: The files of a fit's folder (what ``overwrite`` may replace).
-FIT_FILES = ("samples.npz", "summary.json", "corner.png", "maps.png")
+FIT_FILES = (
+    "samples.npz",
+    "summary.json",
+    "summary.ecsv",
+    "samples.ecsv",
+    "posterior.fits",
+    "corner.png",
+    "maps.png",
+)
 
 
 def _check_output(out, overwrite):
@@ -111,10 +121,16 @@ def _check_output(out, overwrite):
 def save_fit_report(fit, X, vrms, out_dir, **extra):
     """Write a fitted :class:`~sklearn_jam.JamKinematics` to ``out_dir``.
 
-    ``samples.npz`` (samples, log-posterior, parameter names), ``summary.json``
-    (percentiles, best fit, chi^2, acceptance, timing and ``extra``), and the
-    figures ``corner.png`` (:func:`~sklearn_jam.plotting.plot_posterior`) and
-    ``maps.png`` (:func:`~sklearn_jam.plotting.plot_kinematics_fit`).
+    ``samples.npz`` (the kept samples and their log-posterior, the whole chain
+    ``chain`` of shape (n_steps, n_walkers, n_free) and ``chain_log_prob`` as
+    emcee's ``get_chain()`` and ``get_log_prob()``, ``n_burn`` and the parameter
+    names), ``summary.json`` (percentiles with each parameter's autocorrelation
+    time, R-hat and bulk ESS, the convergence problems, best fit, chi^2,
+    acceptance, timing and ``extra``), the same as astropy tables
+    (``summary.ecsv``, ``samples.ecsv``, and ``posterior.fits`` with the
+    extensions ``SUMMARY`` and ``SAMPLES``), and the figures ``corner.png``
+    (:func:`~sklearn_jam.plotting.plot_posterior`) and ``maps.png``
+    (:func:`~sklearn_jam.plotting.plot_kinematics_fit`).
 
     Parameters
     ----------
@@ -139,12 +155,15 @@ def save_fit_report(fit, X, vrms, out_dir, **extra):
         out / "samples.npz",
         samples=fit.samples_,
         log_prob=fit.log_prob_,
+        chain=fit.chain_,
+        chain_log_prob=fit.chain_log_prob_,
+        n_burn=fit.n_burn_,
         names=np.array(fit.param_names_),
     )
     summary = {
-        "parameters": {
-            k: dict(zip(("p16", "median", "p84"), v, strict=True)) for k, v in fit.summary_.items()
-        },
+        "parameters": {k: v.as_dict() for k, v in fit.summary_.items()},
+        "convergence_problems": list(fit.diagnostics_["problems"]),
+        "stuck_walkers": list(fit.diagnostics_.get("stuck_walkers", [])),
         "best_fit": fit.best_params_,
         "chi2_best": float(-2 * fit.log_prob_.max()),
         "n_bins": len(X),
@@ -160,10 +179,29 @@ def save_fit_report(fit, X, vrms, out_dir, **extra):
         "sklearn_jam_version": __version__,
         **jsonable(extra),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=1))
+    _write_tables(fit, out)
     for name, fig in (("corner", plot_posterior(fit)), ("maps", plot_kinematics_fit(fit, X, vrms))):
         fig.savefig(out / f"{name}.png", dpi=80)
         plt.close(fig)
+
+
+def _write_tables(fit, out):
+    """``summary.ecsv``, ``samples.ecsv`` and ``posterior.fits`` (SUMMARY, SAMPLES)."""
+    from astropy.io import fits
+
+    summary, samples = fit.summary_table(), fit.samples_table()
+    summary.write(out / "summary.ecsv", format="ascii.ecsv")
+    samples.write(out / "samples.ecsv", format="ascii.ecsv")
+    problems = summary.meta.pop("problems")
+    hdus = [fits.PrimaryHDU()]
+    for name, table in (("SUMMARY", summary), ("SAMPLES", samples)):
+        hdu = fits.table_to_hdu(table)
+        hdu.name = name
+        hdus.append(hdu)
+    for line in problems:
+        hdus[1].header.add_comment(line)
+    fits.HDUList(hdus).writeto(out / "posterior.fits")
 
 
 def posterior_table(fit, other=None, transforms=None, best_fit=False):
@@ -180,7 +218,9 @@ def posterior_table(fit, other=None, transforms=None, best_fit=False):
         ``{name: function}`` applied to ``other``'s values first (monotonic, such
         as ``np.log10`` for a black-hole mass sampled linearly).
     best_fit : bool, default=False
-        Add a column of the best-fitting values (the sample of highest posterior).
+        Add a column of the best-fitting values (the sample of highest posterior),
+        and columns of the chain's diagnostics (autocorrelation time in steps,
+        R-hat, bulk ESS).
 
     Returns
     -------
@@ -194,7 +234,10 @@ def posterior_table(fit, other=None, transforms=None, best_fit=False):
 
     rows = []
     for name, values in fit.summary_.items():
-        row = [name, cell(*values)] + ([f"{fit.best_params_[name]:.4g}"] if best_fit else [])
+        row = [name, cell(*values)]
+        if best_fit:
+            row += [f"{fit.best_params_[name]:.4g}", f"{values.tau:.3g}"]
+            row += [f"{values.r_hat:.3f}", f"{values.ess_bulk:.0f}"]
         if name in other:
             f = transforms.get(name, lambda v: v)
             row.append(cell(*(float(f(v)) for v in other[name])))
@@ -203,7 +246,7 @@ def posterior_table(fit, other=None, transforms=None, best_fit=False):
         rows.append(row)
     sampler = {"emcee": "emcee", "adamet": "AdaMet"}[fit.sampler]
     headers = ["parameter", f"sklearn_jam ({sampler}): median (16-84%)"]
-    headers += ["best fit"] if best_fit else []
+    headers += ["best fit", "tau (steps)", "R-hat", "ESS bulk"] if best_fit else []
     headers += ["jampy example (AdaMet)"] if other else []
     return format_table(rows, headers)
 
@@ -214,7 +257,29 @@ def run(args):
     for name, value in bounds.items():
         if not (isinstance(value, tuple) and len(value) == 2):
             raise ValueError(f"--bounds {name}= needs two numbers LOW,HIGH, got {value!r}")
-    fit = fit_kinematics(
+    from ..exceptions import ChainConvergenceWarning
+
+    with warnings.catch_warnings():
+        # said once below, on one line, after the table it qualifies
+        warnings.simplefilter("ignore", ChainConvergenceWarning)
+        fit = _fit_from_args(args, bounds)
+    print(posterior_table(fit, best_fit=True))
+    print(
+        f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s; {', '.join(FIT_FILES)} written "
+        f"to {args.out}"
+    )
+    if fit.diagnostics_["problems"]:
+        print(
+            "sklearn-jam fit: warning: the posterior may not be converged: "
+            + "; ".join(fit.diagnostics_["problems"])
+            + " (run longer: --steps, or start closer: --start)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _fit_from_args(args, bounds):
+    return fit_kinematics(
         args.mge,
         args.kinematics,
         args.out,
@@ -225,6 +290,7 @@ def run(args):
         pixang=args.pixang,
         mass_model=args.mass_model,
         black_hole=args.black_hole,
+        bh_convention=args.bh_convention,
         inclination=args.inclination,
         anisotropy=args.anisotropy,
         bounds=bounds or None,
@@ -240,12 +306,6 @@ def run(args):
         progress=True,
         overwrite=args.overwrite,
     )
-    print(posterior_table(fit, best_fit=True))
-    print(
-        f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s; samples.npz, summary.json, "
-        f"corner.png and maps.png written to {args.out}"
-    )
-    return 0
 
 
 def add_parser(subparsers):
@@ -277,6 +337,13 @@ def add_parser(subparsers):
     p.add_argument("--pixang", type=float, default=0.0, help="spaxel angle in degrees")
     p.add_argument("--mass-model", choices=["light", "gnfw"], default="light", help="mass model")
     p.add_argument("--black-hole", action="store_true", help="add a black hole (lg_mbh)")
+    p.add_argument(
+        "--bh-convention",
+        choices=["absolute", "jampy"],
+        default="absolute",
+        help="lg_mbh is log10 of M_BH in Msun, or of jampy's mbh scaled by M/L "
+        "(M_BH = 10**(lg_mbh + lg_ml))",
+    )
     p.add_argument("--inclination", choices=["q_min", "inc"], default="q_min", help="parameter")
     p.add_argument("--anisotropy", choices=["ratio", "beta_z"], default="ratio", help="parameter")
     p.add_argument(
