@@ -920,6 +920,16 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         missing = [k for k in setup["names"] if k not in full]
         if missing:
             raise ValueError(f"missing parameters {missing}")
+        key = self.inclination
+        low, high = setup["bounds"][key]  # the deprojectable range, within the bounds
+        limit = (MIN_Q_INTR, float(setup["mge"][2].min())) if key == "q_min" else (low, 90.0)
+        bad = np.flatnonzero(~((full[key] > limit[0]) & (full[key] <= limit[1])))
+        if bad.size:
+            raise ValueError(
+                f"{key}={float(full[key][bad[0]])!r} cannot deproject this MGE (flattest qobs="
+                f"{float(setup['mge'][2].min()):.4g}): {key} must be in ({limit[0]:.4g}, "
+                f"{limit[1]:.4g}]"
+            )
         return setup, full
 
     def dynamical_inputs(self, params):

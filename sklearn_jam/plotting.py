@@ -5,7 +5,14 @@ import numpy as np
 from .grid import PolarGrid
 from .metrics import max_relative_error, relative_error
 
-__all__ = ["sky_map", "plot_maps", "plot_error_histograms", "plot_posterior", "plot_kinematics_fit"]
+__all__ = [
+    "sky_map",
+    "plot_maps",
+    "plot_error_histograms",
+    "plot_posterior",
+    "plot_kinematics_fit",
+    "format_interval",
+]
 
 
 def sky_map(values, grid=None, n_pix=101, extent=None):
@@ -220,7 +227,8 @@ def plot_posterior(fit, truths=None, fig=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        The ``corner`` figure, titled with median and 16-84% of each parameter.
+        The ``corner`` figure, each parameter titled with its median and 16-84%
+        range, the three numbers to one precision (:func:`format_interval`).
     """
     import corner
 
@@ -228,19 +236,44 @@ def plot_posterior(fit, truths=None, fig=None):
 
     names = fit.param_names_
     lines = None if truths is None else [truths.get(n) for n in names]
-    return corner.corner(
+    labels = [LABELS.get(n, n) for n in names]
+    fig = corner.corner(
         fit.samples_,
-        labels=[LABELS.get(n, n) for n in names],
+        labels=labels,
         truths=lines,
         quantiles=[0.1587, 0.5, 0.8413],
-        show_titles=True,
-        title_fmt=".3g",
         fig=fig,
     )
+    diagonal = np.asarray(fig.axes).reshape(len(names), len(names)).diagonal()
+    for ax, label, name in zip(diagonal, labels, names, strict=True):
+        ax.set_title(f"{label} = {format_interval(*fit.summary_[name][:3], tex=True)}", fontsize=9)
+    return fig
 
 
-def plot_kinematics_fit(fit, X, y, fig=None):
-    """Observed and best-fit V_rms maps and their normalised residuals, side by side.
+def format_interval(p16, median, p84, tex=False):
+    """``median +up -down`` with all three to the decimals of the smaller error's 2 digits.
+
+    Parameters
+    ----------
+    p16, median, p84 : float
+        The 16th, 50th and 84th percentiles.
+    tex : bool, default=False
+        Matplotlib mathtext (superscript and subscript) instead of plain text.
+
+    Returns
+    -------
+    text : str
+        For example ``0.379 +0.110 -0.062``.
+    """
+    up, down = p84 - median, median - p16
+    err = min(e for e in (up, down, abs(median) or 1.0) if e > 0) if max(up, down) > 0 else 0
+    decimals = int(np.clip(1 - np.floor(np.log10(err)), 0, 8)) if err > 0 else 3
+    m, u, d = (f"{v:.{decimals}f}" for v in (median, up, down))
+    return f"${m}^{{+{u}}}_{{-{d}}}$" if tex else f"{m} +{u} -{d}"
+
+
+def plot_kinematics_fit(fit, X, y, fig=None, *, vrms_err=None):
+    """Observed and best-fit V_rms maps and their residuals, side by side.
 
     Parameters
     ----------
@@ -252,6 +285,10 @@ def plot_kinematics_fit(fit, X, y, fig=None):
         Observed V_rms in km/s.
     fig : matplotlib.figure.Figure, optional
         Figure to draw in (a new one by default).
+    vrms_err : array-like of shape (n_bins,), optional
+        The V_rms errors in km/s: the residuals are then shown in units of
+        them, ``(data - model) / error`` from -3 to 3 (what the fit's chi^2
+        sums); without them, in km/s.
 
     Returns
     -------
@@ -265,11 +302,14 @@ def plot_kinematics_fit(fit, X, y, fig=None):
     fig = plt.figure(figsize=(12, 4)) if fig is None else fig
     vmin, vmax = np.percentile(np.concatenate([y, model]), [0.5, 99.5])
     resid = y - model
-    lim = np.percentile(np.abs(resid), 99)
+    lim, resid_label = np.percentile(np.abs(resid), 99), r"Data $-$ model (km/s)"
+    if vrms_err is not None:
+        resid, lim = resid / np.asarray(vrms_err, dtype=float), 3.0
+        resid_label = r"(Data $-$ model) / error"
     panels = (
         (y, r"Data $V_{\rm rms}$ (km/s)", vmin, vmax),
         (model, r"Model $V_{\rm rms}$ (km/s)", vmin, vmax),
-        (resid, r"Data $-$ model (km/s)", -lim, lim),
+        (resid, resid_label, -lim, lim),
     )
     for k, (values, label, lo, hi) in enumerate(panels):
         ax = fig.add_subplot(1, 3, k + 1)

@@ -30,6 +30,7 @@ PUBLIC_MODULES = [
     "sklearn_jam.exceptions",
     "sklearn_jam.grid",
     "sklearn_jam.io",
+    "sklearn_jam.observing",
     "sklearn_jam.jam",
     "sklearn_jam.jam.constants",
     "sklearn_jam.jam.crosscheck",

@@ -16,6 +16,7 @@ QUICK = {
     "fit_mock_galaxy.py": ["--steps", "20", "--walkers", "8", "--train-if-missing", "12"],
     "jampy_dark_halo.py": ["--quick", "--out", "out"],
     "jampy_black_hole.py": ["--quick", "--out", "out"],
+    "ngc4342_from_image.py": ["--steps", "12", "--walkers", "8", "--out", "out"],
 }
 
 
@@ -40,6 +41,10 @@ def test_example_runs(name, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     if name == "fit_mock_galaxy.py":
         assert "likelihood calls" in proc.stdout and (tmp_path / "corner.png").exists()
+    if name == "ngc4342_from_image.py":
+        assert "MGE: 12 Gaussians" in proc.stdout and "may not be converged" in proc.stdout
+        files = {"corner.png", "maps.png", "image.png", "summary.ecsv", "posterior.fits"}
+        assert files <= {p.name for p in (tmp_path / "out").iterdir()}
     if name.startswith("jampy_"):
         assert (
             "sklearn_jam vs jam_axi_proj" in proc.stdout and "jampy example (AdaMet)" in proc.stdout

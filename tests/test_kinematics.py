@@ -215,9 +215,7 @@ def test_cli_fit_writes_posterior_and_figures(tmp_path, capsys):
 
     assert list(Table.read(out / "summary.ecsv")["parameter"]) == ["q_min", "lg_ml"]
     assert len(Table.read(out / "posterior.fits", hdu="SAMPLES")) == 8 * 3
-    np.testing.assert_array_equal(
-        Table.read(out / "samples.ecsv")["lg_ml"], kept[:, 1]
-    )
+    np.testing.assert_array_equal(Table.read(out / "samples.ecsv")["lg_ml"], kept[:, 1])
 
     # AdaMet: one chain of --steps, the proposal's dispersions from --step-sigma
     argv += ["--sampler", "adamet", "--steps", "10", "--burn", "0", "--step-sigma", "lg_ml=0.05"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
+from ..plotting import format_interval
 from ..utils import format_table, jsonable
 from ._base import add_command, parse_pairs
 
@@ -70,7 +71,7 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, overwrite=Fa
     # are never mixed with an earlier fit's, and a failure leaves no partial set.
     tmp = out_dir.with_name(f".{out_dir.name}.tmp{os.getpid()}")
     try:
-        save_fit_report(fit, X, vrms, tmp, options=jsonable(options))
+        save_fit_report(fit, X, vrms, tmp, vrms_err=err, options=jsonable(options))
         if out_dir.exists():  # an earlier fit's folder (overwrite=True, checked above)
             old = out_dir.with_name(f".{out_dir.name}.old{os.getpid()}")
             os.replace(out_dir, old)
@@ -118,7 +119,7 @@ def _check_output(out, overwrite):
     return out
 
 
-def save_fit_report(fit, X, vrms, out_dir, **extra):
+def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, **extra):
     """Write a fitted :class:`~sklearn_jam.JamKinematics` to ``out_dir``.
 
     ``samples.npz`` (the kept samples and their log-posterior, the whole chain
@@ -142,6 +143,8 @@ def save_fit_report(fit, X, vrms, out_dir, **extra):
         Observed V_rms in km/s.
     out_dir : path
         Created if missing.
+    vrms_err : array-like of shape (n_bins,), optional
+        The V_rms errors in km/s: the residual map is then in units of them.
     **extra
         More JSON-serialisable entries of ``summary.json``.
     """
@@ -181,7 +184,8 @@ def save_fit_report(fit, X, vrms, out_dir, **extra):
     }
     (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=1))
     _write_tables(fit, out)
-    for name, fig in (("corner", plot_posterior(fit)), ("maps", plot_kinematics_fit(fit, X, vrms))):
+    maps = plot_kinematics_fit(fit, X, vrms, vrms_err=vrms_err)
+    for name, fig in (("corner", plot_posterior(fit)), ("maps", maps)):
         fig.savefig(out / f"{name}.png", dpi=80)
         plt.close(fig)
 
@@ -230,7 +234,7 @@ def posterior_table(fit, other=None, transforms=None, best_fit=False):
     other, transforms = other or {}, transforms or {}
 
     def cell(p16, p50, p84):
-        return f"{p50:.4g} (-{p50 - p16:.2g} / +{p84 - p50:.2g})"
+        return format_interval(p16, p50, p84)
 
     rows = []
     for name, values in fit.summary_.items():
