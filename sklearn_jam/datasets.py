@@ -5,7 +5,7 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_jampy_example", "M32_MGE"]
+__all__ = ["load_jampy_example", "M32_MGE", "JAMPY_MGES"]
 
 #: MGE of M32 (Cappellari et al. 2006, Table B1), used by jampy's examples:
 #: peak surface brightness (Lsun/pc^2), sigma (arcsec), observed axial ratio.
@@ -20,6 +20,9 @@ M32_MGE = (
     ),
     np.array([0.790, 0.741, 0.786, 0.757, 0.720, 0.724, 0.725, 0.743, 0.751, 0.838, 0.835, 0.720]),
 )
+
+#: The MGEs of jampy's examples by name (``sklearn-jam fit --mge m32``).
+JAMPY_MGES = {"m32": M32_MGE}
 
 # The observing set-up of each example, as its script writes it.
 _SETUPS = {

@@ -557,3 +557,14 @@ def test_progress_is_shown_on_a_terminal_by_default(monkeypatch):
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert est._show_progress() is True
     assert JamKinematics(progress=False)._show_progress() is False
+
+
+def test_cli_fit_takes_jampys_mge_by_name(tmp_path, capsys):
+    from sklearn_jam.cli.fit import read_mge
+
+    np.testing.assert_array_equal(read_mge("m32"), np.column_stack(M32_MGE))
+    argv = _fit_files(tmp_path)
+    argv[argv.index("--mge") + 1] = "M32"
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 0
+    assert main([*argv[:2], "nosuch", *argv[3:], "--out", str(tmp_path / "p")]) == 1
+    assert "no such file, nor one of jampy's MGEs ['m32']" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from ..plotting import format_interval
 from ..utils import format_table, jsonable
 from ._base import add_command, parse_pairs
 
-__all__ = ["read_table", "fit_kinematics", "save_fit_report", "posterior_table"]
+__all__ = ["read_table", "read_mge", "fit_kinematics", "save_fit_report", "posterior_table"]
 
 
 def read_table(path, n_columns, what):
@@ -30,13 +30,40 @@ def read_table(path, n_columns, what):
     return table
 
 
+def read_mge(mge):
+    """An MGE file (surf in Lsun/pc^2, sigma in arcsec, qobs), or one of jampy's by name.
+
+    Parameters
+    ----------
+    mge : path or str
+        A whitespace table of at least three columns, or a name of
+        :data:`~sklearn_jam.datasets.JAMPY_MGES` (``'m32'``) when no file of that
+        name exists.
+
+    Returns
+    -------
+    table : ndarray of shape (n_gauss, 3)
+    """
+    from ..datasets import JAMPY_MGES
+
+    if not Path(mge).exists() and str(mge).lower() in JAMPY_MGES:
+        return np.column_stack(JAMPY_MGES[str(mge).lower()])
+    if not Path(mge).exists():
+        raise ValueError(
+            f"cannot read the MGE file {mge}: no such file, nor one of jampy's MGEs "
+            f"{sorted(JAMPY_MGES)}"
+        )
+    return read_table(mge, 3, "MGE")
+
+
 def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, overwrite=False, **options):
     """``sklearn-jam fit``: posterior of a mass model given an MGE and binned V_rms.
 
     Parameters
     ----------
-    mge_file : path
-        Columns: peak surface brightness (Lsun/pc^2), sigma (arcsec), axial ratio.
+    mge_file : path or str
+        Columns: peak surface brightness (Lsun/pc^2), sigma (arcsec), axial ratio;
+        or the name of one of jampy's example MGEs (:func:`read_mge`).
     kinematics_file : path
         Columns: x, y (arcsec), V_rms, its error (km/s); more columns are ignored
         (jampy's mock files fit as they are).
@@ -62,7 +89,7 @@ def fit_kinematics(mge_file, kinematics_file, out_dir, *, distance, overwrite=Fa
     from ..kinematics import JamKinematics
 
     out_dir = _check_output(Path(out_dir), overwrite)
-    mge = read_table(mge_file, 3, "MGE")
+    mge = read_mge(mge_file)
     bins = read_table(kinematics_file, 4, "kinematics")
     fit = JamKinematics(*mge[:, :3].T, distance, **options)
     X, vrms, err = bins[:, :2], bins[:, 2], bins[:, 3]
@@ -320,7 +347,12 @@ def add_parser(subparsers):
         "fit a JAM mass model to observed V_rms (MCMC with the exact engine)",
         run,
     )
-    p.add_argument("--mge", required=True, help="MGE file: surf (Lsun/pc^2), sigma (arcsec), qobs")
+    p.add_argument(
+        "--mge",
+        required=True,
+        help="MGE file: surf (Lsun/pc^2), sigma (arcsec), qobs; or the name of one of jampy's "
+        "example MGEs (m32)",
+    )
     p.add_argument(
         "--kinematics",
         required=True,
