@@ -32,8 +32,11 @@ autodoc_default_options = {
 }
 exclude_patterns = ["_build"]
 templates_path = ["_templates"]
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
 html_static_path = ["_static"]
+# Code blocks and tables as wide as the window: commands and tables are not cut off.
+html_css_files = ["custom.css"]
+html_theme_options = {"secondary_sidebar_items": ["page-toc"], "navigation_with_keys": False}
 nitpicky = False
 
 

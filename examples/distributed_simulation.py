@@ -11,9 +11,11 @@ from joblib import parallel_config
 
 from sklearn_jam import JamSimulator
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--n-samples", type=int, default=8)
-parser.add_argument("--workers", type=int, default=2)
+parser = argparse.ArgumentParser(
+    description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+)
+parser.add_argument("--n-samples", type=int, default=8, help="galaxies to simulate")
+parser.add_argument("--workers", type=int, default=2, help="dask workers of the LocalCluster")
 args = parser.parse_args()
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn_jam import JamEmulatorRegressor, JamSimulator
 from sklearn_jam.metrics import get_jam_scorer
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--n-samples", type=int, default=40)
-parser.add_argument("--max-epochs", type=int, default=10)
+parser = argparse.ArgumentParser(
+    description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+)
+parser.add_argument("--n-samples", type=int, default=40, help="galaxies simulated for the search")
+parser.add_argument("--max-epochs", type=int, default=10, help="epochs per candidate network")
 args = parser.parse_args()
 
 data = JamSimulator(n_jobs=2, random_state=1).make_dataset(args.n_samples)

@@ -34,7 +34,9 @@ from sklearn_jam.cli.fit import posterior_table, save_fit_report
 from sklearn_jam.datasets import load_jampy_example
 from sklearn_jam.jam.crosscheck import compare_with_jampy
 
-parser = argparse.ArgumentParser()
+parser = argparse.ArgumentParser(
+    description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+)
 parser.add_argument("--quick", action="store_true", help="a short chain (for tests)")
 parser.add_argument(
     "--sampler",

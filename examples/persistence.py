@@ -17,9 +17,11 @@ import numpy as np
 from sklearn_jam import JamEmulatorRegressor, JamSimulator
 from sklearn_jam.emulator import load_emulator, save_emulator
 
-parser = argparse.ArgumentParser()
+parser = argparse.ArgumentParser(
+    description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+)
 parser.add_argument("--out", default=None, help="model file (default: a temporary file)")
-parser.add_argument("--n-samples", type=int, default=24)
+parser.add_argument("--n-samples", type=int, default=24, help="galaxies to train on")
 args = parser.parse_args()
 
 data = JamSimulator(n_jobs=2, random_state=2).make_dataset(args.n_samples)

@@ -52,3 +52,17 @@ def test_example_runs(name, tmp_path):
         assert (tmp_path / "out" / "maps.png").exists() and (
             tmp_path / "out" / "corner.png"
         ).exists()
+
+
+@pytest.mark.parametrize("name", sorted(QUICK))
+def test_every_example_explains_itself_in_help(name):
+    """``--help`` of each example has its docstring's first paragraph and a help per option."""
+    import ast
+
+    tree = ast.parse((EXAMPLES / name).read_text())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    parsers = [c for c in calls if getattr(c.func, "attr", None) == "ArgumentParser"]
+    assert parsers and any(k.arg == "description" for k in parsers[0].keywords), name
+    options = [c for c in calls if getattr(c.func, "attr", None) == "add_argument"]
+    bare = [ast.unparse(c.args[0]) for c in options if not any(k.arg == "help" for k in c.keywords)]
+    assert options and not bare, f"{name}: options without help {bare}"
