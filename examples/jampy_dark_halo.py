@@ -99,5 +99,14 @@ jampy = read_jampy_posterior(
 print(posterior_table(fit, jampy))
 
 comparison = {k: v for k, v in cmp.items() if not k.startswith("vrms")}
-save_fit_report(fit, data.X, data.vrms, args.out, jampy_comparison=comparison)
-print(f"samples.npz, summary.json, corner.png and maps.png written to {args.out}/")
+# the corner plot in jampy's order and over its ranges (the priors), as its figure
+save_fit_report(
+    fit,
+    data.X,
+    data.vrms,
+    args.out,
+    vrms_err=erms,
+    corner=dict(order=["q_min", "ratio", "f_dm", "lg_ml"], ranges="bounds"),
+    jampy_comparison=comparison,
+)
+print(f"the chain, tables, corner.png and maps.png written to {args.out}/")

@@ -16,6 +16,7 @@ hide). :func:`convergence_problems` turns these into sentences, against the
 thresholds below, and :func:`warn_if_unconverged` warns with them.
 """
 
+import logging
 import warnings
 
 import numpy as np
@@ -90,8 +91,6 @@ def chain_diagnostics(chain, log_prob):
         ``n_steps``, ``n_walkers``: ints; ``stuck_walkers``: list of the
         indices of walkers stuck apart from the rest.
     """
-    import emcee
-
     chain = np.asarray(chain, dtype=float)
     log_prob = np.asarray(log_prob, dtype=float)
     if chain.ndim != 3 or log_prob.shape != chain.shape[:2]:
@@ -104,7 +103,30 @@ def chain_diagnostics(chain, log_prob):
         raise ValueError(f"a chain of {n_steps} kept steps is too short to diagnose (need >= 4)")
     tau, r_hat, ess_bulk = np.full(n_params, np.nan), np.empty(n_params), np.empty(n_params)
     az = _arviz()
-    for i in range(n_params):
+    # arviz logs a warning for one chain (AdaMet's), which split R-hat handles as two
+    # halves; its logger is its own Logger instance, not one of logging.getLogger's.
+    arviz_log = getattr(az, "_log", None) or logging.getLogger("arviz")
+    level = arviz_log.level
+    arviz_log.setLevel(logging.ERROR)
+    try:
+        _per_parameter(az, chain, tau, r_hat, ess_bulk)
+    finally:
+        arviz_log.setLevel(level)
+    return {
+        "tau": tau,
+        "r_hat": r_hat,
+        "ess_bulk": ess_bulk,
+        "n_steps": n_steps,
+        "n_walkers": n_walkers,
+        "stuck_walkers": _stuck_walkers(log_prob),
+    }
+
+
+def _per_parameter(az, chain, tau, r_hat, ess_bulk):
+    """Fill ``tau``, ``r_hat`` and ``ess_bulk`` (n_params,) from ``chain``."""
+    import emcee
+
+    for i in range(chain.shape[2]):
         draws = chain[:, :, i].T  # (chains, draws), arviz's order
         if np.ptp(draws) == 0:  # a parameter that never moved: nothing was sampled
             r_hat[i], ess_bulk[i] = np.nan, 0.0
@@ -113,14 +135,6 @@ def chain_diagnostics(chain, log_prob):
         tau[i] = emcee.autocorr.integrated_time(chain[:, :, i : i + 1], c=5, tol=0, quiet=True)[0]
         r_hat[i] = float(az.rhat(draws))
         ess_bulk[i] = float(az.ess(draws, method="bulk"))
-    return {
-        "tau": np.asarray(tau, dtype=float),
-        "r_hat": r_hat,
-        "ess_bulk": ess_bulk,
-        "n_steps": n_steps,
-        "n_walkers": n_walkers,
-        "stuck_walkers": _stuck_walkers(log_prob),
-    }
 
 
 def _stuck_walkers(log_prob):

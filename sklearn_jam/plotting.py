@@ -83,9 +83,10 @@ def plot_maps(
     Rows: the mock image (log10 of each pixel's fraction of the light, over the
     whole image), the JAM and emulated V_rms maps (in units of
     ``sqrt(G M / r_ser)``, mirrored from the grid's quadrant over the largest
-    square inside the grid), and ``E = (emulator - JAM) / JAM`` in percent, on
-    one colour scale shared by all residual panels. Axes are sky coordinates
-    in arcsec, x along the major axis.
+    square inside the grid), and ``E = (emulator - JAM) / JAM`` in percent, each
+    residual panel on a symmetric scale of its own largest ``|E|`` (its colour
+    bar says which), so that a small error is not blank beside the worst map.
+    Axes are sky coordinates in arcsec, x along the major axis.
 
     Parameters
     ----------
@@ -119,7 +120,8 @@ def plot_maps(
     axes = fig.subplots(4, n, squeeze=False)
     half_img = images.shape[-1] * pixel_scale / 2
     err = relative_error(y_true, y_pred) * 100
-    err_lim = max(float(np.abs(err).max()), 1e-3)
+    # each column its own scale: one shared with the worst map leaves the others blank
+    err_lims = np.maximum(np.nanmax(np.abs(err), axis=1), 1e-3)
     for k in range(n):
         ax = axes[0, k]
         with np.errstate(divide="ignore"):
@@ -135,7 +137,7 @@ def plot_maps(
         for row, vals, cmap, lim, unit in (
             (1, y_true[k], "viridis", (vmin, vmax), VRMS_UNIT_LABEL),
             (2, y_pred[k], "viridis", (vmin, vmax), VRMS_UNIT_LABEL),
-            (3, err[k], "RdBu_r", (-err_lim, err_lim), "E [%]"),
+            (3, err[k], "RdBu_r", (-err_lims[k], err_lims[k]), "E [%]"),
         ):
             img, ext = sky_map(vals, grid)
             im = axes[row, k].imshow(
@@ -212,7 +214,7 @@ def plot_error_histograms(y_true, y_pred, title=None, fig=None):
     return fig
 
 
-def plot_posterior(fit, truths=None, fig=None):
+def plot_posterior(fit, truths=None, fig=None, *, order=None, ranges=None):
     """Corner plot of a fitted :class:`~sklearn_jam.JamKinematics` posterior.
 
     Parameters
@@ -223,6 +225,12 @@ def plot_posterior(fit, truths=None, fig=None):
         ``{name: value}`` drawn as lines (a mock's inputs).
     fig : matplotlib.figure.Figure, optional
         Figure to draw in.
+    order : list of str, optional
+        The free parameters in the order to show them (default: the fit's);
+        for a figure beside another code's, such as jampy's examples.
+    ranges : 'bounds' or list of (low, high), optional
+        Axis ranges per shown parameter; 'bounds' uses the fit's prior bounds,
+        as AdaMet's and jampy's figures do. Default: corner's, from the samples.
 
     Returns
     -------
@@ -234,13 +242,21 @@ def plot_posterior(fit, truths=None, fig=None):
 
     from .kinematics import LABELS
 
-    names = fit.param_names_
+    names = list(fit.param_names_ if order is None else order)
+    if sorted(names) != sorted(fit.param_names_):
+        raise ValueError(f"order={order!r} must list the free parameters {fit.param_names_}")
+    columns = [fit.param_names_.index(n) for n in names]
+    if isinstance(ranges, str):
+        if ranges != "bounds":
+            raise ValueError(f"ranges={ranges!r} must be 'bounds' or a list of (low, high)")
+        ranges = [tuple(fit._setup_["bounds"][n]) for n in names]
     lines = None if truths is None else [truths.get(n) for n in names]
     labels = [LABELS.get(n, n) for n in names]
     fig = corner.corner(
-        fit.samples_,
+        fit.samples_[:, columns],
         labels=labels,
         truths=lines,
+        range=ranges,
         quantiles=[0.1587, 0.5, 0.8413],
         fig=fig,
     )

@@ -36,9 +36,12 @@ def test_figure2_explains_itself(maps):
     for name in ("worst map", "$n$", "$r_e$", "$q_l$", "$q_m$", "beta_z", "$i$"):
         assert name in first
     assert fig._suptitle.get_text() == "T"
-    # One colour scale for every residual panel.
-    err_images = [ax.images[0] for ax in panels[9:]]
-    assert len({im.get_clim() for im in err_images}) == 1
+    # Each residual panel on its own symmetric scale, its largest |E|: a small error is not
+    # blank beside the worst map (issue 21).
+    err = np.abs((y_pred - y) / y) * 100
+    for k, ax in enumerate(panels[9:]):
+        low, high = ax.images[0].get_clim()
+        assert low == -high and high == pytest.approx(err[k].max(), rel=1e-6)
     plt.close(fig)
 
 

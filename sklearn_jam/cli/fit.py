@@ -146,7 +146,7 @@ def _check_output(out, overwrite):
     return out
 
 
-def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, **extra):
+def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, corner=None, **extra):
     """Write a fitted :class:`~sklearn_jam.JamKinematics` to ``out_dir``.
 
     ``samples.npz`` (the kept samples and their log-posterior, the whole chain
@@ -169,9 +169,12 @@ def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, **extra):
     vrms : array-like of shape (n_bins,)
         Observed V_rms in km/s.
     out_dir : path
-        Created if missing.
+        Created if missing; files of these names in it are replaced.
     vrms_err : array-like of shape (n_bins,), optional
         The V_rms errors in km/s: the residual map is then in units of them.
+    corner : dict, optional
+        Keywords of :func:`~sklearn_jam.plotting.plot_posterior` (``order``,
+        ``ranges``) for ``corner.png``.
     **extra
         More JSON-serialisable entries of ``summary.json``.
     """
@@ -212,7 +215,7 @@ def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, **extra):
     (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=1))
     _write_tables(fit, out)
     maps = plot_kinematics_fit(fit, X, vrms, vrms_err=vrms_err)
-    for name, fig in (("corner", plot_posterior(fit)), ("maps", maps)):
+    for name, fig in (("corner", plot_posterior(fit, **(corner or {}))), ("maps", maps)):
         fig.savefig(out / f"{name}.png", dpi=80)
         plt.close(fig)
 
@@ -222,8 +225,8 @@ def _write_tables(fit, out):
     from astropy.io import fits
 
     summary, samples = fit.summary_table(), fit.samples_table()
-    summary.write(out / "summary.ecsv", format="ascii.ecsv")
-    samples.write(out / "samples.ecsv", format="ascii.ecsv")
+    summary.write(out / "summary.ecsv", format="ascii.ecsv", overwrite=True)
+    samples.write(out / "samples.ecsv", format="ascii.ecsv", overwrite=True)
     problems = summary.meta.pop("problems")
     hdus = [fits.PrimaryHDU()]
     for name, table in (("SUMMARY", summary), ("SAMPLES", samples)):
@@ -232,7 +235,7 @@ def _write_tables(fit, out):
         hdus.append(hdu)
     for line in problems:
         hdus[1].header.add_comment(line)
-    fits.HDUList(hdus).writeto(out / "posterior.fits")
+    fits.HDUList(hdus).writeto(out / "posterior.fits", overwrite=True)
 
 
 def posterior_table(fit, other=None, transforms=None, best_fit=False):
@@ -276,9 +279,9 @@ def posterior_table(fit, other=None, transforms=None, best_fit=False):
             row.append("-")
         rows.append(row)
     sampler = {"emcee": "emcee", "adamet": "AdaMet"}[fit.sampler]
-    headers = ["parameter", f"sklearn_jam ({sampler}): median (16-84%)"]
+    headers = ["parameter", f"sklearn_jam ({sampler}): median +/- to 84%/16%"]
     headers += ["best fit", "tau (steps)", "R-hat", "ESS bulk"] if best_fit else []
-    headers += ["jampy example (AdaMet)"] if other else []
+    headers += ["jampy example (AdaMet), the same"] if other else []
     return format_table(rows, headers)
 
 
