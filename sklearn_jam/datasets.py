@@ -5,7 +5,7 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_jampy_example", "M32_MGE", "JAMPY_MGES"]
+__all__ = ["load_jampy_example", "M32_MGE", "AXI_PROJ_EXAMPLE_MGE", "JAMPY_MGES"]
 
 #: MGE of M32 (Cappellari et al. 2006, Table B1), used by jampy's examples:
 #: peak surface brightness (Lsun/pc^2), sigma (arcsec), observed axial ratio.
@@ -21,8 +21,17 @@ M32_MGE = (
     np.array([0.790, 0.741, 0.786, 0.757, 0.720, 0.724, 0.725, 0.743, 0.751, 0.838, 0.835, 0.720]),
 )
 
-#: The MGEs of jampy's examples by name (``sklearn-jam fit --mge m32``).
-JAMPY_MGES = {"m32": M32_MGE}
+#: The MGE of jampy's ``jam_axi_proj_example.py`` (10 Gaussians of q' = 0.57 to 525",
+#: at the Virgo distance of 16.5 Mpc in that example).
+AXI_PROJ_EXAMPLE_MGE = (
+    np.array([39483.0, 37158.0, 30646.0, 17759.0, 5955.1, 1203.5, 174.36, 21.105, 2.3599, 0.25493]),
+    np.array([0.153, 0.515, 1.58, 4.22, 10.0, 22.4, 48.8, 105.0, 227.0, 525.0]),
+    np.full(10, 0.57),
+)
+
+#: The MGEs of jampy's examples by name (``sklearn-jam fit --mge m32``): M32's, of its
+#: Bayesian examples, and that of ``jam_axi_proj_example.py``.
+JAMPY_MGES = {"m32": M32_MGE, "axi_proj_example": AXI_PROJ_EXAMPLE_MGE}
 
 # The observing set-up of each example, as its script writes it.
 _SETUPS = {

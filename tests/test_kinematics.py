@@ -567,4 +567,6 @@ def test_cli_fit_takes_jampys_mge_by_name(tmp_path, capsys):
     argv[argv.index("--mge") + 1] = "M32"
     assert main([*argv, "--out", str(tmp_path / "o")]) == 0
     assert main([*argv[:2], "nosuch", *argv[3:], "--out", str(tmp_path / "p")]) == 1
-    assert "no such file, nor one of jampy's MGEs ['m32']" in capsys.readouterr().err
+    assert "nor one of jampy's MGEs ['axi_proj_example', 'm32']" in capsys.readouterr().err
+    # the MGE of jampy's jam_axi_proj_example.py, as that script writes it
+    assert read_mge("axi_proj_example")[:, 1].tolist()[-1] == 525.0

@@ -37,8 +37,8 @@ def read_mge(mge):
     ----------
     mge : path or str
         A whitespace table of at least three columns, or a name of
-        :data:`~sklearn_jam.datasets.JAMPY_MGES` (``'m32'``) when no file of that
-        name exists.
+        :data:`~sklearn_jam.datasets.JAMPY_MGES` (``'m32'``, ``'axi_proj_example'``)
+        when no file of that name exists.
 
     Returns
     -------
@@ -354,7 +354,7 @@ def add_parser(subparsers):
         "--mge",
         required=True,
         help="MGE file: surf (Lsun/pc^2), sigma (arcsec), qobs; or the name of one of jampy's "
-        "example MGEs (m32)",
+        "example MGEs (m32, axi_proj_example)",
     )
     p.add_argument(
         "--kinematics",
