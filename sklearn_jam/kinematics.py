@@ -819,9 +819,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        idata : arviz.InferenceData
+        idata : arviz.InferenceData or xarray.DataTree
             ``posterior`` (one variable per free parameter, dims ``chain`` x
-            ``draw``) and ``sample_stats.lp`` (the log-posterior), after burn-in.
+            ``draw``) and ``sample_stats.lp`` (the log-posterior), after burn-in
+            (arviz 1, on Python >= 3.12, returns its DataTree of the same groups).
         """
         from .diagnostics import _arviz
 
@@ -835,16 +836,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             return posterior, {"lp": self.chain_log_prob_[steps].T}
 
         posterior, stats = groups(slice(self.n_burn_, None))
-        extra = {}
+        data = {"posterior": posterior, "sample_stats": stats}
         if include_burn:
             warm_posterior, warm_stats = groups(slice(0, self.n_burn_))
-            extra = dict(
-                warmup_posterior=warm_posterior, warmup_sample_stats=warm_stats, save_warmup=True
-            )
+            data |= {"warmup_posterior": warm_posterior, "warmup_sample_stats": warm_stats}
         attrs = {"sampler": self.sampler, "n_burn": self.n_burn_, "inference_library": "emcee"}
         if self.sampler == "adamet":
             attrs["inference_library"] = "adamet"
-        return _arviz().from_dict(posterior=posterior, sample_stats=stats, attrs=attrs, **extra)
+        az = _arviz()
+        if int(az.__version__.split(".")[0]) >= 1:  # arviz 1 (Python >= 3.12): groups in a dict
+            return az.from_dict(data, attrs=attrs, save_warmup=include_burn)
+        return az.from_dict(**data, attrs=attrs, save_warmup=include_burn)
 
     def samples_table(self):
         """The kept samples as an astropy Table: a column per parameter, then ``log_prob``.

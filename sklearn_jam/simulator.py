@@ -24,6 +24,7 @@ from .jam import (
     jampy_sersic_vrms,
     sersic_vrms,
 )
+from .jam.crosscheck import require_jampy8
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, sample_prior
 
@@ -527,6 +528,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         """
         vrms_func = self.vrms_func
         if vrms_func is None and self.backend == "jampy":
+            require_jampy8("JamSimulator(backend='jampy')")  # before any work starts
             vrms_func = jampy_sersic_vrms
         engine_kw = {"n_nodes": self.n_nodes, "device": self.device}
         grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _helpers import requires_jampy8
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -26,7 +27,14 @@ def test_every_example_is_covered():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(QUICK))
+@pytest.mark.parametrize(
+    "name",
+    # jampy's two examples compare with jampy 8's cylindrical jam_axi_proj
+    [
+        pytest.param(n, marks=requires_jampy8) if n.startswith("jampy_") else n
+        for n in sorted(QUICK)
+    ],
+)
 def test_example_runs(name, tmp_path):
     args = QUICK[name]
     if name == "fit_mock_galaxy.py":

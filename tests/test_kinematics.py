@@ -457,9 +457,10 @@ def test_the_chain_is_kept_whole_and_diagnosed():
     assert est.diagnostics_["problems"]
 
     idata = est.to_inference_data(include_burn=True)
-    np.testing.assert_array_equal(idata.posterior["lg_ml"].values, est.chain_[20:, :, 2].T)
-    np.testing.assert_array_equal(idata.warmup_posterior["q_min"].values, est.chain_[:20, :, 0].T)
-    np.testing.assert_array_equal(idata.sample_stats["lp"].values, est.chain_log_prob_[20:].T)
+    np.testing.assert_array_equal(idata["posterior"]["lg_ml"].values, est.chain_[20:, :, 2].T)
+    warmup = idata["warmup_posterior"]["q_min"].values
+    np.testing.assert_array_equal(warmup, est.chain_[:20, :, 0].T)
+    np.testing.assert_array_equal(idata["sample_stats"]["lp"].values, est.chain_log_prob_[20:].T)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         r_hat = arviz.rhat(idata)["ratio"].item()

@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _helpers import failing_vrms, toy_vrms
+from _helpers import failing_vrms, requires_jampy8, toy_vrms
 from joblib import parallel_config
 from sklearn.pipeline import make_pipeline
 
@@ -24,6 +24,7 @@ def test_reproduces_reference_maps(reference):
     np.testing.assert_allclose(vrms, reference["sersic_y"], rtol=1e-6)
 
 
+@requires_jampy8
 @pytest.mark.slow
 def test_simulator_equals_jampy_analytic_path():
     """The default engine and ``backend='jampy'`` (jam_axi_proj itself) agree."""
@@ -158,6 +159,7 @@ def test_environment_errors_are_not_galaxy_failures(monkeypatch):
         JamSimulator(vrms_func=flaky_env_vrms).transform(sample_prior(3, random_state=0))
 
 
+@requires_jampy8
 @pytest.mark.slow
 def test_threads_leave_stdout_alone():
     """Nothing redirects the process-global sys.stdout (threading backends share it)."""

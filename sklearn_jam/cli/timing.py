@@ -6,11 +6,12 @@ import numpy as np
 
 from ..emulator.features import N_SCALARS, split_features
 from ..jam import plain_jampy_vrms
+from ..jam.crosscheck import require_jampy8
 from ..simulator import JamSimulator
 from ..utils import best_time, format_table
 from ._base import add_command
 
-__all__ = ["PAPER", "time_jam", "time_models"]
+__all__ = ["PAPER", "time_jam", "time_engine", "time_models"]
 
 #: Figures of the paper (Simon et al.), for the comparison tables.
 PAPER = {
@@ -32,6 +33,17 @@ def time_jam(params, n_jam=2, grid=None):
         plain_jampy_vrms(*p, grid.x, grid.y)
         jam_times.append(time.perf_counter() - t0)
     return float(np.mean(jam_times))
+
+
+def time_engine(params, n_galaxies=3, sim=None):
+    """Mean seconds of this package's exact engine for one galaxy (MGE and JAM), as simulated.
+
+    The yardstick where jampy 8 is not installed (jampy 9 has no cylindrical model).
+    """
+    sim = sim or JamSimulator()
+    sim.transform(params[:1])  # compiled kernels and caches warm
+    rows = params[: max(1, min(int(n_galaxies), len(params)))]
+    return best_time(lambda: [sim.transform(p[None]) for p in rows], repeat=3) / len(rows)
 
 
 def time_models(est, params, n_jam=2, n_single=200, batch=1000, sim=None, jam_seconds=None):
@@ -75,6 +87,7 @@ def run(args):
     if args.n_jam < 1:  # before loading anything: each call is about a second
         raise ValueError(f"--n-jam {args.n_jam} must be at least 1 (jampy calls to time)")
     est = load_model(args.model, args.trust_model) if args.model else load_pretrained()
+    require_jampy8("sklearn-jam benchmark (its yardstick is a jampy 8 call)")  # before timing
     sp = time_models(est, sample_prior(1000, random_state=args.seed), n_jam=args.n_jam)
     print(format_table([[k, f"{v:.3g}"] for k, v in sp.items()], ["quantity", "value"]))
     return 0

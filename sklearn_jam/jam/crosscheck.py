@@ -13,12 +13,45 @@ from .mge import sersic_mge
 from .sersic import vrms_unit
 
 __all__ = [
+    "jampy_major_version",
+    "require_jampy8",
     "jampy_mge_vrms",
     "jampy_sersic_vrms",
     "plain_jampy_vrms",
     "compare_with_jampy",
     "quad_vrms_cyl",
 ]
+
+
+def jampy_major_version():
+    """The installed jampy's major version (8 or 9), or None without jampy."""
+    from importlib import metadata
+
+    try:
+        return int(metadata.version("jampy").split(".")[0])
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def require_jampy8(what):
+    """jampy 8's ``jampy.axi.jam_axi_proj`` module, or an ImportError naming ``what``.
+
+    jampy 9 (Python >= 3.12) replaced the cylindrically aligned analytic solution,
+    which every cylindrical cross-check here calls, with a spherically aligned
+    spectral solver: those checks need jampy 8.
+    """
+    major = jampy_major_version()
+    if major is None:
+        raise ImportError(f"{what} calls jampy, which is not installed: pip install 'jampy<9'")
+    if major >= 9:
+        raise ImportError(
+            f"{what} calls jampy 8's cylindrically aligned jam_axi_proj(align='cyl'), which "
+            f"jampy {major} dropped; install jampy 8 (pip install 'jampy>=8.1,<9', Python "
+            "3.10-3.11) for the cylindrical cross-checks"
+        )
+    import importlib
+
+    return importlib.import_module("jampy.axi.jam_axi_proj")
 
 
 def jampy_mge_vrms(surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, **kwargs):
@@ -44,7 +77,7 @@ def jampy_mge_vrms(surf, sigma, q_l, q_m, beta_z, inc, x, y, distance, **kwargs)
     vrms : ndarray of shape (n_points,)
         V_rms in km/s for a mass-to-light ratio of 1.
     """
-    from jampy.axi.jam_axi_proj import jam_axi_proj
+    jam_axi_proj = require_jampy8("jampy_mge_vrms").jam_axi_proj
 
     ones = np.ones_like(surf)
     return jam_axi_proj(
@@ -119,6 +152,7 @@ def plain_jampy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y):
     vrms : ndarray of shape (n_points,)
         V_rms in km/s for a mass-to-light ratio of 1.
     """
+    require_jampy8("jampy_sersic_vrms")  # its JAM call needs jampy 8
     from jampy.axi.jam_axi_sersic import sersic_mge as jampy_sersic_mge
 
     # quiet=True keeps it silent; no redirect of sys.stdout, which is process-global.
@@ -153,7 +187,7 @@ def compare_with_jampy(fit, params, X, n_batch=32, repeat=3):
         ``sklearn_jam_seconds`` per model; ``speedup`` their ratio; ``n_batch``;
         ``vrms_sklearn_jam`` and ``vrms_jampy`` (km/s).
     """
-    from jampy.axi.jam_axi_proj import jam_axi_proj
+    jam_axi_proj = require_jampy8("compare_with_jampy").jam_axi_proj
 
     X = np.asarray(X, dtype=float)
     dyn = {k: v[0] for k, v in fit.dynamical_inputs(params).items()}
@@ -256,8 +290,9 @@ def quad_vrms_cyl(
     """
     import warnings
 
-    from jampy.axi.jam_axi_proj import integrand_cyl_los
     from scipy.integrate import quad
+
+    integrand_cyl_los = require_jampy8("quad_vrms_cyl").integrand_cyl_los
 
     pc = arcsec_to_pc(distance)
     lum = [np.asarray(v, dtype=float) for v in (surf_lum, sigma_lum, qobs_lum)]

@@ -72,6 +72,14 @@ def test_format_summary_and_tables():
         {"n_train": 8, "n_test": 2, "accuracy": {"demo": acc}, "speed": {"demo": speed}}
     )
     assert "50.0%" in text and "75.0%" in text and "1000x" in text and "(trained on 8)" in text
+    assert "direct JAM call (MGE fit + jam_axi_proj)" in text
+    # without jampy 8 (jampy 9) the demo times the exact engine, and says so
+    engine = "sklearn_jam's exact engine, 1 galaxy (no jampy 8), this run"
+    text = format_summary(
+        {"n_train": 8, "n_test": 2, "accuracy": {"demo": acc}, "speed": {"demo": speed},
+         "yardstick": engine}
+    )  # fmt: skip
+    assert engine in text and "jam_axi_proj" not in text
     table = format_table([["a", 1], ["bb", 22]], ["x", "y"]).splitlines()
     assert table == ["x   y ", "--  --", "a   1 ", "bb  22"]
     assert jsonable({"a": (np.float32(1.5), [np.int64(2)])}) == {"a": [1.5, [2]]}
@@ -168,3 +176,11 @@ def test_evaluate_refuses_a_dataset_of_other_settings(tmp_path, setting, value):
     with pytest.raises(ValueError, match=rf"has {setting}={value} but the model was trained"):
         evaluate(model, tmp_path / "d", tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_time_engine_times_one_galaxy_of_the_exact_engine():
+    from sklearn_jam import sample_prior
+    from sklearn_jam.cli.timing import time_engine
+
+    seconds = time_engine(sample_prior(2, random_state=0), n_galaxies=2)
+    assert 0 < seconds < 5

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from _helpers import psf_case
+from _helpers import psf_case, requires_jampy8
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate
@@ -318,6 +318,7 @@ def test_rotated_spaxels_keep_the_model_symmetries(pixang):
     np.testing.assert_allclose(mirrored, base, rtol=1e-8)
 
 
+@requires_jampy8
 def test_psf_agrees_with_jampy_within_its_grid_error():
     """jampy's grid-and-FFT convolution, same inputs: within its own error (~3e-3)."""
     from jampy.axi.jam_axi_proj import jam_axi_proj

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from _helpers import HARD_REFERENCE, psf_case
+from _helpers import HARD_REFERENCE, psf_case, requires_jampy8
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,6 +97,7 @@ def hard_models(draw):
 @pytest.mark.slow
 @settings(max_examples=40)
 @given(hard_models())
+@requires_jampy8
 def test_random_hard_models_match_adaptive_quadrature(model):
     args, kwargs = model
     truth = quad_vrms_cyl(*args, **kwargs)
@@ -156,6 +157,7 @@ def test_negative_second_moment_is_nan_with_a_warning():
     assert np.all(np.isfinite(vrms[:2])) and np.isnan(vrms[2])
 
 
+@requires_jampy8
 def test_the_centre_without_psf_is_the_finite_limit():
     lum = (np.array([1e3, 50.0]), np.array([0.5, 5.0]), np.array([0.7, 0.8]))
     args = (*lum, *lum, 60.0, np.array([0.1, 0.2]), np.zeros(1), np.zeros(1))
