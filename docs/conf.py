@@ -37,6 +37,8 @@ html_static_path = ["_static"]
 # Code blocks and tables as wide as the window: commands and tables are not cut off.
 html_css_files = ["custom.css"]
 html_theme_options = {"secondary_sidebar_items": ["page-toc"], "navigation_with_keys": False}
+# The pages are one level deep: no left sidebar, so the article (and its code) gets the width.
+html_sidebars = {"**": []}
 nitpicky = False
 
 
