@@ -413,6 +413,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         low, high = (np.array([bounds[n][i] for n in free]) for i in (0, 1))
         return dict(
             mge=mge,
+            deprojectable=(limit, rule),
             distance=distance,
             psf=psf,
             names=names,
@@ -840,9 +841,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if include_burn:
             warm_posterior, warm_stats = groups(slice(0, self.n_burn_))
             data |= {"warmup_posterior": warm_posterior, "warmup_sample_stats": warm_stats}
-        attrs = {"sampler": self.sampler, "n_burn": self.n_burn_, "inference_library": "emcee"}
-        if self.sampler == "adamet":
-            attrs["inference_library"] = "adamet"
+        # the sampler's name is its library's: emcee or adamet
+        attrs = {"sampler": self.sampler, "n_burn": self.n_burn_, "inference_library": self.sampler}
         az = _arviz()
         if int(az.__version__.split(".")[0]) >= 1:  # arviz 1 (Python >= 3.12): groups in a dict
             return az.from_dict(data, attrs=attrs, save_warmup=include_burn)
@@ -922,16 +922,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         missing = [k for k in setup["names"] if k not in full]
         if missing:
             raise ValueError(f"missing parameters {missing}")
-        key = self.inclination
-        low, high = setup["bounds"][key]  # the deprojectable range, within the bounds
-        limit = (MIN_Q_INTR, float(setup["mge"][2].min())) if key == "q_min" else (low, 90.0)
-        bad = np.flatnonzero(~((full[key] > limit[0]) & (full[key] <= limit[1])))
+        key, ((low, high), rule) = self.inclination, setup["deprojectable"]
+        bad = np.flatnonzero(~((full[key] > low) & (full[key] <= high)))
         if bad.size:
-            raise ValueError(
-                f"{key}={float(full[key][bad[0]])!r} cannot deproject this MGE (flattest qobs="
-                f"{float(setup['mge'][2].min()):.4g}): {key} must be in ({limit[0]:.4g}, "
-                f"{limit[1]:.4g}]"
-            )
+            raise ValueError(f"{key}={float(full[key][bad[0]])!r}: {rule}")
         return setup, full
 
     def dynamical_inputs(self, params):

@@ -571,3 +571,14 @@ def test_cli_fit_takes_jampys_mge_by_name(tmp_path, capsys):
     assert "nor one of jampy's MGEs ['axi_proj_example', 'm32']" in capsys.readouterr().err
     # the MGE of jampy's jam_axi_proj_example.py, as that script writes it
     assert read_mge("axi_proj_example")[:, 1].tolist()[-1] == 525.0
+
+
+def test_model_vrms_refuses_what_cannot_be_deprojected_and_only_that():
+    X = np.array([[1.0, 1.0]])
+    theta = {"ratio": 0.9, "lg_ml": 0.1}
+    with pytest.raises(ValueError, match=r"q_min=0.8: the MGE \(flattest qobs=0.72\) can be dep"):
+        JamKinematics(SURF, SIGMA, QOBS, 0.7).model_vrms({**theta, "q_min": 0.8}, X)
+    by_inc = JamKinematics(SURF, SIGMA, QOBS, 0.7, inclination="inc", bounds={"inc": (80, 90)})
+    with pytest.raises(ValueError, match=r"inc=20.0: .* only for inc in \(44.01, 90\]"):
+        by_inc.model_vrms({**theta, "inc": 20.0}, X)
+    assert np.isfinite(by_inc.model_vrms({**theta, "inc": 60.0}, X)).all()  # outside the prior
