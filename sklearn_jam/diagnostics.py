@@ -30,6 +30,7 @@ __all__ = [
     "ParameterSummary",
     "chain_diagnostics",
     "convergence_problems",
+    "convergence_message",
     "warn_if_unconverged",
 ]
 
@@ -204,11 +205,28 @@ def warn_if_unconverged(diagnostics, names, *, advice="", stacklevel=2):
     problems = convergence_problems(diagnostics, names)
     if problems:
         warnings.warn(
-            "the posterior may not be converged: " + "; ".join(problems) + advice,
+            convergence_message(problems, advice),
             ChainConvergenceWarning,
             stacklevel=stacklevel + 1,
         )
     return problems
+
+
+def convergence_message(problems, advice=""):
+    """The one sentence that says a chain is not to be trusted, and why.
+
+    Parameters
+    ----------
+    problems : list of str
+        From :func:`convergence_problems`.
+    advice : str, default=''
+        Appended as it is (what to do about it).
+
+    Returns
+    -------
+    message : str
+    """
+    return "the posterior may not be converged: " + "; ".join(problems) + advice
 
 
 def _arviz():

@@ -692,9 +692,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         """``summary_`` and ``diagnostics_`` of the kept chain; warn if it is not converged."""
         kept = self.chain_[self.n_burn_ :]
         p16, p50, p84 = np.percentile(self.samples_, [15.87, 50, 84.13], axis=0)
-        diag = {"tau": np.full(len(p50), np.nan), "r_hat": np.full(len(p50), np.nan)}
-        diag |= {"ess_bulk": np.full(len(p50), np.nan), "problems": []}
-        if len(kept) >= 4:
+        n_steps, n_walkers, n_free = kept.shape
+        if n_steps >= 4:
             diag = chain_diagnostics(kept, self.chain_log_prob_[self.n_burn_ :])
             advice = (
                 f" (n_steps={self.n_steps}, burn={self.burn}): run longer, or start closer to "
@@ -703,8 +702,11 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             diag["problems"] = warn_if_unconverged(
                 diag, self.param_names_, advice=advice, stacklevel=4
             )
-        else:
-            diag["problems"] = [f"{len(kept)} kept steps are too few to diagnose the chain"]
+        else:  # the same keys, nothing measured
+            unknown = np.full(n_free, np.nan)
+            diag = dict(tau=unknown, r_hat=unknown, ess_bulk=unknown, stuck_walkers=[])
+            diag |= dict(n_steps=n_steps, n_walkers=n_walkers)
+            diag["problems"] = [f"{n_steps} kept steps are too few to diagnose the chain"]
         self.diagnostics_ = diag
         self.summary_ = {
             name: ParameterSummary(

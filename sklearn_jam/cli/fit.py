@@ -196,7 +196,7 @@ def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, corner=None, **extra):
     summary = {
         "parameters": {k: v.as_dict() for k, v in fit.summary_.items()},
         "convergence_problems": list(fit.diagnostics_["problems"]),
-        "stuck_walkers": list(fit.diagnostics_.get("stuck_walkers", [])),
+        "stuck_walkers": list(fit.diagnostics_["stuck_walkers"]),
         "best_fit": fit.best_params_,
         "chi2_best": float(-2 * fit.log_prob_.max()),
         "n_bins": len(X),
@@ -291,6 +291,7 @@ def run(args):
     for name, value in bounds.items():
         if not (isinstance(value, tuple) and len(value) == 2):
             raise ValueError(f"--bounds {name}= needs two numbers LOW,HIGH, got {value!r}")
+    from ..diagnostics import convergence_message
     from ..exceptions import ChainConvergenceWarning
 
     with warnings.catch_warnings():
@@ -303,12 +304,9 @@ def run(args):
         f"to {args.out}"
     )
     if fit.diagnostics_["problems"]:
-        print(
-            "sklearn-jam fit: warning: the posterior may not be converged: "
-            + "; ".join(fit.diagnostics_["problems"])
-            + " (run longer: --steps, or start closer: --start)",
-            file=sys.stderr,
-        )
+        advice = " (run longer: --steps, or start closer: --start)"
+        message = convergence_message(fit.diagnostics_["problems"], advice)
+        print(f"sklearn-jam fit: warning: {message}", file=sys.stderr)
     return 0
 
 

@@ -36,9 +36,10 @@ def time_jam(params, n_jam=2, grid=None):
 
 
 def time_engine(params, n_galaxies=3, sim=None):
-    """Mean seconds of this package's exact engine for one galaxy (MGE and JAM), as simulated.
+    """Seconds per galaxy of this package's exact engine (MGE and JAM), one galaxy per call.
 
-    The yardstick where jampy 8 is not installed (jampy 9 has no cylindrical model).
+    The best of three runs over ``n_galaxies`` galaxies, divided by their number:
+    the yardstick where jampy 8 is not installed (jampy 9 has no cylindrical model).
     """
     sim = sim or JamSimulator()
     sim.transform(params[:1])  # compiled kernels and caches warm
