@@ -351,13 +351,13 @@ def spherical_isotropic_vrms(
 
     For round Gaussians (q = 1) and isotropy, every alignment of the velocity
     ellipsoid (cylindrical or spherical) is the same model, whose projected
-    second moment is one integral (Binney & Mamon 1982, eq. A6 in the isotropic
-    case)::
+    second moment is one integral (Binney & Mamon 1982, in the isotropic case)::
 
         Sigma(R) V_rms^2(R) = 2 G int_R^inf nu(r) M(r) sqrt(r^2 - R^2) / r^2 dr,
 
     with ``nu`` the luminosity density, ``M(r)`` the enclosed mass of the round
-    mass MGE (each Gaussian's ``erf(x) - sqrt(2/pi) x' exp(-x'^2/2)``) plus a
+    mass MGE (each Gaussian's mass times ``erf(h / sqrt(2)) - sqrt(2/pi) h
+    exp(-h^2 / 2)``, ``h = r / sigma``) plus a
     black hole as a Gaussian of dispersion ``rbh``, as the engines take it. It
     uses nothing of the JAM solutions, so it checks them where they must agree.
 
