@@ -8,6 +8,8 @@ Modules
 -------
 cylindrical
     :func:`jam_axi_cyl`, the cylindrically aligned model (jampy 8's analytic solution).
+spherical
+    :func:`jam_axi_sph`, the spherically aligned model (Cappellari 2020; jampy 9's alignment).
 sersic
     The dimensionless maps of the Sersic training family (:func:`sersic_vrms`).
 mge, mass
@@ -16,6 +18,8 @@ projection, constants
     Deprojection of oblate Gaussians; units and constants (one home each).
 crosscheck
     jampy itself, for cross-checks and the speed yardstick.
+reference
+    The spherically aligned model by adaptive quadrature of the Jeans equations: its truth.
 
 Batched form
 ------------
@@ -37,9 +41,11 @@ from .cylindrical import jam_axi_cyl
 from .mge import sersic_mge
 from .projection import inc_from_qmin, intrinsic_axis_ratio, qmin_from_inc
 from .sersic import scaled_mge_vrms, sersic_vrms, vrms_unit
+from .spherical import jam_axi_sph
 
 __all__ = [
     "jam_axi_cyl",
+    "jam_axi_sph",
     "sersic_vrms",
     "scaled_mge_vrms",
     "vrms_unit",

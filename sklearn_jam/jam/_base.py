@@ -6,13 +6,27 @@ on a CPU, on a GPU and under autograd. The checks run on NumPy copies before any
 work and refuse the first bad value by name and rule.
 """
 
+import warnings
+
 import numpy as np
 from scipy import special
 
+from ..exceptions import UnphysicalModelWarning
 from .constants import MIN_Q_INTR
 from .projection import inc_from_qmin
 
-__all__ = ["namespace", "check_device", "refuse_first_bad", "check_shapes", "check_inputs"]
+__all__ = [
+    "namespace",
+    "check_device",
+    "refuse_first_bad",
+    "check_shapes",
+    "check_inputs",
+    "prepare_arguments",
+    "check_arguments",
+    "to_batch",
+    "check_light",
+    "vrms_from_moments",
+]
 
 #: Elements of the (points, lum, pot, nodes) work array per block: NumPy stays in cache.
 BLOCK_NUMPY = 1 << 16
@@ -25,6 +39,7 @@ _BLOCK_TORCH = {"cpu": 1 << 20, "cuda": 1 << 25}
 class _Numpy:
     name = "numpy"
     exp, sqrt, sin, cos, arcsin, arcsinh = np.exp, np.sqrt, np.sin, np.cos, np.arcsin, np.arcsinh
+    log, hypot = np.log, np.hypot
     erfc = staticmethod(special.erfc)
 
     @staticmethod
@@ -71,6 +86,7 @@ class _Torch:
         self.torch, self.device = torch, device
         t = torch
         self.exp, self.sqrt, self.sin, self.cos = t.exp, t.sqrt, t.sin, t.cos
+        self.log, self.hypot = t.log, t.hypot
         self.arcsin, self.arcsinh = t.arcsin, t.arcsinh
         self.erfc = t.special.erfc
 
@@ -247,3 +263,93 @@ def check_inputs(lum, pot, beta, inc, x, y, distance, mbh, rbh, n_nodes):
                 f"inc={inc_bad:.6g} deg (its intrinsic axial ratio would be below "
                 f"{MIN_Q_INTR}); the lowest inclination it allows is {i_min:.4f} deg"
             )
+
+
+# -- what both engines do with their arguments and results ---------------------------
+
+#: The arguments of the engine by kind: per Gaussian, per point, per galaxy.
+PER_GAUSSIAN = ("surf_lum", "sigma_lum", "qobs_lum", "beta", "surf_pot", "sigma_pot", "qobs_pot")
+POINTS = ("x", "y")
+SCALARS = ("inc", "distance", "mbh")
+
+
+def prepare_arguments(inputs):
+    """The namespace, the arguments in it, and whether any is batched.
+
+    ``inputs`` maps the names of :data:`PER_GAUSSIAN`, :data:`POINTS` and
+    :data:`SCALARS` (and ``rbh``) to the user's values; a scalar ``beta`` is
+    given to every luminous Gaussian.
+    """
+    xp = namespace(inputs.values())
+    m = {k: xp.asarray(v) for k, v in inputs.items()}
+    batched = any(m[k].ndim > 1 for k in PER_GAUSSIAN + POINTS) or any(
+        m[k].ndim > 0 for k in SCALARS
+    )
+    if m["beta"].ndim == 0:
+        m["beta"] = m["beta"] + 0 * m["sigma_lum"]
+    return xp, m, batched
+
+
+def check_arguments(xp, m, n_nodes):
+    """Refuse bad shapes and values, naming them, before any work; the batch size."""
+    as_np = {k: np.asarray(xp.numpy(v)) for k, v in m.items()}
+    n_gal = check_shapes(
+        {k: as_np[k] for k in PER_GAUSSIAN},
+        {k: as_np[k] for k in POINTS},
+        {k: as_np[k] for k in SCALARS},
+        as_np["rbh"],
+        as_np["mbh"],
+    )
+    check_inputs(
+        tuple(as_np[k] for k in ("surf_lum", "sigma_lum", "qobs_lum")),
+        tuple(as_np[k] for k in ("surf_pot", "sigma_pot", "qobs_pot")),
+        *(as_np[k] for k in ("beta", "inc", "x", "y", "distance", "mbh", "rbh")),
+        n_nodes,
+    )
+    return n_gal
+
+
+def to_batch(xp, m, n_gal):
+    """Every argument with a leading axis of ``n_gal`` galaxies: (B, n) or (B,)."""
+    ones_rows, ones = xp.asarray(np.ones((n_gal, 1))), xp.asarray(np.ones(n_gal))
+    out = {"rbh": m["rbh"]}
+    for k in PER_GAUSSIAN + POINTS:
+        v = m[k][None] if m[k].ndim == 1 else m[k]
+        out[k] = v if v.shape[0] == n_gal else v * ones_rows
+    for k in SCALARS:
+        v = m[k].reshape(-1)
+        out[k] = v if v.shape[0] == n_gal else v * ones
+    return out
+
+
+def check_light(xp, mu, m):
+    """Refuse points where the MGE's light is zero (none, or underflowing far out)."""
+    dark = ~(xp.numpy(mu) > 0)
+    if np.any(dark):
+        g, p = (int(i) for i in np.argwhere(dark)[0])
+        x, y = (float(xp.numpy(m[k])[g, p]) for k in ("x", "y"))
+        widest = float(xp.numpy(m["sigma_lum"])[g].max())
+        galaxy = f"galaxy {g}, " if mu.shape[0] > 1 else ""
+        raise ValueError(
+            f"the MGE's surface brightness is 0 at {galaxy}point {p} (x={x:.6g}, y={y:.6g} "
+            f"arcsec; the widest luminous Gaussian has sigma={widest:.6g} arcsec): "
+            "V_rms is undefined where there is no light (all surf_lum = 0, or the point so "
+            "far out that the light underflows)"
+        )
+
+
+def vrms_from_moments(xp, sb_mu2, mu):
+    """``sqrt(Sigma <V^2> / Sigma)``; NaN, with a warning naming the point, where it is < 0."""
+    v2 = sb_mu2 / mu
+    negative = xp.numpy(v2) < 0
+    if np.any(negative):
+        g, p = (int(i) for i in np.argwhere(negative)[0])
+        galaxy = f"galaxy {g}, " if v2.shape[0] > 1 else ""
+        warnings.warn(
+            f"V_rms^2 < 0 at {int(negative.sum())} point(s), first at {galaxy}point {p} "
+            f"({float(xp.numpy(v2)[g, p]):.6g} (km/s)^2): the anisotropy beta is unphysical for "
+            "this model there (it makes <v_phi^2> < 0); V_rms is NaN there",
+            UnphysicalModelWarning,
+            stacklevel=3,
+        )
+    return xp.sqrt(xp.where(v2 < 0, np.nan, v2))

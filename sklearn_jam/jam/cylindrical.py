@@ -23,13 +23,18 @@ whose spaxel mean is analytic or a short Gauss-Legendre rule
 integral).
 """
 
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..exceptions import UnphysicalModelWarning
-from ._base import BLOCK_NUMPY, check_inputs, check_shapes, namespace
+from ._base import (
+    BLOCK_NUMPY,
+    check_arguments,
+    check_light,
+    prepare_arguments,
+    to_batch,
+    vrms_from_moments,
+)
 from ._convolution import check_psf, compiled_sum, mge_surf, pixel_mean, spaxel_points
 from ._quadrature import (
     CUTOFF,
@@ -308,73 +313,30 @@ def jam_axi_cyl(
         Where ``V_rms^2 < 0`` (an anisotropy the model cannot have there); V_rms
         is NaN at those points.
     """
-    xp_inputs = dict(
-        surf_lum=surf_lum,
-        sigma_lum=sigma_lum,
-        qobs_lum=qobs_lum,
-        beta=beta,
-        surf_pot=surf_pot,
-        sigma_pot=sigma_pot,
-        qobs_pot=qobs_pot,
-        x=x,
-        y=y,
-        inc=inc,
-        distance=distance,
-        mbh=mbh,
-        rbh=rbh,
+    xp, m, batched = prepare_arguments(
+        dict(
+            surf_lum=surf_lum,
+            sigma_lum=sigma_lum,
+            qobs_lum=qobs_lum,
+            beta=beta,
+            surf_pot=surf_pot,
+            sigma_pot=sigma_pot,
+            qobs_pot=qobs_pot,
+            x=x,
+            y=y,
+            inc=inc,
+            distance=distance,
+            mbh=mbh,
+            rbh=rbh,
+        )
     )
-    xp = namespace(xp_inputs.values())
-    m = {k: xp.asarray(v) for k, v in xp_inputs.items()}
-    batched = any(m[k].ndim > 1 for k in _PER_GAUSSIAN + _POINTS) or any(
-        m[k].ndim > 0 for k in _SCALARS
-    )
-    if m["beta"].ndim == 0:
-        m["beta"] = m["beta"] + 0 * m["sigma_lum"]
     psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
-    n_gal = _check(xp, m, n_nodes)
-    m = _to_batch(xp, m, n_gal)
+    n_gal = check_arguments(xp, m, n_nodes)
+    m = to_batch(xp, m, n_gal)
     counts = _node_counts(xp, m, n_nodes)
     sb_mu2, mu = _moments(xp, m, counts, psf_opts, n_jobs)
-    vrms = _vrms(xp, sb_mu2, mu)
+    vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
-
-
-#: The arguments of the engine by kind: per Gaussian, per point, per galaxy.
-_PER_GAUSSIAN = ("surf_lum", "sigma_lum", "qobs_lum", "beta", "surf_pot", "sigma_pot", "qobs_pot")
-_POINTS = ("x", "y")
-_SCALARS = ("inc", "distance", "mbh")
-
-
-def _check(xp, m, n_nodes):
-    """Refuse bad shapes and values, naming them, before any work; the batch size."""
-    as_np = {k: np.asarray(xp.numpy(v)) for k, v in m.items()}
-    n_gal = check_shapes(
-        {k: as_np[k] for k in _PER_GAUSSIAN},
-        {k: as_np[k] for k in _POINTS},
-        {k: as_np[k] for k in _SCALARS},
-        as_np["rbh"],
-        as_np["mbh"],
-    )
-    check_inputs(
-        tuple(as_np[k] for k in ("surf_lum", "sigma_lum", "qobs_lum")),
-        tuple(as_np[k] for k in ("surf_pot", "sigma_pot", "qobs_pot")),
-        *(as_np[k] for k in ("beta", "inc", "x", "y", "distance", "mbh", "rbh")),
-        n_nodes,
-    )
-    return n_gal
-
-
-def _to_batch(xp, m, n_gal):
-    """Every argument with a leading axis of ``n_gal`` galaxies: (B, n) or (B,)."""
-    ones_rows, ones = xp.asarray(np.ones((n_gal, 1))), xp.asarray(np.ones(n_gal))
-    out = {"rbh": m["rbh"]}
-    for k in _PER_GAUSSIAN + _POINTS:
-        v = m[k][None] if m[k].ndim == 1 else m[k]
-        out[k] = v if v.shape[0] == n_gal else v * ones_rows
-    for k in _SCALARS:
-        v = m[k].reshape(-1)
-        out[k] = v if v.shape[0] == n_gal else v * ones
-    return out
 
 
 def _node_counts(xp, m, n_nodes):
@@ -445,7 +407,7 @@ def _moments(xp, m, counts, psf_opts, n_jobs):
     if n_sub > 1:
         sub_weights = xp.asarray(sub_weights)
         mu = (mu.reshape(n_gal, -1, n_sub) * sub_weights).sum(-1)
-    _check_light(xp, mu, m)
+    check_light(xp, mu, m)
     # The compiled sums of a convolved model (NumPy only) work in single precision,
     # which needs the light at every point well above its range: within 8 sigma of
     # the widest luminous Gaussian (exp(-32) of its peak). Without a PSF (terms
@@ -535,36 +497,3 @@ def _blocks(xp, x, y, radius, rungs, counts, per_term, n_jobs):
         step = min(step, -(-len(gal) // n_jobs))  # a block for every thread at least
         blocks += [(gal[i : i + step], r_group, group, int(n)) for i in range(0, len(gal), step)]
     return blocks
-
-
-def _check_light(xp, mu, m):
-    """Refuse points where the MGE's light is zero (none, or underflowing far out)."""
-    dark = ~(xp.numpy(mu) > 0)
-    if np.any(dark):
-        g, p = (int(i) for i in np.argwhere(dark)[0])
-        x, y = (float(xp.numpy(m[k])[g, p]) for k in ("x", "y"))
-        widest = float(xp.numpy(m["sigma_lum"])[g].max())
-        galaxy = f"galaxy {g}, " if mu.shape[0] > 1 else ""
-        raise ValueError(
-            f"the MGE's surface brightness is 0 at {galaxy}point {p} (x={x:.6g}, y={y:.6g} "
-            f"arcsec; the widest luminous Gaussian has sigma={widest:.6g} arcsec): "
-            "V_rms is undefined where there is no light (all surf_lum = 0, or the point so "
-            "far out that the light underflows)"
-        )
-
-
-def _vrms(xp, sb_mu2, mu):
-    """``sqrt(Sigma <V^2> / Sigma)``; NaN, with a warning naming the point, where it is < 0."""
-    v2 = sb_mu2 / mu
-    negative = xp.numpy(v2) < 0
-    if np.any(negative):
-        g, p = (int(i) for i in np.argwhere(negative)[0])
-        galaxy = f"galaxy {g}, " if v2.shape[0] > 1 else ""
-        warnings.warn(
-            f"V_rms^2 < 0 at {int(negative.sum())} point(s), first at {galaxy}point {p} "
-            f"({float(xp.numpy(v2)[g, p]):.6g} (km/s)^2): the anisotropy beta is unphysical for "
-            "this model there (it makes <v_phi^2> < 0); V_rms is NaN there",
-            UnphysicalModelWarning,
-            stacklevel=3,
-        )
-    return xp.sqrt(xp.where(v2 < 0, np.nan, v2))

@@ -1,0 +1,202 @@
+"""Hard cases of the spherically aligned engine, with their truth from adaptive quadrature.
+
+Models where a fixed quadrature is most at risk: near the inclination limit, a flat
+disk (intrinsic q = 0.2) seen near edge-on and near face-on, a black hole with points
+far inside its sphere of influence, a compact mass Gaussian, a wide halo, and
+anisotropy that differs between Gaussians (each then follows its own
+characteristic). The truth of every point is
+:func:`sklearn_jam.jam.reference.quad_vrms_sph` (the Jeans equations solved along
+their characteristics and projected, all with QUADPACK) at ``epsrel=1e-9``, checked
+against a second run at 1e-7 (the difference is stored as the truth's error bound).
+Nothing of the engine is used. About 20 minutes on one core.
+
+Usage::
+
+    python scripts/make_sph_reference.py tests/data/sph_reference.npz
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from sklearn_jam.jam.reference import quad_vrms_sph
+
+#: Luminous and mass Gaussians per model, at most (models are padded to these).
+N_LUM, N_POT = 3, 4
+DISTANCE = 10.0
+
+
+def _qobs(q_intr, inc):
+    """Observed axial ratio of a Gaussian of intrinsic ``q_intr`` at ``inc`` degrees."""
+    i = np.radians(inc)
+    return float(np.sqrt((q_intr * np.sin(i)) ** 2 + np.cos(i) ** 2))
+
+
+def _points(r_min, r_max, n=6):
+    """Points on the major axis, the minor axis and between, from r_min to r_max (arcsec)."""
+    radius = np.geomspace(r_min, r_max, n)
+    angle = np.radians([0, 90, 30, 60, 15, 75][:n])
+    return radius * np.cos(angle), radius * np.sin(angle)
+
+
+def models():
+    """The reference's models: ``(kind, keyword arguments of the engine)``."""
+    typical = dict(
+        surf_lum=np.array([3e4, 5e3, 8e2]),
+        sigma_lum=np.array([0.5, 2.5, 10.0]),
+        qobs_lum=np.array([0.75, 0.7, 0.65]),
+    )
+    mass_follows = dict(
+        surf_pot=3 * typical["surf_lum"],
+        sigma_pot=typical["sigma_lum"],
+        qobs_pot=typical["qobs_lum"],
+    )
+    out = []
+    x, y = _points(0.05, 20.0)
+    out.append(("typical", dict(**typical, **mass_follows, inc=60.0, beta=0.2, x=x, y=y)))
+    x, y = _points(0.02, 5.0)
+    out.append(
+        (
+            "black_hole",
+            dict(**typical, **mass_follows, inc=55.0, beta=0.1, x=x, y=y, mbh=3e8),
+        )
+    )
+    inc = 70.0
+    disk = dict(
+        surf_lum=np.array([2e4, 3e3]),
+        sigma_lum=np.array([1.0, 6.0]),
+        qobs_lum=np.array([0.9, _qobs(0.2, inc)]),
+    )
+    halo = dict(
+        surf_pot=np.append(2.5 * disk["surf_lum"], 50.0),
+        sigma_pot=np.append(disk["sigma_lum"], 40.0),
+        qobs_pot=np.append(disk["qobs_lum"], 0.95),
+    )
+    x, y = _points(0.05, 15.0)
+    out.append(("flat_disk_halo", dict(**disk, **halo, inc=inc, beta=[0.1, -0.2], x=x, y=y)))
+    inc = 12.0
+    face = dict(
+        surf_lum=np.array([2e4, 3e3]),
+        sigma_lum=np.array([1.0, 6.0]),
+        qobs_lum=np.array([_qobs(0.8, inc), _qobs(0.2, inc)]),
+    )
+    x, y = _points(0.05, 15.0)
+    out.append(
+        (
+            "face_on_disk",
+            dict(
+                **face,
+                surf_pot=3 * face["surf_lum"],
+                sigma_pot=face["sigma_lum"],
+                qobs_pot=face["qobs_lum"],
+                inc=inc,
+                beta=0.1,
+                x=x,
+                y=y,
+            ),
+        )
+    )
+    inc = 50.0
+    q_flat = _qobs(0.06, inc)
+    limit = dict(
+        surf_lum=np.array([1e4, 2e3]),
+        sigma_lum=np.array([1.0, 5.0]),
+        qobs_lum=np.array([0.8, q_flat]),
+    )
+    x, y = _points(0.05, 12.0)
+    out.append(
+        (
+            "near_limit",
+            dict(
+                **limit,
+                surf_pot=3 * limit["surf_lum"],
+                sigma_pot=limit["sigma_lum"],
+                qobs_pot=limit["qobs_lum"],
+                inc=inc,
+                beta=0.3,
+                x=x,
+                y=y,
+            ),
+        )
+    )
+    x, y = _points(0.01, 10.0)
+    out.append(
+        (
+            "narrow_mass",
+            dict(
+                **typical,
+                surf_pot=np.append(2e6, mass_follows["surf_pot"]),
+                sigma_pot=np.append(0.03, typical["sigma_lum"]),
+                qobs_pot=np.append(0.95, typical["qobs_lum"]),
+                inc=75.0,
+                beta=[0.2, 0.0, -0.1],
+                x=x,
+                y=y,
+            ),
+        )
+    )
+    edge = dict(surf_lum=np.array([1e4]), sigma_lum=np.array([3.0]), qobs_lum=np.array([0.3]))
+    x, y = _points(0.1, 9.0)
+    out.append(
+        (
+            "edge_on_tangential",
+            dict(
+                **edge,
+                surf_pot=3 * edge["surf_lum"],
+                sigma_pot=edge["sigma_lum"],
+                qobs_pot=edge["qobs_lum"],
+                inc=90.0,
+                beta=-0.3,
+                x=x,
+                y=y,
+            ),
+        )
+    )
+    return out
+
+
+def pad(values, n, fill):
+    out = np.full(n, fill, dtype=float)
+    values = np.atleast_1d(values)
+    out[: len(values)] = values
+    return out
+
+
+def main(path):
+    t0 = time.perf_counter()
+    rows = []
+    for kind, m in models():
+        m = {"mbh": 0.0, **m}
+        m["beta"] = np.broadcast_to(np.asarray(m["beta"], dtype=float), m["sigma_lum"].shape)
+        args = [m[k] for k in ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot")]
+        args += [m["qobs_pot"], m["inc"], m["beta"], m["x"], m["y"]]
+        truth = quad_vrms_sph(*args, distance=DISTANCE, mbh=m["mbh"], epsrel=1e-9)
+        check = quad_vrms_sph(*args, distance=DISTANCE, mbh=m["mbh"], epsrel=1e-7)
+        rows.append((kind, m, truth, np.abs(check / truth - 1)))
+        print(f"{kind}: {time.perf_counter() - t0:.0f} s", flush=True)
+    out = {"kind": np.array([r[0] for r in rows])}
+    for key, n, fill in (
+        ("surf_lum", N_LUM, 0.0),
+        ("sigma_lum", N_LUM, 1.0),
+        ("qobs_lum", N_LUM, 1.0),
+        ("beta", N_LUM, 0.0),
+        ("surf_pot", N_POT, 0.0),
+        ("sigma_pot", N_POT, 1.0),
+        ("qobs_pot", N_POT, 1.0),
+    ):
+        out[key] = np.array([pad(m[key], n, fill) for _, m, _, _ in rows])
+    for key in ("inc", "mbh"):
+        out[key] = np.array([float(m[key]) for _, m, _, _ in rows])
+    out["distance"] = np.full(len(rows), DISTANCE)
+    for key in ("x", "y"):
+        out[key] = np.array([m[key] for _, m, _, _ in rows])
+    out["vrms"] = np.array([r[2] for r in rows])
+    out["vrms_error_bound"] = np.array([r[3] for r in rows])
+    np.savez_compressed(path, **out)
+    print(f"wrote {path}: {len(rows)} models in {time.perf_counter() - t0:.0f} s")
+    print(f"largest difference between the 1e-9 and 1e-7 runs: {out['vrms_error_bound'].max():.1e}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/data/sph_reference.npz")
