@@ -3,8 +3,8 @@
 Subpackages
 -----------
 jam
-    The exact engines (:func:`jam_axi_cyl`), MGE recipes, mass models, units and
-    the jampy cross-checks.
+    The exact engines (:func:`jam_axi_cyl`, :func:`jam_axi_sph`), MGE recipes, mass
+    models, units, the truths and the jampy cross-checks.
 emulator
     :class:`JamEmulatorRegressor`, its networks, preprocessing, feature layout,
     model cards and the pretrained model.
@@ -22,7 +22,7 @@ from .emulator import JamEmulatorRegressor, load_pretrained, pretrained_card
 from .exceptions import SimulationFailureWarning
 from .grid import PolarGrid
 from .io import dataset_status, load_dataset, simulate_to_store
-from .jam import arcsec_to_pc, jam_axi_cyl, sersic_mge, sersic_vrms
+from .jam import arcsec_to_pc, jam_axi_cyl, jam_axi_sph, sersic_mge, sersic_vrms
 from .kinematics import JamKinematics
 from .likelihood import JamLikelihood
 from .photometry import sersic_images
@@ -39,6 +39,7 @@ __all__ = [
     "JamLikelihood",
     "JamKinematics",
     "jam_axi_cyl",
+    "jam_axi_sph",
     "sersic_vrms",
     "sersic_mge",
     "arcsec_to_pc",

@@ -47,6 +47,11 @@ class _Numpy:
         return np.asarray(a, dtype=np.float64)
 
     @staticmethod
+    def exp_overwrite(a):
+        """``exp(a)``, written over ``a`` (a temporary nobody else holds) to save memory traffic."""
+        return np.exp(a, out=a)
+
+    @staticmethod
     def minimum(a, b):
         return np.minimum(a, b)
 
@@ -92,6 +97,9 @@ class _Torch:
 
     def asarray(self, a, like=None):
         return self.torch.as_tensor(a, dtype=self.torch.float64, device=self.device)
+
+    def exp_overwrite(self, a):
+        return self.torch.exp(a)  # out of place: autograd keeps what it needs
 
     def minimum(self, a, b):
         return self.torch.minimum(a, self.asarray(b))
