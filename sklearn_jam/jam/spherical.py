@@ -9,17 +9,23 @@ default alignment). The black hole is a point mass in the potential, as in jampy
 
 How it is computed
 ------------------
-At every point of the line of sight the intrinsic moments are C20's solution
-(eqs. 50-54): a double integral, along the characteristic of the Jeans equations
-from the point to infinity (``r_1 = r + d``, ``d`` log-spaced) and over
-Chandrasekhar's ``u`` of each mass Gaussian (``u = exp(pi/2 sinh(s))``, the
-double-exponential rule). The line of sight is integrated with Gauss-Legendre
-nodes in ``t``, ``z' = z_c + s_0 sinh(t)``: dense where the density along it
-peaks (``z_c``) on the scale of the point's radius or of the flattest light, and
-logarithmic beyond. All three rules have fixed node counts, so a whole batch of
-galaxies is one array expression, in NumPy or in torch on any device and
-differentiable by autograd. :func:`sklearn_jam.jam.reference.quad_vrms_sph` is
-the truth it is measured against (``docs/physics.rst``).
+C20's solution (eqs. 50-54) is a double integral at every point: along the
+characteristic of the Jeans equations from the point to infinity, ``r_1 =
+lambda r``, and over Chandrasekhar's ``u`` of each mass Gaussian. For fixed
+``lambda`` and ``u`` the integrand is a Gaussian in ``R^2`` and ``z^2`` (on the
+characteristic ``R_1^2 = lambda^(2 beta) R^2``) times a polynomial, and the
+line-of-sight projection's direction cosines cancel against it, so the
+integral along the line of sight is analytic: ``Sigma <V_los^2>`` is a double
+integral over ``(lambda, u)`` of terms ``(c0 + cx x^2 + cy y^2 + cxx x^4 +
+cxy x^2 y^2) exp(-a x^2 - g y^2)`` on the sky (``docs/physics.rst`` derives
+them). Both integrals are done with fixed double-exponential rules, ``lambda - 1
+= exp(pi/2 sinh(s))`` (Gauss-Legendre in ``s``, from ``1e-9`` to 8 widest
+sigmas over the smallest radius) and ``u = exp(pi/2 sinh(s))`` (trapezoid), so
+a whole batch of galaxies is one array expression, in NumPy or in torch on any
+device and differentiable by autograd. A black hole is a point mass, ``G M /
+r^3`` written as the same rule's integral of Gaussians.
+:func:`sklearn_jam.jam.reference.quad_vrms_sph` is the truth it is measured
+against.
 
 The batched form of the arguments is described in :mod:`sklearn_jam.jam`.
 """
@@ -33,22 +39,29 @@ from ._base import (
     to_batch,
     vrms_from_moments,
 )
-from ._convolution import mge_surf
-from ._quadrature import gauss_legendre
+from ._convolution import check_psf, mge_surf, spaxel_points
+from ._quadrature import CUTOFF, gauss_legendre, radius_groups
 from .constants import G_JAMPY, arcsec_to_pc
 
-__all__ = ["jam_axi_sph", "DEFAULT_N_LOS", "DEFAULT_N_RAD", "DEFAULT_N_U"]
+__all__ = ["jam_axi_sph", "DEFAULT_N_NODES_SPH"]
 
-#: Gauss-Legendre nodes along the line of sight, along the characteristic, and
-#: trapezoid nodes of the double-exponential rule in Chandrasekhar's ``u``.
-DEFAULT_N_LOS, DEFAULT_N_RAD, DEFAULT_N_U = 64, 48, 64
-#: The ``u`` rule spans ``s`` in [-_S_MAX, _S_MAX]: ``u`` from exp(-32) to exp(32), as jampy.
+#: Nodes of each rule, along the characteristic (Gauss-Legendre) and in Chandrasekhar's
+#: ``u`` (trapezoid), when ``n_nodes=None``.
+DEFAULT_N_NODES_SPH = 64
+#: The ``u`` rule spans at most ``s`` in [-_S_MAX, _S_MAX]: ``u`` from exp(-32) to exp(32),
+#: as jampy.
 _S_MAX = 3.7
+_U_MIN = np.exp(0.5 * np.pi * np.sinh(-_S_MAX))
 #: The characteristic starts ``_D_MIN * r`` beyond the point and ends ``_D_MAX`` widest
-#: luminous sigmas beyond it; the line of sight reaches ``_Z_MAX`` of them.
-_D_MIN, _D_MAX, _Z_MAX = 1e-9, 8.0, 10.0
-#: Elements of the (points x nodes along the characteristic, mass Gaussians x u nodes) work
-#: array: 2 MB, which stays in cache (measured 5x faster than 16 MB).
+#: luminous sigmas beyond the smallest radius of the points.
+_D_MIN, _D_MAX = 1e-9, 8.0
+#: Radius groups per octave (the rules follow the smallest radius of a group's lines of
+#: sight), and the PSF's reach in its sigmas.
+_RUNGS, _REACH = 2, 6.0
+#: The black hole's rule starts at ``t = _T_MIN / r_max^2``.
+_T_MIN = 1e-9
+#: Elements of the (points, terms) work array: 2 MB, which stays in cache (a block of
+#: 16 MB was measured 5x slower).
 _BLOCK = 1 << 18
 
 
@@ -66,139 +79,6 @@ def _deproject(xp, m, pc):
     return lum, pot, inc_rad
 
 
-def _force_terms(xp, pot, n_u):
-    """Chandrasekhar's integrals of the mass MGE as sums of Gaussians in ``R^2`` and ``z^2``.
-
-    The double-exponential rule ``u = exp(pi/2 sinh(s))``, ``s`` in [-_S_MAX,
-    _S_MAX] with ``n_u`` trapezoid nodes, turns each Gaussian's integral into
-    ``n_u`` terms ``exp(-a R^2 - b z^2)``, ``a = 1 / (2 sigma^2 (1 + u))``,
-    ``b = 1 / (2 sigma^2 (q^2 + u))``. Returns ``coef`` (B, 2, M) of ``a, b``
-    and ``weights`` (B, M, 3) of the terms of ``F_z = Phi_z / z``, of ``D / R^2``
-    (``D = R^2 dF_z/d(R^2)`` at fixed ``r``, the mass's term of C20 eq. 53,
-    whose factor is ``b - a``) and of ``F_R - F_z`` (C20 eq. 51 over ``R^2``),
-    in (km/s)^2 / pc^2 (and per pc^2); ``M = n_pot * n_u``.
-    """
-    s, step = np.linspace(-_S_MAX, _S_MAX, int(n_u), retstep=True)
-    u_np = np.exp(0.5 * np.pi * np.sinh(s))
-    u, du = xp.asarray(u_np), xp.asarray(u_np * 0.5 * np.pi * np.cosh(s) * step)
-    dens, sigma, q = (v[..., None] for v in pot)  # (B, K, 1)
-    u1, qu = 1 + u, q * q + u
-    two_s2 = 2 * sigma * sigma
-    a, b = 1 / (two_s2 * u1), 1 / (two_s2 * qu)
-    amp = (2 * np.pi * G_JAMPY) * dens * q * du / (u1 * qu * xp.sqrt(qu))  # (B, K, S)
-    n_gal = amp.shape[0]
-    coef = -xp.stack([a + 0 * b, b], 1).reshape(n_gal, 2, -1)  # negated: exp(xz @ coef)
-    weights = xp.stack([amp, (b - a) * amp, amp * (q * q - 1) / u1], -1).reshape(n_gal, -1, 3)
-    return coef, weights
-
-
-def _forces(xp, big_r2, z2, terms):
-    """``F_z``, ``D / R^2`` and ``F_R - F_z`` at points ``big_r2, z2`` (B, ...), of their shape."""
-    coef, weights = terms
-    shape = big_r2.shape
-    xz = xp.stack([big_r2.reshape(shape[0], -1), z2.reshape(shape[0], -1)], -1)  # (B, n, 2)
-    sums = xp.exp_overwrite(xz @ coef) @ weights  # (B, n, 3)
-    return tuple(sums[..., k].reshape(shape) for k in range(3))
-
-
-def _moments(xp, big_r2, z2, lum, pot, beta, mbh, rules):
-    """The intrinsic second moments of each luminous Gaussian, per unit of its density.
-
-    At meridional points ``big_r2, z2`` (B, n) in pc^2, by C20's solution
-    (eqs. 50-54); ``lum`` (dens, sigma, q) and ``beta`` (B, J); ``pot`` (B, K);
-    ``mbh`` (B,). Galaxies whose Gaussians share one ``beta`` share one
-    characteristic per point; otherwise each Gaussian follows its own.
-
-    Returns ``sig2r`` (B, n, J), ``sigma_r^2`` of each Gaussian; ``v2phi`` (B, n,
-    J), its ``<v_phi^2>`` less the potential's term, in (km/s)^2; and ``f_rz``
-    (B, n), ``F_R - F_z`` in (km/s/pc)^2, whose ``R^2`` times is that term,
-    ``tan(theta) dPhi/dtheta`` (C20 eq. 51), the same for every Gaussian.
-    Each Gaussian's density along the characteristic enters relative to its
-    value at the point, so nothing underflows far from it.
-    """
-    d_nodes, d_weights, terms = rules
-    r = xp.sqrt(big_r2 + z2)  # (B, n)
-    # Offsets along the characteristic, d = r exp(pi/2 sinh(s)) (the double-exponential
-    # rule, as for u): from 1e-9 r, below which the integrand is its value at r, to
-    # _D_MAX widest sigmas, beyond which the light is below exp(-32) of its value at r.
-    sigma_max = xp.asarray(xp.numpy(lum[1]).max(1)[:, None])  # (B, 1): a range, not a variable
-    s_lo = np.arcsinh(2 / np.pi * np.log(_D_MIN))
-    s_hi = xp.arcsinh((2 / np.pi) * xp.log(_D_MAX * sigma_max / r))
-    step = (s_hi - s_lo)[..., None]
-    s_d = s_lo + step * d_nodes  # (B, n, T)
-    es = xp.exp(s_d)
-    d = r[..., None] * xp.exp((0.25 * np.pi) * (es - 1 / es))
-    w_d = d * (0.25 * np.pi) * (es + 1 / es) * step * d_weights
-    r1 = r[..., None] + d
-    ratio = r1 / r[..., None]
-
-    beta_np = xp.numpy(beta)
-    shared = bool(np.all(beta_np == beta_np[:, :1]))
-    groups = [slice(None)] if shared else [slice(j, j + 1) for j in range(beta_np.shape[1])]
-    sig2r, v2phi = [], []
-    for grp in groups:
-        b = beta[:, grp][:, 0][:, None, None]  # (B, 1, 1): this characteristic's beta
-        fun = ratio ** (2 * b)  # (r1 / r)^(2 beta)
-        big_r1_2 = big_r2[..., None] * fun  # R1^2 on the characteristic
-        z1_2 = r1 * r1 - big_r1_2
-        f_z, f_d, _ = _forces(xp, big_r1_2, z1_2, terms)
-        f_d = f_d * big_r1_2
-        f_z = f_z + (G_JAMPY * mbh)[:, None, None] / (r1 * r1 * r1)
-        _, sigma, q = (v[:, grp][:, None, None, :] for v in lum)  # (B, 1, 1, j)
-        q2s2 = 2 * q * q * sigma * sigma
-        e2 = 1 - q * q
-        bb = e2 * big_r1_2[..., None] / q2s2
-        # nu_j(R1, z1) / nu_j(R, z): exponents -(r^2 - e^2 R^2) / (2 q^2 sigma^2)
-        d_r2 = ((r * r)[..., None] - r1 * r1)[..., None]  # (B, n, T, 1)
-        d_big_r2 = (big_r1_2 - big_r2[..., None])[..., None]
-        rel = xp.exp((d_r2 + e2 * d_big_r2) / q2s2)
-        base = (fun * r1 * w_d)[..., None] * rel  # (B, n, T, j)
-        sig2r.append((base * f_z[..., None]).sum(2))  # (B, n, j)
-        one_b = 1 - beta[:, grp][:, None, :]
-        v2phi.append((base * ((1 + 2 * bb) * f_z[..., None] + 2 * f_d[..., None])).sum(2) * one_b)
-    _, _, f_rz = _forces(xp, big_r2, z2, terms)
-    return xp.concat(sig2r, -1), xp.concat(v2phi, -1), f_rz
-
-
-def _los_nodes(xp, x, y, lum, inc_rad, los_rule):
-    """Nodes ``z'`` (B, P, L) of the line-of-sight rule and their weights ``dz'``.
-
-    ``z' = z_c + s_0 sinh(t)``, ``t`` Gauss-Legendre in [-t_max, t_max]: ``z_c``
-    is where the density of the Gaussian brightest along this line of sight
-    peaks, ``s_0`` the smaller of the point's radius and that Gaussian's width
-    along the line of sight.
-    """
-    nodes, weights = los_rule
-    _, sigma, q = lum
-    ci, si = xp.cos(inc_rad)[:, None, None], xp.sin(inc_rad)[:, None, None]
-    q2 = q[:, None, :] * q[:, None, :]
-    s2 = sigma[:, None, :] * sigma[:, None, :]
-    # The density of Gaussian j along the line of sight is a Gaussian in z' of
-    # width s2 / (si^2 + ci^2 / q2) centred at y' si ci (1 / q2 - 1) / (si^2 + ci^2 / q2).
-    k = si * si + ci * ci / q2
-    z_peak = y[..., None] * si * ci * (1 / q2 - 1) / k  # (B, P, J)
-    width = xp.sqrt(s2 / k) + 0 * z_peak  # (B, P, J)
-    # Brightest along the line: its peak density times its width (its share of the light).
-    brightness = xp.numpy(lum[0][:, None, :] * width) * np.exp(
-        -0.5 * xp.numpy(x[..., None] ** 2 / s2 + (y[..., None] * si) ** 2 / (s2 * q2 * k))
-    )
-    pick = xp.index(np.argmax(brightness, -1)[..., None])
-    take = (
-        (lambda a: np.take_along_axis(a, pick, -1)[..., 0])
-        if xp.name == "numpy"
-        else (lambda a: a.gather(-1, pick.expand(a.shape[:-1] + (1,)))[..., 0])
-    )
-    z_c, w_c = take(z_peak), take(width)
-    s0 = xp.minimum(xp.sqrt(x * x + y * y), w_c) + 1e-9 * w_c
-    z_max = xp.asarray(_Z_MAX * xp.numpy(sigma).max(1)[:, None])  # (B, 1)
-    t_max = xp.arcsinh(z_max / s0)[..., None]  # (B, P, 1)
-    t = t_max * (2 * nodes - 1)
-    et = xp.exp(t)
-    zs = z_c[..., None] + s0[..., None] * 0.5 * (et - 1 / et)
-    dzs = s0[..., None] * 0.5 * (et + 1 / et) * (2 * t_max) * weights
-    return zs, dzs
-
-
 def jam_axi_sph(
     surf_lum,
     sigma_lum,
@@ -213,15 +93,19 @@ def jam_axi_sph(
     *,
     distance,
     mbh=0.0,
-    n_los=None,
-    n_rad=None,
-    n_u=None,
+    sigmapsf=0.0,
+    normpsf=1.0,
+    pixsize=0.0,
+    pixang=0.0,
+    n_nodes=None,
+    pixel_nodes=None,
 ):
     """V_rms of a JAM model with a spherically aligned velocity ellipsoid.
 
     The line-of-sight second moment ``sqrt(<V_los^2>)`` of the spherically
     aligned solution of Cappellari (2020), ``moment='zz'`` of jampy, with
-    jampy's ``G = 0.004301 (km/s)^2 pc / Msun``, at the points themselves. NumPy
+    jampy's ``G = 0.004301 (km/s)^2 pc / Msun``, at the points themselves (the
+    line-of-sight integral analytic, the rest two fixed quadratures). NumPy
     arrays in give NumPy arrays out; torch tensors in give tensors out on their
     device, differentiable by autograd. See the module docstring for the method
     and :mod:`sklearn_jam.jam` for the batched form.
@@ -246,10 +130,12 @@ def jam_axi_sph(
         Distance in Mpc.
     mbh : float or array-like of shape (n_galaxies,), default=0
         Black-hole mass in Msun: a point mass in the potential (jampy 9).
-    n_los, n_rad, n_u : int, default=None
-        Nodes along the line of sight, along the characteristic and in ``u``;
-        None: ``DEFAULT_N_LOS``, ``DEFAULT_N_RAD``, ``DEFAULT_N_U`` (64, 48, 64).
-        The cost is proportional to their product.
+    n_nodes : int, default=None
+        Nodes of each of the two rules (along the characteristic and in
+        Chandrasekhar's ``u``), the accuracy/speed knob; the cost is
+        proportional to its square. None: ``DEFAULT_N_NODES_SPH`` (64), within
+        1e-5 of the adaptive-quadrature truth on the hard cases measured
+        (``docs/physics.rst``).
 
     Returns
     -------
@@ -285,87 +171,275 @@ def jam_axi_sph(
             rbh=0.01,  # unused: the black hole is a point mass
         )
     )
-    counts = {}
-    for name, value, default in (
-        ("n_los", n_los, DEFAULT_N_LOS),
-        ("n_rad", n_rad, DEFAULT_N_RAD),
-        ("n_u", n_u, DEFAULT_N_U),
-    ):
-        if value is not None and (int(value) != value or value < 2):
-            raise ValueError(f"{name} must be an integer >= 2 or None, got {value!r}")
-        counts[name] = default if value is None else int(value)
-    n_gal = check_arguments(xp, m, None)
+    psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
+    if pixsize > 0 and psf_opts[0].max() == 0 and pixel_nodes is None:
+        raise ValueError(
+            f"pixsize={pixsize!r} without a PSF: the spherically aligned model is averaged "
+            "over a spaxel by a 2-D rule, which needs a PSF (sigmapsf > 0) to be accurate "
+            "(without one a black hole makes the model sharp inside the spaxel); give the "
+            "PSF, or pixel_nodes (points per side) to accept the rule's error"
+        )
+    n_gal = check_arguments(xp, m, n_nodes)
+    n_nodes = DEFAULT_N_NODES_SPH if n_nodes is None else int(n_nodes)
     m = to_batch(xp, m, n_gal)
     centre = (xp.numpy(m["x"]) == 0) & (xp.numpy(m["y"]) == 0)
-    if np.any(centre):
+    if np.any(centre) and psf_opts[0].max() == 0 and psf_opts[2] == 0:
         g, p = (int(i) for i in np.argwhere(centre)[0])
         raise ValueError(
             f"point {p} of galaxy {g} is at (0, 0): the spherically aligned V_rms is "
-            "computed at the points, and its line of sight through the centre has no finite "
-            "radius; move it (a spaxel centre is never exactly there after the PSF)"
+            "computed at the points, and the rule along the characteristic scales with the "
+            "smallest radius of the line of sight, which is 0 there; move the point off "
+            "the centre"
         )
-    sb_mu2, mu = _surface_moments(xp, m, counts)
+    sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
 
 
-def _surface_moments(xp, m, counts):
-    """``Sigma <V_los^2>`` and ``Sigma`` at the points, (B, P) each."""
+def _de_rule(n, lo, hi):
+    """Nodes ``exp(pi/2 sinh(s))`` and weights of the trapezoid rule in ``s`` on [lo, hi].
+
+    ``lo, hi`` of any (broadcast) shape; the nodes on a new last axis of length n.
+    """
+    t = np.linspace(0, 1, int(n))
+    step = (hi - lo)[..., None]
+    s = lo[..., None] + step * t
+    w = np.full(int(n), 1.0 / (int(n) - 1))
+    w[[0, -1]] *= 0.5
+    nodes = np.exp(0.5 * np.pi * np.sinh(s))
+    return nodes, nodes * 0.5 * np.pi * np.cosh(s) * step * w
+
+
+def _mass_terms(xp, pot, mbh, n_u, r_group, r_max):
+    """Chandrasekhar's sums (and a point mass) as Gaussians in ``R^2, z^2``: (B, M) each.
+
+    Returns ``a, b, amp, amp_rz``: ``F_z = sum amp exp(-a R^2 - b z^2)`` and
+    ``F_R - F_z = sum amp_rz exp(...)``, for lines of sight that stay beyond
+    ``r_group`` (pc). The mass Gaussians take the double-exponential rule in ``u``,
+    ``u = exp(pi/2 sinh(s))`` with ``n_u`` trapezoid nodes, up to ``s = _S_MAX``
+    and from where ``exp(-r_group^2 / (2 sigma^2 (1 + u)))`` (a bound of every
+    term there) is ``exp(-CUTOFF)``, or ``u = exp(-32)``. A black hole, ``G M / r^3
+    = G M (2 / sqrt(pi)) int t^(1/2) exp(-t r^2) dt``, takes the same rule in
+    ``t`` from ``_T_MIN / r_max^2`` (``r_max`` (B,) the light's reach; below,
+    the integral is ``(t r^2)^1.5`` of the whole) to ``CUTOFF / r_group^2``, with
+    ``a = b = t``.
+    """
+    dens, sigma, q = (xp.numpy(v) for v in pot)  # (B, K)
+    r_group = np.asarray(r_group, dtype=float).reshape(-1, 1)  # (B, 1) in pc
+    u_lo = np.maximum(r_group**2 / (2 * CUTOFF * sigma**2) - 1, _U_MIN)
+    s_lo = np.arcsinh(2 / np.pi * np.log(u_lo))
+    u_np, du_np = _de_rule(n_u, s_lo, np.full_like(s_lo, _S_MAX))  # (B, K, S)
+    u, du = xp.asarray(u_np), xp.asarray(du_np)
+    dens, sigma, q = (v[..., None] for v in pot)  # (B, K, 1)
+    u1, qu = 1 + u, q * q + u
+    two_s2 = 2 * sigma * sigma
+    a, b = 1 / (two_s2 * u1) + 0 * qu, 1 / (two_s2 * qu)
+    amp = (2 * np.pi * G_JAMPY) * dens * q * du / (u1 * qu * xp.sqrt(qu))
+    amp_rz = amp * (q * q - 1) / u1
+    n_gal = amp.shape[0]
+    out = [v.reshape(n_gal, -1) for v in (a, b, amp, amp_rz)]
+    if np.any(xp.numpy(mbh) > 0):
+        s_t = [
+            np.arcsinh(2 / np.pi * np.log(t))
+            for t in (_T_MIN / r_max**2, CUTOFF / r_group[:, 0] ** 2)
+        ]
+        t_np, dt_np = _de_rule(n_u, *s_t)  # (B, S) in pc^-2
+        t, dt = xp.asarray(t_np), xp.asarray(dt_np)
+        amp_bh = (G_JAMPY * 2 / np.sqrt(np.pi)) * mbh[:, None] * xp.sqrt(t) * dt
+        out = [xp.concat([o, v], 1) for o, v in zip(out, (t, t, amp_bh, 0 * t), strict=True)]
+    return out
+
+
+def _sky_terms(xp, lum, beta, mass, inc_rad, lam_rule):
+    """The terms of ``Sigma <V_los^2>`` on the sky, for one block of characteristic nodes.
+
+    Returns ``coef_exp`` (B, 2, M) of ``a, g`` and ``coef_poly`` (B, M, 5) of
+    ``c0, cx, cy, cxx, cxy``: ``Sigma <V_los^2>(x, y) = sum (c0 + cx x^2 + cy y^2
+    + cxx x^4 + cxy x^2 y^2) exp(-a x^2 - g y^2)`` (``docs/physics.rst``).
+    """
+    lam, w_lam = lam_rule  # (B, N)
+    dens, sigma, q = (v[:, :, None, None] for v in lum)  # (B, J, 1, 1)
+    b_j = beta[:, :, None, None]
+    big_a, big_b = 1 / (2 * q * q * sigma * sigma), 1 / (2 * sigma * sigma)
+    a_m, b_m, amp, amp_rz = (v[:, None, :, None] for v in mass)  # (B, 1, M, 1)
+    lam_b = lam[:, None, None, :]  # (B, 1, 1, N)
+    lam_2b = lam_b ** (2 * b_j)
+    si = xp.sin(inc_rad)[:, None, None, None]
+    ci = xp.cos(inc_rad)[:, None, None, None]
+    si2, ci2 = si * si, ci * ci
+    # Along the characteristic (lambda = r1 / r): exponent -mu r^2 - kappa R^2.
+    mu = (big_a + b_m) * lam_b * lam_b
+    kappa = (big_b + a_m - big_a - b_m) * lam_2b
+    p_c, m_z = mu + kappa, mu  # coefficients of R^2 and z^2
+    s2 = p_c * si2 + m_z * ci2
+    eta = si2 * ci2 * (p_c - m_z) ** 2 / (s2 * s2)
+    g = p_c * m_z / s2
+    base = (w_lam[:, None, None, :] * lam_2b * lam_b) * dens * amp * xp.sqrt(np.pi / s2)
+    one_b = 1 - b_j
+    k4 = -2 * kappa * one_b * si2
+    c0 = base / (2 * s2)
+    cx = base * (one_b + k4 / (2 * s2))
+    cy = base * (one_b + eta)
+    cxx = base * k4
+    cxy = base * k4 * (1 + eta)
+    n_gal = lam.shape[0]
+    coef_exp = xp.stack([p_c + 0 * g, g], 1).reshape(n_gal, 2, -1)
+    return coef_exp, xp.stack([c0, cx, cy, cxx, cxy], -1).reshape(n_gal, -1, 5)
+
+
+def _potential_terms(xp, lum, mass, inc_rad):
+    """The terms of ``n_phi^2 nu tan(theta) dPhi/dtheta`` (C20 eq. 51), as :func:`_sky_terms`."""
+    dens, sigma, q = (v[:, :, None] for v in lum)  # (B, J, 1)
+    a_m, b_m, _, amp_rz = (v[:, None, :] for v in mass)
+    si = xp.sin(inc_rad)[:, None, None]
+    ci = xp.cos(inc_rad)[:, None, None]
+    p_t = 1 / (2 * sigma * sigma) + a_m
+    m_t = 1 / (2 * q * q * sigma * sigma) + b_m
+    s2 = p_t * si * si + m_t * ci * ci
+    g = p_t * m_t / s2
+    cx = si * si * dens * amp_rz * xp.sqrt(np.pi / s2)
+    zero = 0 * cx
+    n_gal = cx.shape[0]
+    coef_exp = xp.stack([p_t + 0 * g, g], 1).reshape(n_gal, 2, -1)
+    coef_poly = xp.stack([zero, cx, zero, zero, zero], -1).reshape(n_gal, -1, 5)
+    return coef_exp, coef_poly
+
+
+def _convolve(xp, coef_exp, coef_poly, psf):
+    """The terms convolved with a circular MGE PSF ``(sigma (B, C), weight (C,))``: C times more.
+
+    A term ``x^(2m) exp(-a x^2)`` convolved with a Gaussian of variance ``s^2`` is
+    ``exp(-a x^2 / e) / sqrt(e)`` times the ``2m``-th moment of a Gaussian of mean
+    ``x / e`` and variance ``s^2 / e``, ``e = 1 + 2 a s^2``: the same monomials
+    (``docs/physics.rst``). In y likewise.
+    """
+    s2, w = (psf[0] * psf[0])[:, None, :], psf[1]  # (B, 1, C)
+    a, g = coef_exp[:, 0, :, None], coef_exp[:, 1, :, None]  # (B, M, 1)
+    c0, cx, cy, cxx, cxy = (coef_poly[:, :, k, None] for k in range(5))
+    ex, ey = 1 + 2 * a * s2, 1 + 2 * g * s2
+    vx, vy = s2 / ex, s2 / ey
+    ex2, ey2 = ex * ex, ey * ey
+    norm = w / xp.sqrt(ex * ey)
+    poly = (
+        xp.stack(
+            [
+                c0 + cx * vx + cy * vy + 3 * cxx * vx * vx + cxy * vx * vy,
+                (cx + 6 * cxx * vx + cxy * vy) / ex2,
+                (cy + cxy * vx) / ey2,
+                cxx / (ex2 * ex2),
+                cxy / (ex2 * ey2),
+            ],
+            -1,
+        )
+        * norm[..., None]
+    )
+    n_gal = coef_exp.shape[0]
+    return (
+        xp.stack([a / ex, g / ey], 1).reshape(n_gal, 2, -1),
+        poly.reshape(n_gal, -1, 5),
+    )
+
+
+def _sum_sky_terms(xp, x2, y2, coef_exp, coef_poly):
+    """``sum_m poly_m(x, y) exp(-a_m x^2 - g_m y^2)`` at points ``x2, y2`` (B, P)."""
+    xy = xp.stack([x2, y2], -1)  # (B, P, 2)
+    s = xp.exp_overwrite(-(xy @ coef_exp)) @ coef_poly  # (B, P, 5)
+    return s[..., 0] + x2 * s[..., 1] + y2 * s[..., 2] + x2 * (x2 * s[..., 3] + y2 * s[..., 4])
+
+
+def _surface_moments(xp, m, n_nodes, psf_opts):
+    """``Sigma <V_los^2>`` and ``Sigma`` at the points, convolved and averaged; (B, P) each."""
+    sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
     pc = arcsec_to_pc(m["distance"])[:, None]
     lum, pot, inc_rad = _deproject(xp, m, pc)
-    x, y = m["x"] * pc, m["y"] * pc
-    mu = mge_surf(xp, x, y, m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"])
-    check_light(xp, mu, m)
-    los_rule = tuple(xp.asarray(v) for v in gauss_legendre(counts["n_los"]))
-    d_rule = tuple(xp.asarray(v) for v in gauss_legendre(counts["n_rad"]))
-    rules = (*d_rule, _force_terms(xp, pot, counts["n_u"]))
-    zs, dzs = _los_nodes(xp, x, y, lum, inc_rad, los_rule)  # (B, P, L)
-    ci, si = xp.cos(inc_rad)[:, None, None], xp.sin(inc_rad)[:, None, None]
-    big_x = x[..., None] + 0 * zs
-    big_y = zs * si + y[..., None] * ci  # C20 eq. (29): the line of sight is z'
-    z = zs * ci - y[..., None] * si
-    big_r2 = big_x * big_x + big_y * big_y
-    beta = m["beta"]
-    args = (lum, pot, beta, m["mbh"], rules)
-    sig2r, v2phi, f_rz = _direct(xp, big_r2, z * z, args, counts)
-    return _project(xp, big_x, big_y, z, si, ci, lum, beta, sig2r, v2phi, big_r2 * f_rz, dzs), mu
+    n_gal, n_pts = m["x"].shape
+    x, y, n_sub = m["x"], m["y"], 1
+    if pixsize > 0:  # the mean over the spaxel: a 2-D Gauss-Legendre rule of sub-points
+        dx, dy, sub_weights = spaxel_points(pixsize, pixang, pixel_nodes)
+        n_sub = dx.size
+        x = (x[..., None] + xp.asarray(dx)).reshape(n_gal, -1)
+        y = (y[..., None] + xp.asarray(dy)).reshape(n_gal, -1)
+    x, y = x * pc, y * pc
+    psf = (xp.asarray(sigmapsf) * pc, xp.asarray(normpsf)) if sigmapsf.max() > 0 else None
+    mu = mge_surf(xp, x, y, m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], psf)
+    check_light(xp, _spaxel_mean(xp, mu, n_sub, pixsize, pixang, pixel_nodes), m)
+    x2, y2 = x * x, y * y
+    # Radius groups in arcsec, so that a model's value does not depend on its distance
+    # or on the other points of the call.
+    pc_np = xp.numpy(pc)  # (B, 1)
+    radius = np.hypot(xp.numpy(x), xp.numpy(y)) / pc_np
+    psf_arcsec = None if psf is None else sigmapsf[sigmapsf > 0]
+    sigma_max = xp.numpy(m["sigma_lum"]).max()
+    r_group, group = radius_groups(_inner_radius(radius, psf_arcsec, sigma_max), _RUNGS)
+    total = [None] * len(r_group)
+    for k, r_k in enumerate(r_group):
+        idx = xp.index(np.flatnonzero(group == k))
+        r_pc = r_k * pc_np[:, 0]  # (B,)
+        total[k] = _group_moments(
+            xp, x2[:, idx], y2[:, idx], r_pc, lum, pot, m, inc_rad, psf, n_nodes
+        )
+    order = np.argsort(np.concatenate([np.flatnonzero(group == k) for k in range(len(r_group))]))
+    total = xp.concat(total, 1)[:, xp.index(order)]
+    return tuple(_spaxel_mean(xp, v, n_sub, pixsize, pixang, pixel_nodes) for v in (total, mu))
 
 
-def _chunked_moments(xp, big_r2, z2, args, counts):
-    """:func:`_moments` at points (B, n), in chunks that keep its work arrays small."""
-    n_gal = big_r2.shape[0]
-    per_point = counts["n_rad"] * args[1][0].shape[1] * counts["n_u"] * max(1, n_gal)
-    chunk = max(1, _BLOCK // per_point)
-    parts = [
-        _moments(xp, big_r2[:, i : i + chunk], z2[:, i : i + chunk], *args)
-        for i in range(0, big_r2.shape[1], chunk)
-    ]
-    return tuple(xp.concat([p[k] for p in parts], 1) for k in range(3))
+def _inner_radius(radius, sigmapsf, sigma_max):
+    """The smallest radius (arcsec) the lines of sight of each point reach, batch-wide: (Q,).
 
-
-def _direct(xp, big_r2, z2, args, counts):
-    """The moments at every line-of-sight node (B, P, L): C20's solution there."""
-    shape = big_r2.shape
-    flat = (v.reshape(shape[0], -1) for v in (big_r2, z2))
-    sig2r, v2phi, f_rz = _chunked_moments(xp, *flat, args, counts)
-    return sig2r.reshape(shape + (-1,)), v2phi.reshape(shape + (-1,)), f_rz.reshape(shape)
-
-
-def _project(xp, big_x, big_y, z, si, ci, lum, beta, sig2r, v2phi, v2phi_pot, dzs):
-    """``Sigma <V_los^2>`` (B, P): the moments along the lines of sight, weighted and summed.
-
-    ``big_x, big_y, z`` (B, P, L) the nodes in intrinsic coordinates (pc),
-    ``dzs`` their weights; ``sig2r, v2phi`` (B, P, L, J) and ``v2phi_pot`` (B, P,
-    L) as :func:`_moments` returns them.
+    The point's own without a PSF; with one, less ``_REACH`` of its widest sigma
+    (beyond, the PSF weighs below exp(-18)), and at least 1e-3 of its narrowest
+    sigma (lines of sight closer to the centre weigh below 1e-6 of the kernel).
     """
-    big_r2 = big_x * big_x + big_y * big_y
-    r2 = big_r2 + z * z
-    # The line of sight (0, sin i, cos i) in the spherical basis (C20 eqs. 16-17).
-    # n_phi = sin(i) cos(phi) is 0 on the minor axis, where R may vanish too.
-    n_r2 = ((si * big_y + ci * z) ** 2 / r2)[..., None]
-    n_ph2 = (si * si * big_x * big_x / (big_r2 + 1e-300))[..., None]
-    one_b = (1 - beta)[:, None, None, :]
-    v2_los = (n_r2 + (1 - n_r2 - n_ph2) * one_b) * sig2r + n_ph2 * (v2phi + v2phi_pot[..., None])
-    dens, sigma, q = (v[:, None, None, :] for v in lum)
-    nu = dens * xp.exp(-(big_r2[..., None] + (z * z)[..., None] / (q * q)) / (2 * sigma * sigma))
-    return ((nu * v2_los).sum(-1) * dzs).sum(-1)
+    inner = radius.min(0)
+    if sigmapsf is not None:
+        inner = np.maximum(inner - _REACH * sigmapsf.max(), 1e-3 * sigmapsf.min())
+    return np.maximum(inner, 1e-9 * sigma_max)  # a spaxel's sub-point at the very centre
+
+
+def _group_moments(xp, x2, y2, r_group, lum, pot, m, inc_rad, psf, n_nodes):
+    """``Sigma <V_los^2>`` at points (B, Q_g) whose lines of sight stay beyond ``r_group`` (B,).
+
+    The rule along the characteristic spans ``lambda - 1`` from ``_D_MIN`` to
+    ``_D_MAX`` widest sigmas over ``r_group``, and a black hole's rule is centred on
+    the geometric mean of the two scales.
+    """
+    sigma_max = xp.numpy(lum[1]).max(1)
+    mass = _mass_terms(xp, pot, m["mbh"], n_nodes, r_group, _D_MAX * sigma_max + r_group)
+    lam_rule = _lambda_rule(xp, n_nodes, _D_MAX * sigma_max / r_group)
+    n_gal, n_pts = x2.shape
+    n_terms = lum[0].shape[1] * mass[0].shape[1] * (1 if psf is None else psf[1].shape[0])
+    chunk = max(1, _BLOCK // (n_pts * n_terms * n_gal))
+
+    def add(total, coef_exp, coef_poly):
+        if psf is not None:
+            coef_exp, coef_poly = _convolve(xp, coef_exp, coef_poly, psf)
+        return total + _sum_sky_terms(xp, x2, y2, coef_exp, coef_poly)
+
+    total = add(0, *_potential_terms(xp, lum, mass, inc_rad))
+    for i in range(0, n_nodes, chunk):
+        block = tuple(v[:, i : i + chunk] for v in lam_rule)
+        total = add(total, *_sky_terms(xp, lum, m["beta"], mass, inc_rad, block))
+    return total
+
+
+def _lambda_rule(xp, n_nodes, span):
+    """Nodes ``lambda`` and weights (B, n) of the rule along the characteristic.
+
+    ``lambda - 1 = exp(pi/2 sinh(s))``, Gauss-Legendre in ``s``, from ``_D_MIN`` to
+    ``span`` (B,).
+    """
+    s_lo = np.arcsinh(2 / np.pi * np.log(_D_MIN))
+    s_hi = np.arcsinh(2 / np.pi * np.log(span))
+    nodes, weights = gauss_legendre(n_nodes)
+    s_d = s_lo + (s_hi - s_lo)[:, None] * nodes
+    lam_m1 = np.exp(0.5 * np.pi * np.sinh(s_d))
+    w_lam = lam_m1 * 0.5 * np.pi * np.cosh(s_d) * (s_hi - s_lo)[:, None] * weights
+    return xp.asarray(1 + lam_m1), xp.asarray(w_lam)
+
+
+def _spaxel_mean(xp, values, n_sub, pixsize, pixang, pixel_nodes):
+    """The mean over each spaxel's sub-points of ``values`` (B, P * n_sub): (B, P)."""
+    if n_sub == 1:
+        return values
+    weights = xp.asarray(spaxel_points(pixsize, pixang, pixel_nodes)[2])
+    return (values.reshape(values.shape[0], -1, n_sub) * weights).sum(-1)
