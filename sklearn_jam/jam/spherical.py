@@ -219,8 +219,8 @@ def _mass_terms(xp, pot, mbh, n_u, r_group, r_max):
     ``u = exp(pi/2 sinh(s))`` with ``n_u`` trapezoid nodes, up to ``s = _S_MAX``
     and from where ``exp(-r_group^2 / (2 sigma^2 (1 + u)))`` (a bound of every
     term there) is ``exp(-CUTOFF)``, or ``u = exp(-32)``. A black hole, ``G M / r^3
-    = G M (2 / sqrt(pi)) int t^(1/2) exp(-t r^2) dt``, takes the same rule in
-    ``t`` from ``_T_MIN / r_max^2`` (``r_max`` (B,) the light's reach; below,
+    = G M (2 / sqrt(pi)) int t^(1/2) exp(-t r^2) dt``, the trapezoid rule in
+    ``log t`` from ``_T_MIN / r_max^2`` (``r_max`` (B,) the light's reach; below,
     the integral is ``(t r^2)^1.5`` of the whole) to ``CUTOFF / r_group^2``, with
     ``a = b = t``.
     """
@@ -239,11 +239,14 @@ def _mass_terms(xp, pot, mbh, n_u, r_group, r_max):
     n_gal = amp.shape[0]
     out = [v.reshape(n_gal, -1) for v in (a, b, amp, amp_rz)]
     if np.any(xp.numpy(mbh) > 0):
-        s_t = [
-            np.arcsinh(2 / np.pi * np.log(t))
-            for t in (_T_MIN / r_max**2, CUTOFF / r_group[:, 0] ** 2)
-        ]
-        t_np, dt_np = _de_rule(n_u, *s_t)  # (B, S) in pc^-2
+        # Uniform in log t: for every r the integrand t^1.5 exp(-t r^2) is a bump of
+        # width ~1 there, for which the trapezoid rule converges as exp(-2 pi^2 / step).
+        log_lo, log_hi = np.log(_T_MIN / r_max**2), np.log(CUTOFF / r_group[:, 0] ** 2)
+        log_t = log_lo[:, None] + (log_hi - log_lo)[:, None] * np.linspace(0, 1, n_u)
+        w = np.full(n_u, 1.0 / (n_u - 1))
+        w[[0, -1]] *= 0.5
+        t_np = np.exp(log_t)  # (B, S) in pc^-2
+        dt_np = t_np * (log_hi - log_lo)[:, None] * w
         t, dt = xp.asarray(t_np), xp.asarray(dt_np)
         amp_bh = (G_JAMPY * 2 / np.sqrt(np.pi)) * mbh[:, None] * xp.sqrt(t) * dt
         out = [xp.concat([o, v], 1) for o, v in zip(out, (t, t, amp_bh, 0 * t), strict=True)]
@@ -257,12 +260,12 @@ def _sky_terms(xp, lum, beta, mass, inc_rad, lam_rule):
     ``c0, cx, cy, cxx, cxy``: ``Sigma <V_los^2>(x, y) = sum (c0 + cx x^2 + cy y^2
     + cxx x^4 + cxy x^2 y^2) exp(-a x^2 - g y^2)`` (``docs/physics.rst``).
     """
-    lam, w_lam = lam_rule  # (B, N)
+    lam, w_lam = lam_rule  # (B, J, N)
     dens, sigma, q = (v[:, :, None, None] for v in lum)  # (B, J, 1, 1)
     b_j = beta[:, :, None, None]
     big_a, big_b = 1 / (2 * q * q * sigma * sigma), 1 / (2 * sigma * sigma)
     a_m, b_m, amp, amp_rz = (v[:, None, :, None] for v in mass)  # (B, 1, M, 1)
-    lam_b = lam[:, None, None, :]  # (B, 1, 1, N)
+    lam_b = lam[:, :, None, :]  # (B, J, 1, N)
     lam_2b = lam_b ** (2 * b_j)
     si = xp.sin(inc_rad)[:, None, None, None]
     ci = xp.cos(inc_rad)[:, None, None, None]
@@ -274,7 +277,7 @@ def _sky_terms(xp, lum, beta, mass, inc_rad, lam_rule):
     s2 = p_c * si2 + m_z * ci2
     eta = si2 * ci2 * (p_c - m_z) ** 2 / (s2 * s2)
     g = p_c * m_z / s2
-    base = (w_lam[:, None, None, :] * lam_2b * lam_b) * dens * amp * xp.sqrt(np.pi / s2)
+    base = (w_lam[:, :, None, :] * lam_2b * lam_b) * dens * amp * xp.sqrt(np.pi / s2)
     one_b = 1 - b_j
     k4 = -2 * kappa * one_b * si2
     c0 = base / (2 * s2)
@@ -405,7 +408,12 @@ def _group_moments(xp, x2, y2, r_group, lum, pot, m, inc_rad, psf, n_nodes):
     """
     sigma_max = xp.numpy(lum[1]).max(1)
     mass = _mass_terms(xp, pot, m["mbh"], n_nodes, r_group, _D_MAX * sigma_max + r_group)
-    lam_rule = _lambda_rule(xp, n_nodes, _D_MAX * sigma_max / r_group)
+    # Along the characteristic R1^2 + z1^2 / q^2 grows at least as fast as r1^2 (for any
+    # beta < 1 and q <= 1), so nu_j falls at least as exp(-(r1^2 - r^2) / (2 sigma_j^2)):
+    # below exp(-CUTOFF) of its start beyond lambda^2 = 1 + 2 CUTOFF sigma_j^2 / r^2.
+    sigma_j = xp.numpy(lum[1])
+    span = np.sqrt(1 + 2 * CUTOFF * sigma_j**2 / r_group[:, None] ** 2) - 1
+    lam_rule = _lambda_rule(xp, n_nodes, span)
     n_gal, n_pts = x2.shape
     n_terms = lum[0].shape[1] * mass[0].shape[1] * (1 if psf is None else psf[1].shape[0])
     chunk = max(1, _BLOCK // (n_pts * n_terms * n_gal))
@@ -417,23 +425,24 @@ def _group_moments(xp, x2, y2, r_group, lum, pot, m, inc_rad, psf, n_nodes):
 
     total = add(0, *_potential_terms(xp, lum, mass, inc_rad))
     for i in range(0, n_nodes, chunk):
-        block = tuple(v[:, i : i + chunk] for v in lam_rule)
+        block = tuple(v[..., i : i + chunk] for v in lam_rule)
         total = add(total, *_sky_terms(xp, lum, m["beta"], mass, inc_rad, block))
     return total
 
 
 def _lambda_rule(xp, n_nodes, span):
-    """Nodes ``lambda`` and weights (B, n) of the rule along the characteristic.
+    """Nodes ``lambda`` and weights (B, J, n) of the rule along each Gaussian's characteristic.
 
-    ``lambda - 1 = exp(pi/2 sinh(s))``, Gauss-Legendre in ``s``, from ``_D_MIN`` to
-    ``span`` (B,).
+    ``lambda - 1 = exp(pi/2 sinh(s))``, Gauss-Legendre in ``s``, from ``_D_MIN``
+    times the smaller of 1 and ``span`` to ``span`` (B, J): the integrand's scales
+    near ``lambda = 1`` (a black hole's, a flat disk's) are fractions of 1.
     """
-    s_lo = np.arcsinh(2 / np.pi * np.log(_D_MIN))
+    s_lo = np.arcsinh(2 / np.pi * np.log(_D_MIN * np.minimum(span, 1)))
     s_hi = np.arcsinh(2 / np.pi * np.log(span))
     nodes, weights = gauss_legendre(n_nodes)
-    s_d = s_lo + (s_hi - s_lo)[:, None] * nodes
+    s_d = s_lo[..., None] + (s_hi - s_lo)[..., None] * nodes
     lam_m1 = np.exp(0.5 * np.pi * np.sinh(s_d))
-    w_lam = lam_m1 * 0.5 * np.pi * np.cosh(s_d) * (s_hi - s_lo)[:, None] * weights
+    w_lam = lam_m1 * 0.5 * np.pi * np.cosh(s_d) * (s_hi - s_lo)[..., None] * weights
     return xp.asarray(1 + lam_m1), xp.asarray(w_lam)
 
 
