@@ -108,7 +108,7 @@ def _density(big_r, z, dens, sigma, q):
     return dens * np.exp(-(big_r**2 + (z / q) ** 2) / (2 * sigma**2))
 
 
-def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel):
+def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs):
     """``P = nu sigma_r^2`` of each luminous Gaussian along the characteristics, by quad_vec.
 
     ``r0`` (n,) radii and ``sin0`` (n,) sines of the polar angle; ``beta`` (J,).
@@ -132,11 +132,13 @@ def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel):
     t_lo = np.log(1e-12 * r0.min())
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a truth that did not converge is no truth
-        total, _ = quad_vec(integrand, t_lo, np.log(r_max), epsabs=0, epsrel=epsrel, limit=4000)
+        total, _ = quad_vec(
+            integrand, t_lo, np.log(r_max), epsabs=epsabs, epsrel=epsrel, limit=4000
+        )
     return total
 
 
-def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12):
+def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12, epsabs=0.0):
     """``nu sigma_r^2`` and ``nu <v_phi^2>`` of each luminous Gaussian at one point.
 
     Parameters
@@ -153,6 +155,10 @@ def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12):
         Point mass in Msun.
     epsrel : float, default=1e-12
         Relative tolerance of the characteristic integral.
+    epsabs : float, default=0
+        Its absolute tolerance (Lsun/pc^3 (km/s)^2): where the light has all but
+        vanished (far along a line of sight) a relative tolerance alone makes
+        QUADPACK chase round-off.
 
     Returns
     -------
@@ -163,7 +169,9 @@ def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12):
     sin0 = big_r / r0
     stencil = np.array([-2, -1, 1, 2, 0]) * _DIFF_STEP
     r_max = r0 + 12 * np.max(lum[1])  # every Gaussian is below exp(-72) of its peak beyond
-    p = _p_integral(r0 * (1 + stencil), np.full(5, sin0), lum, beta, pot, mbh, r_max, epsrel)
+    p = _p_integral(
+        r0 * (1 + stencil), np.full(5, sin0), lum, beta, pot, mbh, r_max, epsrel, epsabs
+    )
     dp_dr = (p[0] - 8 * p[1] + 8 * p[2] - p[3]) / (12 * _DIFF_STEP * r0)
     nu = _density(big_r, z, *lum)
     f_r, f_z = mge_forces(big_r, z, *pot, mbh)
@@ -236,13 +244,15 @@ def quad_vrms_sph(
     for xp_arc, yp_arc in zip(np.atleast_1d(x), np.atleast_1d(y), strict=True):
         xs, ys = xp_arc * pc, yp_arc * pc
 
-        def integrand(t, xs=xs, ys=ys, scale=None):
+        def integrand(t, xs=xs, ys=ys, scale=None, epsabs=0.0):
             zs = scale * np.sinh(t)
             big_x, big_y = xs, zs * si + ys * ci  # C20 eq. (29): the line of sight is z'
             z = zs * ci - ys * si
             big_r = np.hypot(big_x, big_y)
             r = np.hypot(big_r, z)
-            nu_sig2r, nu_v2phi = quad_moments_sph(big_r, z, lum, beta, pot, mbh, 1e-3 * epsrel)
+            nu_sig2r, nu_v2phi = quad_moments_sph(
+                big_r, z, lum, beta, pot, mbh, 1e-3 * epsrel, epsabs
+            )
             sin_th, cos_th = big_r / r, z / r
             cos_ph, sin_ph = (big_x / big_r, big_y / big_r) if big_r > 0 else (1.0, 0.0)
             n_r = si * sin_th * sin_ph + ci * cos_th  # the line of sight (0, sin i, cos i)
@@ -253,10 +263,20 @@ def quad_vrms_sph(
 
         scale = max(min(np.hypot(xs, ys), np.min(lum[1] * lum[2])), 1e-3 * np.min(lum[1]))
         t_max = np.arcsinh(12 * np.max(lum[1]) / scale)
+        # The inner integrals' absolute tolerance: 1e-3 epsrel of P where the line of
+        # sight passes closest to the centre (it changes V_rms by < epsrel / 2).
+        big_r_c, z_c = np.hypot(xs, ys * ci), -ys * si
+        p_scale = quad_moments_sph(big_r_c, z_c, lum, beta, pot, mbh, 1e-3 * epsrel)[0].sum()
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             total, _ = quad(
-                integrand, -t_max, t_max, args=(xs, ys, scale), epsabs=0, epsrel=epsrel, limit=400
+                integrand,
+                -t_max,
+                t_max,
+                args=(xs, ys, scale, 1e-3 * epsrel * p_scale),
+                epsabs=0,
+                epsrel=epsrel,
+                limit=400,
             )
         mu = np.sum(surf_lum * np.exp(-0.5 * (xp_arc**2 + (yp_arc / qobs_lum) ** 2) / sigma_lum**2))
         out.append(np.sqrt(total / mu))

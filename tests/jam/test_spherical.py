@@ -302,3 +302,18 @@ def test_convolved_model_torch_matches_numpy_and_is_differentiable():
 def test_spaxels_without_a_psf_are_refused_naming_the_rule():
     with pytest.raises(ValueError, match="pixsize=1.0 without a PSF"):
         jam_axi_sph(**_galaxy(), pixsize=1.0)
+
+
+@pytest.mark.slow
+def test_truth_projected_is_the_spherical_jeans_solution_with_a_black_hole():
+    """The whole truth, line of sight included, on a round isotropic model (~20 s)."""
+    from sklearn_jam.jam.reference import quad_vrms_sph
+
+    surf, sigma = SURF[:2], SIGMA[:2]
+    x, y = np.array([0.3, 3.0]), np.array([0.2, 1.0])
+    args = (surf, sigma, [1, 1], 2 * surf, sigma, [1, 1], 60.0, 0.0, x, y)
+    truth = quad_vrms_sph(*args, distance=10.0, mbh=1e6)
+    want = spherical_isotropic_vrms(
+        surf, sigma, 2 * surf, sigma, np.hypot(x, y), distance=10.0, mbh=1e6, rbh=1e-9
+    )
+    np.testing.assert_allclose(truth, want, rtol=1e-9)
