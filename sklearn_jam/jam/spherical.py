@@ -354,7 +354,7 @@ def _convolve(xp, coef_exp, coef_poly, psf):
 def _sum_sky_terms(xp, x2, y2, coef_exp, coef_poly):
     """``sum_m poly_m(x, y) exp(-a_m x^2 - g_m y^2)`` at points ``x2, y2`` (B, P)."""
     xy = xp.stack([x2, y2], -1)  # (B, P, 2)
-    s = xp.exp_overwrite(-(xy @ coef_exp)) @ coef_poly  # (B, P, 5)
+    s = xp.exp_overwrite(xy @ -coef_exp) @ coef_poly  # (B, P, 5); negating M, not P x M
     return s[..., 0] + x2 * s[..., 1] + y2 * s[..., 2] + x2 * (x2 * s[..., 3] + y2 * s[..., 4])
 
 
