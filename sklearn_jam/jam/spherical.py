@@ -30,6 +30,8 @@ against.
 The batched form of the arguments is described in :mod:`sklearn_jam.jam`.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ._base import (
@@ -103,13 +105,17 @@ def jam_axi_sph(
     pixang=0.0,
     n_nodes=None,
     pixel_nodes=None,
+    n_jobs=None,
 ):
     """V_rms of a JAM model with a spherically aligned velocity ellipsoid.
 
     The line-of-sight second moment ``sqrt(<V_los^2>)`` of the spherically
     aligned solution of Cappellari (2020), ``moment='zz'`` of jampy, with
-    jampy's ``G = 0.004301 (km/s)^2 pc / Msun``, at the points themselves (the
-    line-of-sight integral analytic, the rest two fixed quadratures). NumPy
+    jampy's ``G = 0.004301 (km/s)^2 pc / Msun``, at the points themselves or,
+    with ``sigmapsf``/``pixsize``, the observed ``sqrt(K * (Sigma <V^2>) / K *
+    Sigma)`` with ``K`` the PSF convolved with the spaxel, as jampy (the
+    line-of-sight integral and the PSF analytic, the rest two fixed
+    quadratures and a spaxel rule). NumPy
     arrays in give NumPy arrays out; torch tensors in give tensors out on their
     device, differentiable by autograd. See the module docstring for the method
     and :mod:`sklearn_jam.jam` for the batched form.
@@ -134,6 +140,15 @@ def jam_axi_sph(
         Distance in Mpc.
     mbh : float or array-like of shape (n_galaxies,), default=0
         Black-hole mass in Msun: a point mass in the potential (jampy 9).
+    sigmapsf : float or array-like of shape (n_psf,), default=0
+        Dispersions of the circular Gaussians of the PSF in arcsec (FWHM / 2.355).
+    normpsf : float or array-like of shape (n_psf,), default=1
+        Their weights, summing to 1 (to 0.005, as jampy; normalised here).
+    pixsize : float, default=0
+        Side of the square spaxels in arcsec (0: no spaxel average); needs a PSF,
+        or an explicit ``pixel_nodes``.
+    pixang : float, default=0
+        Angle of the spaxels with respect to the x axis in degrees, as jampy.
     n_nodes : int, default=None
         Nodes of each of the two rules (along the characteristic and in
         Chandrasekhar's ``u``), the accuracy/speed knob; the cost is
@@ -141,6 +156,10 @@ def jam_axi_sph(
         ``BLACK_HOLE_N_NODES_SPH`` (80) for a batch with a black hole; within
         1e-5 of the adaptive-quadrature truth on the hard cases measured
         (``docs/physics.rst``).
+    pixel_nodes : int, default=None
+        Gauss-Legendre points per spaxel side, as :func:`~sklearn_jam.jam.jam_axi_cyl`.
+    n_jobs : int, default=None
+        Threads sharing the points of a call (NumPy only; None means 1).
 
     Returns
     -------
@@ -199,7 +218,7 @@ def jam_axi_sph(
             "smallest radius of the line of sight, which is 0 there; move the point off "
             "the centre"
         )
-    sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts)
+    sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
 
@@ -358,7 +377,7 @@ def _sum_sky_terms(xp, x2, y2, coef_exp, coef_poly):
     return s[..., 0] + x2 * s[..., 1] + y2 * s[..., 2] + x2 * (x2 * s[..., 3] + y2 * s[..., 4])
 
 
-def _surface_moments(xp, m, n_nodes, psf_opts):
+def _surface_moments(xp, m, n_nodes, psf_opts, n_jobs):
     """``Sigma <V_los^2>`` and ``Sigma`` at the points, convolved and averaged; (B, P) each."""
     sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
     pc = arcsec_to_pc(m["distance"])[:, None]
@@ -382,14 +401,27 @@ def _surface_moments(xp, m, n_nodes, psf_opts):
     psf_arcsec = None if psf is None else sigmapsf[sigmapsf > 0]
     sigma_max = xp.numpy(m["sigma_lum"]).max()
     r_group, group = radius_groups(_inner_radius(radius, psf_arcsec, sigma_max), _RUNGS)
-    total = [None] * len(r_group)
+    # Work items: a radius group's points, split in n_jobs parts for the threads (NumPy
+    # releases the GIL in its loops); each part makes its group's terms again, a small
+    # fraction of summing them.
+    n_jobs = 1 if n_jobs is None or xp.name != "numpy" else int(n_jobs)
+    items = []
     for k, r_k in enumerate(r_group):
-        idx = xp.index(np.flatnonzero(group == k))
-        r_pc = r_k * pc_np[:, 0]  # (B,)
-        total[k] = _group_moments(
-            xp, x2[:, idx], y2[:, idx], r_pc, lum, pot, m, inc_rad, psf, n_nodes
-        )
-    order = np.argsort(np.concatenate([np.flatnonzero(group == k) for k in range(len(r_group))]))
+        members = np.flatnonzero(group == k)
+        parts = min(n_jobs, max(1, members.size // 8))
+        items += [(r_k, idx) for idx in np.array_split(members, parts)]
+
+    def item_moments(item):
+        r_k, idx = item
+        x2_k, y2_k = x2[:, xp.index(idx)], y2[:, xp.index(idx)]
+        return _group_moments(xp, x2_k, y2_k, r_k * pc_np[:, 0], lum, pot, m, inc_rad, psf, n_nodes)
+
+    if n_jobs > 1:
+        with ThreadPoolExecutor(n_jobs) as pool:
+            total = list(pool.map(item_moments, items))
+    else:
+        total = [item_moments(item) for item in items]
+    order = np.argsort(np.concatenate([idx for _, idx in items]))
     total = xp.concat(total, 1)[:, xp.index(order)]
     return tuple(_spaxel_mean(xp, v, n_sub, pixsize, pixang, pixel_nodes) for v in (total, mu))
 

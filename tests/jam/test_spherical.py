@@ -317,3 +317,11 @@ def test_truth_projected_is_the_spherical_jeans_solution_with_a_black_hole():
         surf, sigma, 2 * surf, sigma, np.hypot(x, y), distance=10.0, mbh=1e6, rbh=1e-9
     )
     np.testing.assert_allclose(truth, want, rtol=1e-9)
+
+
+def test_threads_give_the_same_values():
+    model = _galaxy(mbh=1e7)
+    kw = dict(PSFS["dark_halo"], n_nodes=16)
+    np.testing.assert_allclose(
+        jam_axi_sph(**model, **kw, n_jobs=2), jam_axi_sph(**model, **kw), rtol=1e-13
+    )
