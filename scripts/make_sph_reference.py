@@ -40,6 +40,13 @@ def _points(r_min, r_max, n=6):
     return radius * np.cos(angle), radius * np.sin(angle)
 
 
+def _mass_follows_light(light, ml=3.0):
+    """The mass MGE of ``light`` (the ``*_lum`` arguments) at mass-to-light ratio ``ml``."""
+    return dict(
+        surf_pot=ml * light["surf_lum"], sigma_pot=light["sigma_lum"], qobs_pot=light["qobs_lum"]
+    )
+
+
 def models():
     """The reference's models: ``(kind, keyword arguments of the engine)``."""
     typical = dict(
@@ -47,11 +54,7 @@ def models():
         sigma_lum=np.array([0.5, 2.5, 10.0]),
         qobs_lum=np.array([0.75, 0.7, 0.65]),
     )
-    mass_follows = dict(
-        surf_pot=3 * typical["surf_lum"],
-        sigma_pot=typical["sigma_lum"],
-        qobs_pot=typical["qobs_lum"],
-    )
+    mass_follows = _mass_follows_light(typical)
     out = []
     x, y = _points(0.05, 20.0)
     out.append(("typical", dict(**typical, **mass_follows, inc=60.0, beta=0.2, x=x, y=y)))
@@ -83,19 +86,7 @@ def models():
     )
     x, y = _points(0.05, 15.0)
     out.append(
-        (
-            "face_on_disk",
-            dict(
-                **face,
-                surf_pot=3 * face["surf_lum"],
-                sigma_pot=face["sigma_lum"],
-                qobs_pot=face["qobs_lum"],
-                inc=inc,
-                beta=0.1,
-                x=x,
-                y=y,
-            ),
-        )
+        ("face_on_disk", dict(**face, **_mass_follows_light(face), inc=inc, beta=0.1, x=x, y=y))
     )
     inc = 50.0
     q_flat = _qobs(0.06, inc)
@@ -106,19 +97,7 @@ def models():
     )
     x, y = _points(0.05, 12.0)
     out.append(
-        (
-            "near_limit",
-            dict(
-                **limit,
-                surf_pot=3 * limit["surf_lum"],
-                sigma_pot=limit["sigma_lum"],
-                qobs_pot=limit["qobs_lum"],
-                inc=inc,
-                beta=0.3,
-                x=x,
-                y=y,
-            ),
-        )
+        ("near_limit", dict(**limit, **_mass_follows_light(limit), inc=inc, beta=0.3, x=x, y=y))
     )
     x, y = _points(0.01, 10.0)
     out.append(

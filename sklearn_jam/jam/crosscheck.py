@@ -10,6 +10,7 @@ import numpy as np
 from ..utils import best_time
 from .constants import DEFAULT_DISTANCE_MPC, arcsec_to_pc
 from .mge import sersic_mge
+from .projection import deproject_gaussians
 from .sersic import vrms_unit
 
 __all__ = [
@@ -307,12 +308,9 @@ def quad_vrms_cyl(
     inc_rad = np.radians(inc)
     beta = np.asarray(beta, dtype=float) * np.ones_like(lum[0])
 
-    def deproject(surf, sigma, qobs):  # eqs. (12)-(14) of C08, in pc
-        q_intr = np.sqrt(qobs**2 - np.cos(inc_rad) ** 2) / np.sin(inc_rad)
-        return surf * qobs / (sigma * pc * q_intr * np.sqrt(2 * np.pi)), sigma * pc, q_intr
-
-    dens_lum, sig_lum, q_lum = deproject(*lum)
-    dens_pot, sig_pot, q_pot = deproject(*pot)
+    cs_inc = np.cos(inc_rad), np.sin(inc_rad)
+    dens_lum, sig_lum, q_lum = deproject_gaussians(lum[0], lum[1] * pc, lum[2], *cs_inc)
+    dens_pot, sig_pot, q_pot = deproject_gaussians(pot[0], pot[1] * pc, pot[2], *cs_inc)
     s2q2 = (sig_lum[:, None] * q_lum[:, None]) ** 2
     c = (1 - q_pot**2)[None, :] - s2q2 / sig_pot[None, :] ** 2
     pole = 1 / np.sqrt(-c[c < 0])  # u_c of the near poles at +-i u_c

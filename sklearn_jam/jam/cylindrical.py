@@ -46,7 +46,7 @@ from ._quadrature import (
     radius_groups,
 )
 from .constants import G_JAMPY, arcsec_to_pc
-from .projection import intrinsic_axis_ratio
+from .projection import deproject_gaussians, intrinsic_axis_ratio
 
 __all__ = ["jam_axi_cyl"]
 
@@ -467,13 +467,8 @@ def _deproject(xp, m, pc):
         qobs_pot = xp.concat([1 + 0 * sigma_bh, qobs_pot], 1)
     inc_rad = m["inc"] * (np.pi / 180)
     ci, si = xp.cos(inc_rad)[:, None], xp.sin(inc_rad)[:, None]
-
-    def deproject(surf, sigma, qobs):
-        q_intr = xp.sqrt(qobs * qobs - ci * ci) / si
-        return surf * qobs / (sigma * q_intr * np.sqrt(2 * np.pi)), sigma, q_intr
-
-    lum = deproject(m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"])
-    return lum, deproject(surf_pot, sigma_pot_pc, qobs_pot), inc_rad
+    lum = deproject_gaussians(m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], ci, si)
+    return lum, deproject_gaussians(surf_pot, sigma_pot_pc, qobs_pot, ci, si), inc_rad
 
 
 def _blocks(xp, x, y, radius, rungs, counts, per_term, n_jobs):

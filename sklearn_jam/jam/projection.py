@@ -3,12 +3,13 @@
 Eq. (14) of Cappellari (2008): a Gaussian of observed axial ratio ``q`` seen at
 inclination ``i`` has intrinsic axial ratio ``sqrt(q^2 - cos^2 i) / sin i``. This
 module is that formula's one home, with its inverse in the form jampy's examples
-sample (the inclination at which the flattest Gaussian has a given ``q_min``).
+sample (the inclination at which the flattest Gaussian has a given ``q_min``), and
+the deprojection of a whole MGE (eqs. 12-14) that both engines and their truths take.
 """
 
 import numpy as np
 
-__all__ = ["intrinsic_axis_ratio", "inc_from_qmin", "qmin_from_inc"]
+__all__ = ["intrinsic_axis_ratio", "inc_from_qmin", "qmin_from_inc", "deproject_gaussians"]
 
 
 def intrinsic_axis_ratio(q, inc):
@@ -72,3 +73,29 @@ def qmin_from_inc(inc, qobs_min):
     """
     inc = np.radians(np.asarray(inc, dtype=float))
     return np.sqrt(qobs_min**2 - np.cos(inc) ** 2) / np.sin(inc)
+
+
+def deproject_gaussians(surf, sigma, qobs, cos_inc, sin_inc):
+    """Central densities and intrinsic axial ratios of an MGE's oblate Gaussians (C08 eqs. 12-14).
+
+    Plain arithmetic, so NumPy arrays and torch tensors (differentiable) alike;
+    the caller has checked that every Gaussian can be deprojected.
+
+    Parameters
+    ----------
+    surf : array-like of shape (..., n_gauss)
+        Peak surface densities (per pc^2).
+    sigma : array-like of shape (..., n_gauss)
+        Dispersions in pc.
+    qobs : array-like of shape (..., n_gauss)
+        Observed axial ratios.
+    cos_inc, sin_inc : array-like broadcasting against ``surf``
+        Cosine and sine of the inclination.
+
+    Returns
+    -------
+    dens, sigma, q_intr : arrays of shape (..., n_gauss)
+        Central density (per pc^3), the dispersion (pc) as given and the intrinsic axial ratio.
+    """
+    q_intr = (qobs * qobs - cos_inc * cos_inc) ** 0.5 / sin_inc
+    return surf * qobs / (sigma * q_intr * np.sqrt(2 * np.pi)), sigma, q_intr

@@ -54,6 +54,7 @@ import warnings
 import numpy as np
 
 from .constants import G_JAMPY, arcsec_to_pc
+from .projection import deproject_gaussians
 
 __all__ = ["quad_vrms_sph", "mge_forces", "quad_moments_sph"]
 
@@ -61,12 +62,6 @@ __all__ = ["quad_vrms_sph", "mge_forces", "quad_moments_sph"]
 _S_MAX, _S_STEP = 4.5, 0.05
 #: Relative step of the five-point difference of dP/dr.
 _DIFF_STEP = 2e-3
-
-
-def _deproject(surf, sigma_pc, qobs, inc_rad):
-    """Central density (per pc^3), sigma (pc) and intrinsic q of oblate Gaussians (C08 eq. 14)."""
-    q_intr = np.sqrt(qobs**2 - np.cos(inc_rad) ** 2) / np.sin(inc_rad)
-    return surf * qobs / (sigma_pc * q_intr * np.sqrt(2 * np.pi)), sigma_pc, q_intr
 
 
 def mge_forces(big_r, z, dens_pot, sigma_pot, q_pot, mbh=0.0):
@@ -237,14 +232,15 @@ def quad_vrms_sph(
 
     pc = arcsec_to_pc(distance)
     inc_rad = np.radians(inc)
+    cs_inc = np.cos(inc_rad), np.sin(inc_rad)
     surf_lum, sigma_lum, qobs_lum = (
         np.asarray(v, dtype=float) for v in (surf_lum, sigma_lum, qobs_lum)
     )
-    lum = _deproject(surf_lum, sigma_lum * pc, qobs_lum, inc_rad)
+    lum = deproject_gaussians(surf_lum, sigma_lum * pc, qobs_lum, *cs_inc)
     surf_pot, sigma_pot, qobs_pot = (
         np.asarray(v, dtype=float) for v in (surf_pot, sigma_pot, qobs_pot)
     )
-    pot = _deproject(surf_pot, sigma_pot * pc, qobs_pot, inc_rad)
+    pot = deproject_gaussians(surf_pot, sigma_pot * pc, qobs_pot, *cs_inc)
     beta = np.asarray(beta, dtype=float) * np.ones_like(surf_lum)
     si, ci = np.sin(inc_rad), np.cos(inc_rad)
     out = []

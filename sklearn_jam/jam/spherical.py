@@ -44,6 +44,7 @@ from ._base import (
 from ._convolution import check_psf, mge_surf, spaxel_points
 from ._quadrature import CUTOFF, gauss_legendre, radius_groups
 from .constants import G_JAMPY, arcsec_to_pc
+from .projection import deproject_gaussians
 
 __all__ = ["jam_axi_sph", "DEFAULT_N_NODES_SPH", "BLACK_HOLE_N_NODES_SPH"]
 
@@ -75,13 +76,8 @@ def _deproject(xp, m, pc):
     """Luminous and mass Gaussians in pc, deprojected (eqs. 12-14 of C08); inclination (rad)."""
     inc_rad = m["inc"] * (np.pi / 180)
     ci, si = xp.cos(inc_rad)[:, None], xp.sin(inc_rad)[:, None]
-
-    def deproject(surf, sigma, qobs):
-        q_intr = xp.sqrt(qobs * qobs - ci * ci) / si
-        return surf * qobs / (sigma * q_intr * np.sqrt(2 * np.pi)), sigma, q_intr
-
-    lum = deproject(m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"])
-    pot = deproject(m["surf_pot"], m["sigma_pot"] * pc, m["qobs_pot"])
+    lum = deproject_gaussians(m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], ci, si)
+    pot = deproject_gaussians(m["surf_pot"], m["sigma_pot"] * pc, m["qobs_pot"], ci, si)
     return lum, pot, inc_rad
 
 
@@ -383,16 +379,16 @@ def _surface_moments(xp, m, n_nodes, psf_opts, n_jobs):
     pc = arcsec_to_pc(m["distance"])[:, None]
     lum, pot, inc_rad = _deproject(xp, m, pc)
     n_gal, n_pts = m["x"].shape
-    x, y, n_sub = m["x"], m["y"], 1
+    x, y, sub_weights = m["x"], m["y"], None
     if pixsize > 0:  # the mean over the spaxel: a 2-D Gauss-Legendre rule of sub-points
         dx, dy, sub_weights = spaxel_points(pixsize, pixang, pixel_nodes)
-        n_sub = dx.size
+        sub_weights = xp.asarray(sub_weights)
         x = (x[..., None] + xp.asarray(dx)).reshape(n_gal, -1)
         y = (y[..., None] + xp.asarray(dy)).reshape(n_gal, -1)
     x, y = x * pc, y * pc
     psf = (xp.asarray(sigmapsf) * pc, xp.asarray(normpsf)) if sigmapsf.max() > 0 else None
     mu = mge_surf(xp, x, y, m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], psf)
-    check_light(xp, _spaxel_mean(xp, mu, n_sub, pixsize, pixang, pixel_nodes), m)
+    check_light(xp, _spaxel_mean(mu, sub_weights), m)
     x2, y2 = x * x, y * y
     # Radius groups in arcsec, so that a model's value does not depend on its distance
     # or on the other points of the call.
@@ -423,7 +419,7 @@ def _surface_moments(xp, m, n_nodes, psf_opts, n_jobs):
         total = [item_moments(item) for item in items]
     order = np.argsort(np.concatenate([idx for _, idx in items]))
     total = xp.concat(total, 1)[:, xp.index(order)]
-    return tuple(_spaxel_mean(xp, v, n_sub, pixsize, pixang, pixel_nodes) for v in (total, mu))
+    return tuple(_spaxel_mean(v, sub_weights) for v in (total, mu))
 
 
 def _inner_radius(radius, sigmapsf, sigma_max):
@@ -494,9 +490,11 @@ def _lambda_rule(xp, n_nodes, span):
     return xp.asarray(1 + lam_m1), xp.asarray(w_lam)
 
 
-def _spaxel_mean(xp, values, n_sub, pixsize, pixang, pixel_nodes):
-    """The mean over each spaxel's sub-points of ``values`` (B, P * n_sub): (B, P)."""
-    if n_sub == 1:
+def _spaxel_mean(values, sub_weights):
+    """The mean over each spaxel's sub-points of ``values`` (B, P * n_sub): (B, P).
+
+    ``sub_weights`` (n_sub,) are the spaxel rule's weights; None: no spaxels.
+    """
+    if sub_weights is None:
         return values
-    weights = xp.asarray(spaxel_points(pixsize, pixang, pixel_nodes)[2])
-    return (values.reshape(values.shape[0], -1, n_sub) * weights).sum(-1)
+    return (values.reshape(values.shape[0], -1, sub_weights.shape[0]) * sub_weights).sum(-1)
