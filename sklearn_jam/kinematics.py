@@ -12,8 +12,8 @@ Mass models (``mass_model``), with flat priors inside ``bounds``:
 
 - ``'light'``: mass follows light. ``q_min`` (intrinsic axial ratio of the
   flattest MGE Gaussian; or ``inc`` in degrees with ``inclination='inc'``),
-  ``ratio`` (sigma_z / sigma_R; or ``beta_z`` with ``anisotropy='beta_z'``),
-  ``lg_ml`` (log10 of the mass-to-light ratio in the MGE's band).
+  the anisotropy (below), ``lg_ml`` (log10 of the mass-to-light ratio in the
+  MGE's band).
 - ``'gnfw'``: stars plus a spherical gNFW halo (:func:`~sklearn_jam.mass.gnfw_mge`):
   adds ``f_dm`` (dark-matter fraction inside a sphere of the half-light
   radius), ``gamma`` (inner slope, -1 for NFW) and ``rbreak_kpc`` (break radius
@@ -24,6 +24,15 @@ Mass models (``mass_model``), with flat priors inside ``bounds``:
   called with ``ml=10**lg_ml``, which scales the black hole with the stars, so
   that M_BH = 10**(lg_mbh + lg_ml) Msun. jampy's own Bayesian example passes
   ``ml=1`` and multiplies only ``surf_pot``: its ``mbh`` is absolute, as here.
+
+The anisotropy, one value for all Gaussians, depends on the alignment of the
+velocity ellipsoid (``align``): cylindrical (:func:`~sklearn_jam.jam.jam_axi_cyl`,
+jampy 8's default) samples ``ratio`` = sigma_z / sigma_R, or ``beta_z`` = 1 -
+(sigma_z / sigma_R)^2 with ``anisotropy='beta'``; spherical
+(:func:`~sklearn_jam.jam.jam_axi_sph`, jampy 9's) samples ``ratio_th`` =
+sigma_theta / sigma_r, or ``beta_r`` = 1 - (sigma_theta / sigma_r)^2. With the
+spherical alignment the black hole is a point mass (jampy 9), and a model costs
+seconds rather than milliseconds (``docs/physics.rst``).
 
 Any parameter can be held fixed with ``fixed={'gamma': -1.0}``.
 
@@ -49,10 +58,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .diagnostics import ParameterSummary, chain_diagnostics, warn_if_unconverged
 from .exceptions import BinsOutsideMgeWarning, UnphysicalModelWarning
-from .jam import MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin, jam_axi_cyl
+from .jam import ENGINES, MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin
 from .jam._base import namespace, refuse_first_bad
 from .jam._convolution import check_psf, mge_surf
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
+from .jam.spherical import check_observation_sph
 from .utils import strip_unit
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
@@ -63,12 +73,22 @@ MASS_MODELS = {
     "gnfw": ("q_min", "ratio", "lg_ml", "f_dm", "gamma", "rbreak_kpc"),
 }
 
+#: The anisotropy parameter of each ``(align, anisotropy)``.
+ANISOTROPY_PARAMETERS = {
+    ("cyl", "ratio"): "ratio",
+    ("cyl", "beta"): "beta_z",
+    ("sph", "ratio"): "ratio_th",
+    ("sph", "beta"): "beta_r",
+}
+
 #: Default flat-prior bounds; ``q_min`` and ``inc`` are limited further by the MGE.
 DEFAULT_BOUNDS = {
     "q_min": (MIN_Q_INTR + 0.001, 1.0),
     "inc": (0.0, 90.0),
     "ratio": (0.5, 1.5),
     "beta_z": (-1.0, 0.75),
+    "ratio_th": (0.5, 1.5),
+    "beta_r": (-1.0, 0.75),
     "lg_ml": (-1.0, 1.5),
     "f_dm": (0.0, 0.9),
     "gamma": (-1.6, 0.0),
@@ -80,6 +100,8 @@ DEFAULT_BOUNDS = {
 PHYSICAL_RANGE = {
     "ratio": (lambda v: v > 0, "> 0 (sigma_z / sigma_R)"),
     "beta_z": (lambda v: v < 1, "< 1"),
+    "ratio_th": (lambda v: v > 0, "> 0 (sigma_theta / sigma_r)"),
+    "beta_r": (lambda v: v < 1, "< 1"),
     "lg_ml": (lambda v: np.isfinite(v), "finite"),
     "f_dm": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "gamma": (lambda v: -3 <= v <= 0, "in [-3, 0] (the halo's inner slope)"),
@@ -96,6 +118,8 @@ LABELS = {
     "inc": r"$i$ (deg)",
     "ratio": r"$\sigma_z/\sigma_R$",
     "beta_z": r"$\beta_z$",
+    "ratio_th": r"$\sigma_\theta/\sigma_r$",
+    "beta_r": r"$\beta_r$",
     "lg_ml": r"$\lg(M/L)$",
     "f_dm": r"$f_{\rm DM}(r_{\rm e})$",
     "gamma": r"$\gamma$",
@@ -148,9 +172,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     inclination : {'q_min', 'inc'}, default='q_min'
         Sample the intrinsic axial ratio of the flattest Gaussian (jampy's
         recommendation) or the inclination in degrees.
-    anisotropy : {'ratio', 'beta_z'}, default='ratio'
-        Sample ``sigma_z / sigma_R`` or ``beta_z = 1 - (sigma_z / sigma_R)^2``
-        (one value for all Gaussians).
+    anisotropy : {'ratio', 'beta', 'beta_z'}, default='ratio'
+        Sample the ratio of the velocity ellipsoid's axes, ``sigma_z / sigma_R``
+        (``ratio``) or ``sigma_theta / sigma_r`` (``ratio_th``, with
+        ``align='sph'``), or ``beta``: ``beta_z = 1 - (sigma_z / sigma_R)^2``
+        or ``beta_r = 1 - (sigma_theta / sigma_r)^2`` (one value for all
+        Gaussians). ``'beta_z'`` is ``'beta'`` of the cylindrical alignment.
+    align : {'cyl', 'sph'}, default='cyl'
+        Alignment of the velocity ellipsoid: cylindrical (jampy 8's default,
+        :func:`~sklearn_jam.jam.jam_axi_cyl`) or spherical (jampy 9's,
+        :func:`~sklearn_jam.jam.jam_axi_sph`, whose black hole is a point mass;
+        it needs a PSF with spaxels, and no bin at (0, 0) without a PSF).
     bounds : dict, default=None
         ``{name: (low, high)}`` overriding :data:`DEFAULT_BOUNDS`.
     fixed : dict, default=None
@@ -174,8 +206,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         Fraction of the steps discarded as burn-in (jampy's examples keep the
         whole AdaMet chain: ``burn=0``).
     n_nodes : int or None, default=None
-        Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`);
-        None: the engine's choice per model (16, or 24 with a black hole).
+        Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`,
+        :func:`~sklearn_jam.jam.jam_axi_sph`); None: the engine's choice per
+        model (cylindrical 16, or 24 with a black hole; spherical 64, or 80).
     device : str or None, default=None
         None runs the engine in NumPy (its spaxel rule compiled), as
         :class:`~sklearn_jam.JamSimulator`; a torch device runs it in torch
@@ -240,7 +273,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "black_hole": ["boolean"],
         "bh_convention": [StrOptions({"absolute", "jampy"})],
         "inclination": [StrOptions({"q_min", "inc"})],
-        "anisotropy": [StrOptions({"ratio", "beta_z"})],
+        "anisotropy": [StrOptions({"ratio", "beta", "beta_z"})],
+        "align": [StrOptions({"cyl", "sph"})],
         "bounds": [dict, None],
         "fixed": [dict, None],
         "p0": [dict, None],
@@ -272,6 +306,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         bh_convention="absolute",
         inclination="q_min",
         anisotropy="ratio",
+        align="cyl",
         bounds=None,
         fixed=None,
         p0=None,
@@ -299,6 +334,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.bh_convention = bh_convention
         self.inclination = inclination
         self.anisotropy = anisotropy
+        self.align = align
         self.bounds = bounds
         self.fixed = fixed
         self.p0 = p0
@@ -352,8 +388,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             None,
         )[:4]
 
+        if self.align == "sph":  # spaxels need a PSF: refused before any bins are seen
+            check_observation_sph(np.ones(1), np.ones(1), psf[0], psf[2])
         names = list(MASS_MODELS[self.mass_model])
-        names[0], names[1] = self.inclination, self.anisotropy
+        names[0], names[1] = self.inclination, self._anisotropy_parameter()
         if self.black_hole:
             names.append("lg_mbh")
         if not np.any(mge[0] > 0):
@@ -424,6 +462,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             high=high,
         )
 
+    def _anisotropy_parameter(self):
+        """The name of the sampled anisotropy parameter (:data:`ANISOTROPY_PARAMETERS`)."""
+        if self.anisotropy == "beta_z" and self.align == "sph":
+            raise ValueError(
+                "anisotropy='beta_z' is the cylindrical alignment's beta_z = 1 - (sigma_z / "
+                "sigma_R)^2; with align='sph' sample anisotropy='beta' (beta_r = 1 - "
+                "(sigma_theta / sigma_r)^2) or 'ratio' (sigma_theta / sigma_r)"
+            )
+        kind = "beta" if self.anisotropy == "beta_z" else self.anisotropy
+        return ANISOTROPY_PARAMETERS[self.align, kind]
+
     def _full(self, setup, theta):
         """All parameters, dict of (n,) arrays, from rows of free parameters."""
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
@@ -445,7 +494,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             inc = params["inc"]
         else:
             inc = inc_from_qmin(params["q_min"], qobs.min())
-        beta_z = params["beta_z"] if "beta_z" in params else 1 - params["ratio"] ** 2
+        # beta_z of the cylindrical alignment, beta_r of the spherical one
+        ratio, beta = (ANISOTROPY_PARAMETERS[self.align, k] for k in ("ratio", "beta"))
+        beta_ani = params[beta] if beta in params else 1 - params[ratio] ** 2
         ml = 10 ** params["lg_ml"]
         ones = np.ones((n, 1))
         if self.mass_model == "gnfw":
@@ -483,7 +534,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             sigma_pot=sigma_pot,
             qobs_pot=qobs_pot,
             inc=np.asarray(inc, dtype=float),
-            beta=beta_z[:, None] * np.ones_like(surf),
+            beta=beta_ani[:, None] * np.ones_like(surf),
             mbh=mbh,
         )
 
@@ -499,7 +550,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 torch.as_tensor(np.asarray(a, dtype=float), device=self.device) for a in args
             )
         sigmapsf, normpsf, pixsize, pixang = setup["psf"]
-        vrms = jam_axi_cyl(
+        vrms = ENGINES[self.align](
             *args[:-1],
             distance=setup["distance"],
             mbh=args[-1],
@@ -641,6 +692,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         setup = self._setup()
         X, y, vrms_err = self._check_data(X, y, vrms_err)
         self._check_extent(setup, X)
+        if self.align == "sph":
+            check_observation_sph(X[:, 0], X[:, 1], setup["psf"][0], setup["psf"][2])
         if self._torch_device() is not None:
             check_device(self.device)
         n_free = len(setup["free"])
@@ -845,6 +898,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             data |= {"warmup_posterior": warm_posterior, "warmup_sample_stats": warm_stats}
         # the sampler's name is its library's: emcee or adamet
         attrs = {"sampler": self.sampler, "n_burn": self.n_burn_, "inference_library": self.sampler}
+        attrs["align"] = self.align
         az = _arviz()
         if int(az.__version__.split(".")[0]) >= 1:  # arviz 1 (Python >= 3.12): groups in a dict
             return az.from_dict(data, attrs=attrs, save_warmup=include_burn)
@@ -896,7 +950,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     def _table_meta(self):
         # keys of at most 8 characters: FITS headers take them as they are
         meta = {"sampler": self.sampler, "n_steps": int(self.n_steps), "n_burn": self.n_burn_}
-        meta |= {"model": self.mass_model, "bh": bool(self.black_hole)}
+        meta |= {"model": self.mass_model, "align": self.align, "bh": bool(self.black_hole)}
         if self.black_hole:
             meta["bh_conv"] = self.bh_convention
         return meta

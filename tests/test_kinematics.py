@@ -582,3 +582,66 @@ def test_model_vrms_refuses_what_cannot_be_deprojected_and_only_that():
     with pytest.raises(ValueError, match=r"inc=20.0: .* only for inc in \(44.01, 90\]"):
         by_inc.model_vrms({**theta, "inc": 20.0}, X)
     assert np.isfinite(by_inc.model_vrms({**theta, "inc": 60.0}, X)).all()  # outside the prior
+
+
+# -- the spherically aligned model ------------------------------------------------------
+
+SPH_TRUTH = {"q_min": 0.45, "ratio_th": 0.9, "lg_ml": 0.2}
+
+
+def test_align_sph_runs_the_spherical_engine_with_its_anisotropy():
+    from sklearn_jam.jam import jam_axi_sph
+
+    X = np.array([[0.5, 0.3], [-2.0, 1.5], [3.0, -2.5]])
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, align="sph", n_nodes=16)
+    dyn = fit.dynamical_inputs(SPH_TRUTH)
+    np.testing.assert_allclose(dyn["beta"], 1 - 0.9**2)
+    args = (SURF, SIGMA, QOBS, dyn["surf_pot"], dyn["sigma_pot"], dyn["qobs_pot"], dyn["inc"])
+    direct = jam_axi_sph(*args, dyn["beta"], X[:, 0], X[:, 1], distance=0.7, n_nodes=16, **PSF)
+    np.testing.assert_allclose(fit.model_vrms(SPH_TRUTH, X), direct, rtol=1e-13)
+    # the same parameters in the other alignment are another model (M32: a few percent)
+    cyl = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF).model_vrms(TRUTH, X)
+    assert np.max(np.abs(cyl / direct - 1)) > 1e-3
+    beta = JamKinematics(SURF, SIGMA, QOBS, 0.7, **PSF, align="sph", anisotropy="beta", n_nodes=16)
+    params = {"q_min": 0.45, "beta_r": 1 - 0.9**2, "lg_ml": 0.2}
+    np.testing.assert_allclose(beta.model_vrms(params, X), direct, rtol=1e-13)
+
+
+def test_align_sph_fit_names_and_records_its_alignment():
+    X, vrms, err = mock(n_side=3, seed=2)
+    X = X + 0.25  # off the centre: no PSF below
+    kw = dict(n_walkers=6, n_steps=8, burn=0.0, random_state=0, n_nodes=12, align="sph")
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, anisotropy="beta", **kw).fit(X, vrms, err)
+    assert fit.param_names_ == ["q_min", "beta_r", "lg_ml"]
+    assert np.all(np.isfinite(fit.predict(X)))
+    assert fit.summary_table().meta["align"] == "sph"
+    assert fit.to_inference_data().attrs["align"] == "sph"
+
+
+@pytest.mark.parametrize(
+    ("options", "bins", "match"),
+    [
+        (dict(anisotropy="beta_z"), None, "with align='sph' sample anisotropy='beta'"),
+        (dict(pixsize=0.8), None, r"pixsize=0.8 without a PSF"),
+        ({}, [[0.0, 0.0], [1.0, 1.0]], r"point 0 of galaxy 0 is at \(0, 0\)"),
+    ],
+    ids=["beta_z", "spaxels-without-psf", "centre-without-psf"],
+)
+def test_align_sph_refuses_before_sampling(monkeypatch, options, bins, match):
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was computed before the input was checked")
+
+    monkeypatch.setattr(JamKinematics, "_log_prob", no_model)
+    X = np.array(bins if bins is not None else [[1.0, 0.5], [2.0, 1.0]])
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, align="sph", n_walkers=6, **options)
+    with pytest.raises(ValueError, match=match):
+        fit.fit(X, [50.0, 60.0], [2.0, 2.0])
+
+
+def test_cli_fit_takes_the_alignment(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [*_fit_files(tmp_path), "--align", "sph", "--nodes", "12", "--out", str(out)]
+    assert main(argv) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["model"]["align"] == "sph"
+    assert "ratio_th" in summary["parameters"]

@@ -200,6 +200,7 @@ def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, corner=None, **extra):
         "best_fit": fit.best_params_,
         "chi2_best": float(-2 * fit.log_prob_.max()),
         "n_bins": len(X),
+        "model": {"mass_model": fit.mass_model, "align": fit.align, "black_hole": fit.black_hole},
         "sampler": jsonable(
             {"name": fit.sampler, "n_steps": fit.n_steps, "burn": fit.burn}
             | ({"n_walkers": fit.n_walkers} if fit.sampler == "emcee" else {})
@@ -325,6 +326,8 @@ def _fit_from_args(args, bounds):
         bh_convention=args.bh_convention,
         inclination=args.inclination,
         anisotropy=args.anisotropy,
+        align=args.align,
+        n_nodes=args.nodes,
         bounds=bounds or None,
         fixed=parse_pairs(args.fix, "--fix") or None,
         p0=parse_pairs(args.start, "--start") or None,
@@ -382,7 +385,27 @@ def add_parser(subparsers):
         "(M_BH = 10**(lg_mbh + lg_ml))",
     )
     p.add_argument("--inclination", choices=["q_min", "inc"], default="q_min", help="parameter")
-    p.add_argument("--anisotropy", choices=["ratio", "beta_z"], default="ratio", help="parameter")
+    p.add_argument(
+        "--anisotropy",
+        choices=["ratio", "beta", "beta_z"],
+        default="ratio",
+        help="parameter: the ratio of the velocity ellipsoid's axes (ratio; ratio_th with "
+        "--align sph) or beta (beta_z; beta_r with --align sph); beta_z is beta of --align cyl",
+    )
+    p.add_argument(
+        "--align",
+        choices=["cyl", "sph"],
+        default="cyl",
+        help="velocity ellipsoid aligned with cylindrical (jampy 8) or spherical (jampy 9) "
+        "coordinates; sph costs seconds per model",
+    )
+    p.add_argument(
+        "--nodes",
+        type=int,
+        default=None,
+        help="quadrature nodes of the engine, its accuracy/speed knob (default: the engine's "
+        "choice, within 1e-5 of the truth)",
+    )
     p.add_argument(
         "--fix", action="append", metavar="NAME=VALUE", help="hold a parameter fixed (repeatable)"
     )

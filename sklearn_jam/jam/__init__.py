@@ -43,9 +43,13 @@ from .projection import inc_from_qmin, intrinsic_axis_ratio, qmin_from_inc
 from .sersic import scaled_mge_vrms, sersic_vrms, vrms_unit
 from .spherical import jam_axi_sph
 
+#: The engine of each alignment of the velocity ellipsoid (``align='cyl' | 'sph'``).
+ENGINES = {"cyl": jam_axi_cyl, "sph": jam_axi_sph}
+
 __all__ = [
     "jam_axi_cyl",
     "jam_axi_sph",
+    "ENGINES",
     "sersic_vrms",
     "scaled_mge_vrms",
     "vrms_unit",

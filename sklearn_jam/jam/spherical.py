@@ -46,7 +46,12 @@ from ._quadrature import CUTOFF, gauss_legendre, radius_groups
 from .constants import G_JAMPY, arcsec_to_pc
 from .projection import deproject_gaussians
 
-__all__ = ["jam_axi_sph", "DEFAULT_N_NODES_SPH", "BLACK_HOLE_N_NODES_SPH"]
+__all__ = [
+    "jam_axi_sph",
+    "check_observation_sph",
+    "DEFAULT_N_NODES_SPH",
+    "BLACK_HOLE_N_NODES_SPH",
+]
 
 #: Nodes of each rule, along the characteristic (Gauss-Legendre) and in Chandrasekhar's
 #: ``u`` (trapezoid), when ``n_nodes=None``; with a black hole (its rule is the third,
@@ -192,21 +197,51 @@ def jam_axi_sph(
         )
     )
     psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
-    if pixsize > 0 and psf_opts[0].max() == 0 and pixel_nodes is None:
-        raise ValueError(
-            f"pixsize={pixsize!r} without a PSF: the spherically aligned model is averaged "
-            "over a spaxel by a 2-D rule, which needs a PSF (sigmapsf > 0) to be accurate "
-            "(without one a black hole makes the model sharp inside the spaxel); give the "
-            "PSF, or pixel_nodes (points per side) to accept the rule's error"
-        )
     n_gal = check_arguments(xp, m, n_nodes)
     if n_nodes is None:
         has_bh = bool(np.any(xp.numpy(m["mbh"]) > 0))
         n_nodes = BLACK_HOLE_N_NODES_SPH if has_bh else DEFAULT_N_NODES_SPH
     n_nodes = int(n_nodes)
     m = to_batch(xp, m, n_gal)
-    centre = (xp.numpy(m["x"]) == 0) & (xp.numpy(m["y"]) == 0)
-    if np.any(centre) and psf_opts[0].max() == 0 and psf_opts[2] == 0:
+    check_observation_sph(xp.numpy(m["x"]), xp.numpy(m["y"]), psf_opts[0], pixsize, pixel_nodes)
+    sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
+    vrms = vrms_from_moments(xp, sb_mu2, mu)
+    return vrms if batched else vrms[0]
+
+
+def check_observation_sph(x, y, sigmapsf, pixsize, pixel_nodes=None):
+    """Refuse what the spherically aligned engine cannot compute accurately.
+
+    Spaxels need a PSF (or an explicit ``pixel_nodes``), and without PSF and
+    spaxels no point may be at (0, 0). Called by :func:`jam_axi_sph` and, before
+    any sampling, by the estimators that use it.
+
+    Parameters
+    ----------
+    x, y : ndarray of shape (n_points,) or (n_galaxies, n_points)
+        Sky positions in arcsec.
+    sigmapsf : ndarray of shape (n_psf,)
+        PSF dispersions in arcsec (0: none).
+    pixsize : float
+        Spaxel side in arcsec (0: none).
+    pixel_nodes : int or None, default=None
+        Points per spaxel side, if given explicitly.
+
+    Raises
+    ------
+    ValueError
+        Naming the value and the rule.
+    """
+    has_psf = np.max(sigmapsf) > 0
+    if pixsize > 0 and not has_psf and pixel_nodes is None:
+        raise ValueError(
+            f"pixsize={pixsize!r} without a PSF: the spherically aligned model is averaged "
+            "over a spaxel by a 2-D rule, which needs a PSF (sigmapsf > 0) to be accurate "
+            "(without one a black hole makes the model sharp inside the spaxel); give the "
+            "PSF, or pixel_nodes (points per side) to accept the rule's error"
+        )
+    centre = np.atleast_2d((np.asarray(x) == 0) & (np.asarray(y) == 0))
+    if np.any(centre) and not has_psf and pixsize == 0:
         g, p = (int(i) for i in np.argwhere(centre)[0])
         raise ValueError(
             f"point {p} of galaxy {g} is at (0, 0): the spherically aligned V_rms is "
@@ -214,9 +249,6 @@ def jam_axi_sph(
             "smallest radius of the line of sight, which is 0 there; move the point off "
             "the centre"
         )
-    sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
-    vrms = vrms_from_moments(xp, sb_mu2, mu)
-    return vrms if batched else vrms[0]
 
 
 def _de_rule(n, lo, hi):
