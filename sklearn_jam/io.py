@@ -34,7 +34,7 @@ from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ._version import SPEC_VERSION, __version__
 from .emulator.features import features_from_images
-from .priors import PARAM_NAMES, check_params
+from .priors import check_params, param_names
 
 __all__ = ["simulate_to_store", "load_dataset", "dataset_status"]
 
@@ -101,6 +101,18 @@ def _check_spec(attrs, path):
         )
 
 
+def _stored_attrs(attrs):
+    """A store's attributes with what older stores leave implicit made explicit.
+
+    Stores written before the spherical alignment (0.3 and earlier) hold
+    cylindrically aligned maps and no ``align`` in their settings.
+    """
+    attrs = dict(attrs)
+    if "settings" in attrs:
+        attrs["settings"] = {"align": "cyl", **attrs["settings"]}
+    return attrs
+
+
 def _expected_attrs(simulator, n_samples, seed, chunk_size):
     return {
         "format": _FORMAT,
@@ -109,7 +121,7 @@ def _expected_attrs(simulator, n_samples, seed, chunk_size):
         "seed": seed,
         "chunk_size": int(chunk_size),
         "settings": simulator.settings(),
-        "param_names": list(PARAM_NAMES),
+        "param_names": list(param_names(simulator.align)),
     }
 
 
@@ -157,7 +169,10 @@ def _create_store(path, simulator, params, seed, chunk_size):
         {
             **_expected_attrs(simulator, n, seed, chunk_size),
             "package_version": __version__,
-            "columns": {"params": list(PARAM_NAMES), "vrms": "grid index i_r * n_ang + i_theta"},
+            "columns": {
+                "params": list(param_names(simulator.align)),
+                "vrms": "grid index i_r * n_ang + i_theta",
+            },
         }
     )
     _fsync(*Path(path).glob("*.json"), path)
@@ -243,6 +258,7 @@ def _open_or_create(path, simulator, n_samples, seed, chunk_size):
                 "dataset; nothing was written; choose another directory"
             )
         _check_spec(attrs, path)
+        attrs = _stored_attrs(attrs)
         for key, value in expected.items():
             if attrs.get(key) != value:
                 raise ValueError(
@@ -645,7 +661,7 @@ def load_dataset(path, lazy=False, allow_partial=False):
         [r for i in sorted(records) for r in range(*_chunk_rows(i, size, n).indices(n))],
         dtype=int,
     )
-    settings = attrs["settings"]
+    settings = _stored_attrs(attrs)["settings"]
     bad = np.array(sorted(status["failures"]), dtype=int)
     bad = bad[np.isin(bad, done)]
     if not status["complete"]:
@@ -675,6 +691,7 @@ def load_dataset(path, lazy=False, allow_partial=False):
         **image,
         image_side=settings["image"]["npix"],
         distance=settings["distance"],
+        align=settings["align"],
     )
     if lazy:  # every chunk is checked against its checksum when it is first read
         verify = _ChunkVerifier(path, root, records)
@@ -685,8 +702,8 @@ def load_dataset(path, lazy=False, allow_partial=False):
         images = np.asarray(root["images"][:])[keep]
         y = np.asarray(root["vrms"][:])[keep]
         X = sim.features_from_images(params, images)
-    check_params(params, check_bounds=False)
-    return sim.dataset_bunch(X, y, params, images, failures, attrs=attrs)
+    check_params(params, check_bounds=False, align=sim.align)
+    return sim.dataset_bunch(X, y, params, images, failures, attrs=_stored_attrs(attrs))
 
 
 class _RowView:

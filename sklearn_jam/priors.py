@@ -1,17 +1,24 @@
 """Galaxy parameters: the Table 1 prior box and the physical domain (SPEC section 1).
 
 The column order used everywhere (arrays, files, command line) is
-``n_ser, r_ser, q_l, q_m, beta_z, inc``.
+``n_ser, r_ser, q_l, q_m, beta_z, inc``. The spherically aligned family
+(``JamSimulator(align='sph')``) has the same columns with ``beta_r = 1 -
+sigma_theta^2 / sigma_r^2`` in place of ``beta_z`` (:func:`param_names`), over
+the same prior box and domain: the rule on the anisotropy (Wang, Cappellari &
+Peng 2021) was derived for the cylindrical alignment and is kept for the
+spherical one so that both families hold the same galaxies.
 """
 
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .jam.alignment import engine
 from .jam.constants import MIN_Q_INTR
 from .jam.projection import intrinsic_axis_ratio
 
 __all__ = [
     "PARAM_NAMES",
+    "param_names",
     "PARAM_UNITS",
     "PRIOR_BOUNDS",
     "MIN_Q_INTR",
@@ -28,7 +35,15 @@ __all__ = [
 PARAM_NAMES = ("n_ser", "r_ser", "q_l", "q_m", "beta_z", "inc")
 
 #: Units of each column.
-PARAM_UNITS = {"n_ser": "", "r_ser": "arcsec", "q_l": "", "q_m": "", "beta_z": "", "inc": "deg"}
+PARAM_UNITS = {
+    "n_ser": "",
+    "r_ser": "arcsec",
+    "q_l": "",
+    "q_m": "",
+    "beta_z": "",
+    "beta_r": "",
+    "inc": "deg",
+}
 
 #: Uniform prior bounds of Table 1 of the paper; inclination in degrees.
 PRIOR_BOUNDS = {
@@ -37,11 +52,28 @@ PRIOR_BOUNDS = {
     "q_l": (0.6, 1.0),
     "q_m": (0.6, 1.0),
     "beta_z": (-0.4, 0.4),
+    "beta_r": (-0.4, 0.4),
     "inc": (float(np.degrees(np.arccos(0.6))), 90.0),
 }
 
 #: Wang, Cappellari & Peng (2021): physical Jeans solutions need beta_z <= 0.7 eps_intr.
 BETA_EPS_SLOPE = 0.7
+
+
+def param_names(align="cyl"):
+    """The column names of the family of an alignment: :data:`PARAM_NAMES`, or with ``beta_r``.
+
+    Parameters
+    ----------
+    align : {'cyl', 'sph'}, default='cyl'
+        Alignment of the velocity ellipsoid.
+
+    Returns
+    -------
+    names : tuple of str
+    """
+    engine(align)  # refuses an unknown alignment
+    return PARAM_NAMES if align == "cyl" else PARAM_NAMES[:4] + ("beta_r",) + PARAM_NAMES[5:]
 
 
 def _as_2d(params):
@@ -51,7 +83,7 @@ def _as_2d(params):
     return params
 
 
-def physical_violations(params, check_bounds=True):
+def physical_violations(params, check_bounds=True, align="cyl"):
     """Tell, for each row of a parameter array, which rules it breaks.
 
     Parameters
@@ -61,6 +93,8 @@ def physical_violations(params, check_bounds=True):
     check_bounds : bool, default=True
         Also report values outside the Table 1 prior box. The physical rules
         (intrinsic axial ratio and anisotropy limit) are always checked.
+    align : {'cyl', 'sph'}, default='cyl'
+        The family, which names the anisotropy column (:func:`param_names`).
 
     Returns
     -------
@@ -68,18 +102,16 @@ def physical_violations(params, check_bounds=True):
         One list per row, empty when the row is valid. Each message names the
         value and the rule it breaks.
     """
-    params = _as_2d(params)
-    if params.shape[1] != len(PARAM_NAMES):
-        raise ValueError(
-            f"params must have {len(PARAM_NAMES)} columns {PARAM_NAMES}, got shape {params.shape}"
-        )
+    params, names = _as_2d(params), param_names(align)
+    if params.shape[1] != len(names):
+        raise ValueError(f"params must have {len(names)} columns {names}, got shape {params.shape}")
     q_l, q_m, beta_z, inc = params[:, 2], params[:, 3], params[:, 4], params[:, 5]
     q_intr_l = intrinsic_axis_ratio(q_l, inc)
     q_intr_m = intrinsic_axis_ratio(q_m, inc)
     out = []
     for i, row in enumerate(params):
         msgs = []
-        for j, name in enumerate(PARAM_NAMES):
+        for j, name in enumerate(names):
             if not np.isfinite(row[j]):
                 msgs.append(f"{name}={row[j]} is not finite")
             elif check_bounds:
@@ -99,7 +131,7 @@ def physical_violations(params, check_bounds=True):
                 eps_intr = 1.0 - q_intr_l[i]
                 if beta_z[i] > BETA_EPS_SLOPE * eps_intr:
                     msgs.append(
-                        f"beta_z={beta_z[i]:.6g} > {BETA_EPS_SLOPE} * eps_intr = "
+                        f"{names[4]}={beta_z[i]:.6g} > {BETA_EPS_SLOPE} * eps_intr = "
                         f"{BETA_EPS_SLOPE * eps_intr:.4g} (non-physical Jeans solution, "
                         "Wang, Cappellari & Peng 2021)"
                     )
@@ -107,7 +139,7 @@ def physical_violations(params, check_bounds=True):
     return out
 
 
-def check_params(params, check_bounds=True, max_reported=5):
+def check_params(params, check_bounds=True, max_reported=5, align="cyl"):
     """Validate a parameter array and return it as a float 2-D array.
 
     Parameters
@@ -119,6 +151,8 @@ def check_params(params, check_bounds=True, max_reported=5):
         physical domain.
     max_reported : int, default=5
         How many bad rows the error message lists.
+    align : {'cyl', 'sph'}, default='cyl'
+        The family, which names the anisotropy column (:func:`param_names`).
 
     Returns
     -------
@@ -132,11 +166,11 @@ def check_params(params, check_bounds=True, max_reported=5):
     arr = np.asarray(params)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise ValueError(f"params must be numeric, got dtype {arr.dtype}")
-    arr = _as_2d(arr.astype(float))
-    if arr.ndim != 2 or arr.shape[1] != len(PARAM_NAMES):
+    arr, names = _as_2d(arr.astype(float)), param_names(align)
+    if arr.ndim != 2 or arr.shape[1] != len(names):
         raise ValueError(
-            f"params must have shape (n_samples, {len(PARAM_NAMES)}) with columns "
-            f"{', '.join(PARAM_NAMES)}; got shape {np.shape(params)}"
+            f"params must have shape (n_samples, {len(names)}) with columns "
+            f"{', '.join(names)}; got shape {np.shape(params)}"
         )
     if arr.shape[0] == 0:
         raise ValueError("params has 0 rows; at least one galaxy is required")
@@ -145,7 +179,9 @@ def check_params(params, check_bounds=True, max_reported=5):
     suspects = np.flatnonzero(~ok)
     bad = [
         (int(i), v)
-        for i, v in zip(suspects, physical_violations(arr[suspects], check_bounds), strict=True)
+        for i, v in zip(
+            suspects, physical_violations(arr[suspects], check_bounds, align), strict=True
+        )
         if v
     ]
     if bad:

@@ -539,3 +539,25 @@ def test_a_full_disk_is_one_line_then_resumes(small_disk, tmp_path, capsys):
     a, b = load_dataset(out), load_dataset(tmp_path / "whole")
     for key in ("params", "images", "y"):
         np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_the_alignment_is_a_setting_and_older_stores_are_cylindrical(tmp_path):
+    import zarr
+
+    sph = JamSimulator(vrms_func=toy_vrms, align="sph")
+    simulate_to_store(sph, 4, tmp_path / "sph", seed=0, chunk_size=2)
+    data = load_dataset(tmp_path / "sph")
+    assert data.attrs["settings"]["align"] == "sph" and data.param_names[4] == "beta_r"
+    with pytest.raises(ValueError, match="other settings: settings="):
+        simulate_to_store(
+            JamSimulator(vrms_func=toy_vrms), 4, tmp_path / "sph", seed=0, chunk_size=2
+        )
+    # a store of 0.3 has no alignment in its settings: cylindrical, and it resumes as such
+    cyl = JamSimulator(vrms_func=toy_vrms)
+    simulate_to_store(cyl, 4, tmp_path / "old", seed=0, chunk_size=2)
+    root = zarr.open_group(str(tmp_path / "old"), mode="r+")
+    settings = dict(root.attrs["settings"])
+    del settings["align"]
+    root.attrs["settings"] = settings
+    assert simulate_to_store(cyl, 4, tmp_path / "old", seed=0, chunk_size=2)["complete"]
+    assert load_dataset(tmp_path / "old").attrs["settings"]["align"] == "cyl"

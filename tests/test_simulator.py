@@ -176,3 +176,36 @@ def test_threads_leave_stdout_alone():
 
         Parallel()(delayed(plain_jampy_vrms)(*row, grid.x, grid.y) for row in p[2:])
     assert sys.stdout is before
+
+
+# -- the spherically aligned family --------------------------------------------------------
+
+
+def test_align_sph_maps_are_the_spherical_engine_and_named_beta_r():
+    from sklearn_jam.jam import jam_axi_sph, sersic_mge, vrms_unit
+
+    sim = JamSimulator(n_rad=3, n_ang=2, align="sph", n_nodes=16)
+    params = sim.sample_params(2, random_state=4)
+    maps = sim.transform(params)
+    n_ser, r_ser, q_l, q_m, beta_r, inc = params[1]
+    surf, sigma_re = sersic_mge(n_ser)
+    sigma, ones = sigma_re * r_ser, np.ones_like(surf)
+    direct = jam_axi_sph(
+        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc, beta_r * ones, sim.grid.x,
+        sim.grid.y, distance=sim.distance, n_nodes=16,
+    )  # fmt: skip
+    unit = vrms_unit(surf, sigma, q_m, r_ser, sim.distance)
+    np.testing.assert_allclose(maps[1], direct / unit, rtol=1e-12)
+    cyl = JamSimulator(n_rad=3, n_ang=2).transform(params)
+    assert np.max(np.abs(cyl / maps - 1)) > 1e-3  # another model
+    assert sim.settings()["align"] == "sph" and JamSimulator().settings()["align"] == "cyl"
+    data = sim.make_dataset(1, random_state=0)
+    assert list(data.param_names) == ["n_ser", "r_ser", "q_l", "q_m", "beta_r", "inc"]
+
+
+def test_align_sph_refuses_jampy_and_names_its_column():
+    with pytest.raises(ValueError, match="backend='jampy' computes jampy 8's cylindrically"):
+        JamSimulator(backend="jampy", align="sph").fit()
+    bad = np.array([[3.0, 10.0, 0.8, 0.8, 0.5, 80.0]])  # outside the prior box
+    with pytest.raises(ValueError, match=r"beta_r=0.5 is outside the prior box"):
+        JamSimulator(align="sph").transform(bad)

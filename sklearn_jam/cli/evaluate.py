@@ -83,6 +83,14 @@ def _check_settings(settings, card, data):
     from ..simulator import JamSimulator
 
     trained = (card or {}).get("data_settings") or JamSimulator().settings()
+    # cards written before the spherical alignment describe cylindrical maps
+    align, trained_align = settings.get("align", "cyl"), trained.get("align", "cyl")
+    if align != trained_align:
+        raise ValueError(
+            f"the dataset {data} holds maps of align={align!r} but the model was trained on "
+            f"align={trained_align!r}: its predictions are not these maps; evaluate it on a "
+            "dataset of its own alignment"
+        )
     for group in ("grid", "image"):
         for key, value in settings[group].items():
             if trained[group].get(key) != value:

@@ -16,7 +16,13 @@ def run(args):
     from ..io import simulate_to_store
     from ..simulator import JamSimulator
 
-    sim = JamSimulator(n_jobs=args.n_jobs, batch_size=args.chunk_size, verbose=1)
+    sim = JamSimulator(
+        n_jobs=args.n_jobs,
+        batch_size=args.chunk_size,
+        verbose=1,
+        align=args.align,
+        n_nodes=args.nodes,
+    )
     # Every worker watches this process from its start, so that none outlives a SIGKILL:
     # the pool's initializer watches it, and a worker still starting when the run is
     # killed finds the owner's pid in its environment (read when it imports sklearn_jam).
@@ -51,6 +57,20 @@ def add_parser(subparsers):
         "settings; any other non-empty directory is refused and left untouched",
     )
     p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
+    p.add_argument(
+        "--align",
+        choices=["cyl", "sph"],
+        default="cyl",
+        help="velocity ellipsoid aligned with cylindrical (the paper's family) or spherical "
+        "coordinates (column beta_r in place of beta_z; about 1 s per galaxy)",
+    )
+    p.add_argument(
+        "--nodes",
+        type=int,
+        default=None,
+        help="quadrature nodes of the engine, its accuracy/speed knob (default: the engine's "
+        "choice)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the prior draws")
     p.add_argument(
         "--chunk-size",

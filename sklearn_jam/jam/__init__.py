@@ -10,6 +10,8 @@ cylindrical
     :func:`jam_axi_cyl`, the cylindrically aligned model (jampy 8's analytic solution).
 spherical
     :func:`jam_axi_sph`, the spherically aligned model (Cappellari 2020; jampy 9's alignment).
+alignment
+    The engine of each alignment (``align='cyl' | 'sph'``).
 sersic
     The dimensionless maps of the Sersic training family (:func:`sersic_vrms`).
 mge, mass
@@ -35,6 +37,7 @@ Gaussians (``surf = 0`` and any valid ``sigma`` and ``q``). The result has shape
 
 from ._base import check_device
 from ._quadrature import DEFAULT_N_NODES
+from .alignment import ENGINES
 from .constants import DEFAULT_DISTANCE_MPC, G_JAMPY, MIN_Q_INTR, arcsec_to_pc
 from .crosscheck import jampy_mge_vrms, jampy_sersic_vrms, plain_jampy_vrms
 from .cylindrical import jam_axi_cyl
@@ -42,9 +45,6 @@ from .mge import sersic_mge
 from .projection import inc_from_qmin, intrinsic_axis_ratio, qmin_from_inc
 from .sersic import scaled_mge_vrms, sersic_vrms, vrms_unit
 from .spherical import jam_axi_sph
-
-#: The engine of each alignment of the velocity ellipsoid (``align='cyl' | 'sph'``).
-ENGINES = {"cyl": jam_axi_cyl, "sph": jam_axi_sph}
 
 __all__ = [
     "jam_axi_cyl",

@@ -3,14 +3,17 @@
 The training family of the paper (SPEC section 3): a Sersic profile of
 :func:`~sklearn_jam.jam.mge.sersic_mge` scaled by ``r_ser``, light and mass with
 their own axial ratios, constant ``beta_z``, no black hole and no PSF, in units
-of ``sqrt(G M_tot / r_ser)`` so that neither distance nor mass enters.
+of ``sqrt(G M_tot / r_ser)`` so that neither distance nor mass enters. With
+``align='sph'`` the velocity ellipsoid is spherically aligned
+(:func:`~sklearn_jam.jam.jam_axi_sph`) and the anisotropy argument is ``beta_r =
+1 - sigma_theta^2 / sigma_r^2``.
 """
 
 import numpy as np
 
 from ._base import namespace
+from .alignment import engine
 from .constants import DEFAULT_DISTANCE_MPC, G_JAMPY, arcsec_to_pc
-from .cylindrical import jam_axi_cyl
 from .mge import sersic_mge
 
 __all__ = ["sersic_vrms", "scaled_mge_vrms", "vrms_unit"]
@@ -28,6 +31,7 @@ def sersic_vrms(
     *,
     distance=DEFAULT_DISTANCE_MPC,
     n_nodes=None,
+    align="cyl",
 ):
     """Dimensionless V_rms maps of Sersic galaxies (SPEC section 3), batched.
 
@@ -41,13 +45,16 @@ def sersic_vrms(
     ----------
     n_ser, r_ser, q_l, q_m, beta_z, inc : float or array-like of shape (n_galaxies,)
         Sersic index, Sersic radius in arcsec, observed axial ratios of light
-        and mass, anisotropy, inclination in degrees. NumPy or torch.
+        and mass, anisotropy (``beta_r`` with ``align='sph'``), inclination in
+        degrees. NumPy or torch.
     x, y : array-like of shape (n_points,)
         Sky positions in arcsec.
     distance : float, default=10
         Distance in Mpc at which the dynamics run (the result does not depend on it).
     n_nodes : int or None, default=None
-        See :func:`~sklearn_jam.jam.jam_axi_cyl`.
+        See :func:`~sklearn_jam.jam.jam_axi_cyl` and :func:`~sklearn_jam.jam.jam_axi_sph`.
+    align : {'cyl', 'sph'}, default='cyl'
+        Alignment of the velocity ellipsoid.
 
     Returns
     -------
@@ -61,7 +68,18 @@ def sersic_vrms(
     )
     surf, sigma_re = (xp.asarray(v) for v in sersic_mge(xp.numpy(n_ser)))
     vrms = scaled_mge_vrms(
-        surf, sigma_re, r_ser, q_l, q_m, beta_z, inc, x, y, distance=distance, n_nodes=n_nodes
+        surf,
+        sigma_re,
+        r_ser,
+        q_l,
+        q_m,
+        beta_z,
+        inc,
+        x,
+        y,
+        distance=distance,
+        n_nodes=n_nodes,
+        align=align,
     )
     return vrms if batched else vrms[0]
 
@@ -79,6 +97,7 @@ def scaled_mge_vrms(
     *,
     distance=DEFAULT_DISTANCE_MPC,
     n_nodes=None,
+    align="cyl",
 ):
     """Dimensionless V_rms of galaxies whose light and mass share one MGE shape.
 
@@ -94,13 +113,16 @@ def scaled_mge_vrms(
     sigma_re : array-like of shape (n_galaxies, n_gauss)
         Dispersions in units of ``r_ser``.
     r_ser, q_l, q_m, beta_z, inc : array-like of shape (n_galaxies,)
-        Radius in arcsec, observed axial ratios, anisotropy, inclination in degrees.
+        Radius in arcsec, observed axial ratios, anisotropy (``beta_r`` with
+        ``align='sph'``), inclination in degrees.
     x, y : array-like of shape (n_points,)
         Sky positions in arcsec.
     distance : float, default=10
         Distance in Mpc (the result does not depend on it).
     n_nodes : int or None, default=None
-        See :func:`~sklearn_jam.jam.jam_axi_cyl`.
+        See :func:`~sklearn_jam.jam.jam_axi_cyl` and :func:`~sklearn_jam.jam.jam_axi_sph`.
+    align : {'cyl', 'sph'}, default='cyl'
+        Alignment of the velocity ellipsoid.
 
     Returns
     -------
@@ -109,7 +131,7 @@ def scaled_mge_vrms(
     """
     sigma = sigma_re * r_ser[:, None]
     ones = 1 + 0 * surf
-    vrms = jam_axi_cyl(
+    vrms = engine(align)(
         surf,
         sigma,
         q_l[:, None] * ones,

@@ -74,6 +74,26 @@ def test_simulate_train_evaluate(tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_the_emulator_trains_on_spherically_aligned_maps(tmp_path, capsys):
+    data, model = tmp_path / "sph", tmp_path / "model.npz"
+    argv = ["simulate", "--n-samples", "6", "--out", str(data), "--chunk-size", "3"]
+    assert main([*argv, "--align", "sph", "--nodes", "12"]) == 0
+    assert "6 done, 0 failed" in capsys.readouterr().out
+    assert load_dataset(data).param_names[4] == "beta_r"
+    assert main(["train", "--data", str(data), "--out", str(model), "--max-epochs", "1"]) == 0
+    card = json.loads(model.with_suffix(".card.json").read_text())
+    assert card["data_settings"]["align"] == "sph"
+    assert card["data_settings"]["model"] == "engine(n_nodes=12)"
+    report = tmp_path / "report"
+    assert main(["evaluate", "--model", str(model), "--data", str(data), "--out", str(report)]) == 0
+    cyl = tmp_path / "cyl"
+    assert main(["simulate", "--n-samples", "3", "--out", str(cyl), "--chunk-size", "3"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(model), "--data", str(cyl), "--out", str(report)]) == 1
+    assert "maps of align='cyl' but the model was trained on align='sph'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_demo_quick(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out)]) == 0

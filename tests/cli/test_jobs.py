@@ -184,3 +184,19 @@ def test_time_engine_times_one_galaxy_of_the_exact_engine():
 
     seconds = time_engine(sample_prior(2, random_state=0), n_galaxies=2)
     assert 0 < seconds < 5
+
+
+def test_evaluate_refuses_a_dataset_of_the_other_alignment(tmp_path):
+    """The pretrained (cylindrical) model on spherically aligned maps."""
+    from importlib import resources
+
+    from _helpers import toy_vrms
+
+    from sklearn_jam import JamSimulator, simulate_to_store
+    from sklearn_jam.cli.evaluate import evaluate
+
+    simulate_to_store(JamSimulator(vrms_func=toy_vrms, align="sph"), 4, tmp_path / "d", seed=0)
+    model = resources.files("sklearn_jam") / "data" / "jam_emulator_default.npz"
+    with pytest.raises(ValueError, match="maps of align='sph' but the model was trained on"):
+        evaluate(model, tmp_path / "d", tmp_path / "report")
+    assert not (tmp_path / "report").exists()
