@@ -879,6 +879,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             ``posterior`` (one variable per free parameter, dims ``chain`` x
             ``draw``) and ``sample_stats.lp`` (the log-posterior), after burn-in
             (arviz 1, on Python >= 3.12, returns its DataTree of the same groups).
+            Every group's ``attrs`` hold ``sampler``, ``n_burn`` and ``align``.
         """
         from .diagnostics import _arviz
 
@@ -901,8 +902,13 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         attrs["align"] = self.align
         az = _arviz()
         if int(az.__version__.split(".")[0]) >= 1:  # arviz 1 (Python >= 3.12): groups in a dict
-            return az.from_dict(data, attrs=attrs, save_warmup=include_burn)
-        return az.from_dict(**data, attrs=attrs, save_warmup=include_burn)
+            # and the attributes per group (0.x gives every group the same)
+            group_attrs = {group: attrs for group in data}
+            return az.from_dict(data, attrs=group_attrs, save_warmup=include_burn)
+        idata = az.from_dict(**data, attrs=attrs, save_warmup=include_burn)  # idata.attrs
+        for group in idata.groups():
+            idata[group].attrs.update(attrs)
+        return idata
 
     def samples_table(self):
         """The kept samples as an astropy Table: a column per parameter, then ``log_prob``.
