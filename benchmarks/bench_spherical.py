@@ -8,6 +8,8 @@ PSF and spaxels of jampy's ``jam_dark_halo_bayes_example.py`` and
   ``--n-walkers`` models divided by their number (one thread);
 - the same at ``n_nodes=128``, the converged reference of the comparison (within
   1e-6 of the adaptive-quadrature truth where that was measured, ``docs/physics.rst``);
+- the same at fewer nodes (``--sweep``), one call each, and the ratio to jampy 9's
+  defaults at the fewest nodes that are no less accurate than those;
 - jampy 9's ``jam_axi_proj`` with its defaults and two finer settings, each called in
   a subprocess of ``--jampy9-python`` (jampy 9 needs Python >= 3.12; it needs only
   NumPy and jampy there): its seconds per call and its error.
@@ -127,6 +129,13 @@ def main(argv=None):
     parser.add_argument("--jampy9-python", help="a Python >= 3.12 with jampy 9 installed")
     parser.add_argument("--n-walkers", type=int, default=32, help="models per batched call")
     parser.add_argument("--repeat", type=int, default=3, help="timings; the best is kept")
+    parser.add_argument(
+        "--sweep",
+        type=int,
+        nargs="*",
+        default=[12, 16, 24, 32, 48],
+        help="node counts timed (one call) besides the defaults",
+    )
     args = parser.parse_args(argv)
     rows = []
     with threadpool_limits(1):
@@ -149,6 +158,17 @@ def main(argv=None):
             err = np.max(np.abs(vrms / ref - 1))
             rows.append([name, "sklearn_jam sph, defaults", f"{1e3 * one:.0f}",
                          f"{1e3 * per_walker:.0f}", f"{err:.1e}"])  # fmt: skip
+            # fewer nodes: the engine's speed at the accuracy of jampy 9's defaults
+            coarse = {}
+            for n_nodes in args.sweep:
+                call = functools.partial(jam_axi_sph, **model, **psf, x=x, y=y, n_nodes=n_nodes)
+                coarse[n_nodes] = (
+                    best_time(call, args.repeat),
+                    float(np.max(np.abs(call() / ref - 1))),
+                )
+                rows.append([name, f"sklearn_jam sph, n_nodes={n_nodes}",
+                             f"{1e3 * coarse[n_nodes][0]:.0f}", "",
+                             f"{coarse[n_nodes][1]:.1e}"])  # fmt: skip
             if args.jampy9_python:
                 j9 = run_jampy9(args.jampy9_python, model, psf, x, y)
                 for label, res in j9.items():
@@ -159,7 +179,13 @@ def main(argv=None):
                     rows.append([name, f"jampy 9, {label}", f"{1e3 * res['seconds']:.0f}", "",
                                  f"{err9:.1e}"])  # fmt: skip
                 ratio = j9["defaults"]["seconds"] / per_walker
-                rows.append([name, "jampy 9 defaults / batched sph", f"{ratio:.2f}x", "", ""])
+                rows.append([name, "jampy 9 defaults / batched sph", f"{ratio:.3g}x", "", ""])
+                err9 = np.max(np.abs(np.asarray(j9["defaults"]["vrms"]) / ref - 1))
+                matched = [n for n in sorted(coarse) if coarse[n][1] <= err9]
+                if matched:
+                    ratio = j9["defaults"]["seconds"] / coarse[matched[0]][0]
+                    label = f"jampy 9 defaults / sph n_nodes={matched[0]} (no less accurate)"
+                    rows.append([name, label, f"{ratio:.3g}x", "", ""])
     header = ["set-up", "model", "ms per call", "ms per model (batched)", "max |err| vs 128 nodes"]
     print(format_table(rows, header))
 

@@ -208,7 +208,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     n_nodes : int or None, default=None
         Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`,
         :func:`~sklearn_jam.jam.jam_axi_sph`); None: the engine's choice per
-        model (cylindrical 16, or 24 with a black hole; spherical 64, or 80).
+        model (cylindrical 16, or 24 with a black hole; spherical 48, 64 near
+        the inclination limit, 80 with a black hole).
     device : str or None, default=None
         None runs the engine in NumPy (its spaxel rule compiled), as
         :class:`~sklearn_jam.JamSimulator`; a torch device runs it in torch

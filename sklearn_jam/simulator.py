@@ -439,7 +439,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     def feature_names(self):
         """Names of the columns of :meth:`features`."""
         pix = [f"pix_{i:02d}_{j:02d}" for i in range(self._side()) for j in range(self._side())]
-        return np.array(list(FEATURE_SCALARS) + pix, dtype=object)
+        names = param_names(self.align)  # beta_r in place of beta_z for align='sph'
+        scalars = [names[PARAM_NAMES.index(name)] for name in FEATURE_SCALARS]
+        return np.array(scalars + pix, dtype=object)
 
     def make_dataset(self, n_samples, random_state=None):
         """Draw galaxies from the prior and simulate them, like ``sklearn.datasets``.

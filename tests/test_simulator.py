@@ -201,6 +201,7 @@ def test_align_sph_maps_are_the_spherical_engine_and_named_beta_r():
     assert sim.settings()["align"] == "sph" and JamSimulator().settings()["align"] == "cyl"
     data = sim.make_dataset(1, random_state=0)
     assert list(data.param_names) == ["n_ser", "r_ser", "q_l", "q_m", "beta_r", "inc"]
+    assert list(data.feature_names[:3]) == ["q_m", "beta_r", "inc"]
 
 
 def test_align_sph_refuses_jampy_and_names_its_column():

@@ -42,22 +42,25 @@ from ._base import (
     vrms_from_moments,
 )
 from ._convolution import check_psf, mge_surf, spaxel_points
-from ._quadrature import CUTOFF, gauss_legendre, radius_groups
+from ._quadrature import CUTOFF, HARD_Q_INTR, gauss_legendre, radius_groups
 from .constants import G_JAMPY, arcsec_to_pc
-from .projection import deproject_gaussians
+from .projection import deproject_gaussians, intrinsic_axis_ratio
 
 __all__ = [
     "jam_axi_sph",
     "check_observation_sph",
     "DEFAULT_N_NODES_SPH",
+    "FLAT_N_NODES_SPH",
     "BLACK_HOLE_N_NODES_SPH",
 ]
 
 #: Nodes of each rule, along the characteristic (Gauss-Legendre) and in Chandrasekhar's
-#: ``u`` (trapezoid), when ``n_nodes=None``; with a black hole (its rule is the third,
-#: and with a narrow PSF it spans ~50 e-folds: 64 nodes left 1.3e-5 on jampy's
-#: black-hole set-up, 80 leave 9e-7).
-DEFAULT_N_NODES_SPH, BLACK_HOLE_N_NODES_SPH = 64, 80
+#: ``u`` (trapezoid), when ``n_nodes=None``: 48 (within 1.3e-6 of the truth on the hard
+#: cases and jampy's dark-halo set-up); 64 for a batch with a Gaussian flatter than
+#: ``HARD_Q_INTR`` (near the inclination limit 48 leave 1.3e-5, 64 leave 2.6e-6); 80
+#: with a black hole (its rule is the third, and with a narrow PSF it spans ~50
+#: e-folds: 64 nodes left 1.3e-5 on jampy's black-hole set-up, 80 leave 9e-7).
+DEFAULT_N_NODES_SPH, FLAT_N_NODES_SPH, BLACK_HOLE_N_NODES_SPH = 48, 64, 80
 #: The ``u`` rule spans at most ``s`` in [-_S_MAX, _S_MAX]: ``u`` from exp(-32) to exp(32),
 #: as jampy.
 _S_MAX = 3.7
@@ -153,10 +156,11 @@ def jam_axi_sph(
     n_nodes : int, default=None
         Nodes of each of the two rules (along the characteristic and in
         Chandrasekhar's ``u``), the accuracy/speed knob; the cost is
-        proportional to its square. None: ``DEFAULT_N_NODES_SPH`` (64), or
-        ``BLACK_HOLE_N_NODES_SPH`` (80) for a batch with a black hole; within
-        1e-5 of the adaptive-quadrature truth on the hard cases measured
-        (``docs/physics.rst``).
+        proportional to its square. None: ``DEFAULT_N_NODES_SPH`` (48),
+        ``FLAT_N_NODES_SPH`` (64) for a batch with a Gaussian of intrinsic
+        axial ratio below 0.1, ``BLACK_HOLE_N_NODES_SPH`` (80) for one with a
+        black hole; within 1e-5 of the adaptive-quadrature truth on the hard
+        cases measured (``docs/physics.rst``).
     pixel_nodes : int, default=None
         Gauss-Legendre points per spaxel side, as :func:`~sklearn_jam.jam.jam_axi_cyl`.
     n_jobs : int, default=None
@@ -198,15 +202,29 @@ def jam_axi_sph(
     )
     psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
     n_gal = check_arguments(xp, m, n_nodes)
-    if n_nodes is None:
-        has_bh = bool(np.any(xp.numpy(m["mbh"]) > 0))
-        n_nodes = BLACK_HOLE_N_NODES_SPH if has_bh else DEFAULT_N_NODES_SPH
-    n_nodes = int(n_nodes)
     m = to_batch(xp, m, n_gal)
+    n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
     check_observation_sph(xp.numpy(m["x"]), xp.numpy(m["y"]), psf_opts[0], pixsize, pixel_nodes)
     sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
+
+
+def _default_nodes(xp, m):
+    """The nodes of a batch when ``n_nodes=None`` (:data:`DEFAULT_N_NODES_SPH` and after).
+
+    One count for the whole batch, whose terms are one array: the count of its
+    hardest galaxy.
+    """
+    if np.any(xp.numpy(m["mbh"]) > 0):
+        return BLACK_HOLE_N_NODES_SPH
+    inc = xp.numpy(m["inc"])[:, None]
+    q_intr = [
+        np.where(xp.numpy(m[surf]) > 0, intrinsic_axis_ratio(xp.numpy(m[q]), inc), 1.0)
+        for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot"))
+    ]
+    flat = np.min(np.concatenate(q_intr, 1)) < HARD_Q_INTR
+    return FLAT_N_NODES_SPH if flat else DEFAULT_N_NODES_SPH
 
 
 def check_observation_sph(x, y, sigmapsf, pixsize, pixel_nodes=None):

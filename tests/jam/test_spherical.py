@@ -251,6 +251,26 @@ def test_truth_moments_match_jampy8_without_a_black_hole(big_r, z):
     assert v.sum() / nu == pytest.approx(v2phi, rel=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("changes", "n_nodes"),
+    [({}, 48), ({"mbh": 1e8}, 80), ({"inc": 73.0}, 64)],  # at 73 deg q_intr(0.3) = 0.07
+    ids=["typical", "black-hole", "near-limit"],
+)
+def test_default_nodes_follow_the_hardest_galaxy_of_the_batch(changes, n_nodes):
+    x, y = np.array([0.3, 2.0]), np.array([0.1, -1.0])
+    easy, hard = _galaxy(x=x, y=y), _galaxy(x=x, y=y, **changes)
+    batch = {
+        k: np.stack([np.broadcast_to(easy[k], np.shape(hard[k])), hard[k]])
+        for k in ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
+    }
+    batch |= {k: np.array([easy.get(k, 0.0), hard.get(k, 0.0)]) for k in ("inc", "mbh")}
+    both = jam_axi_sph(**batch, beta=0.2, x=x, y=y, distance=10.0)
+    alone = jam_axi_sph(**hard, n_nodes=n_nodes)
+    np.testing.assert_allclose(both[1], alone, rtol=1e-13)  # the batch's summation order
+    fewer = jam_axi_sph(**hard, n_nodes=n_nodes - 16)
+    assert np.max(np.abs(fewer / alone - 1)) > 1e-11
+
+
 #: jampy 9's settings at which its solution has converged (to 2.5e-5 on M32, issue 20).
 JAMPY9_CONVERGED = dict(nang=60, nlos=300, nrad=200)
 
