@@ -417,7 +417,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         Returns
         -------
         X : ndarray of shape (n, 3 + image_side**2)
-            Columns ``q_m, beta_z, inc`` then the image raveled in C order.
+            Columns ``q_m, beta_z, inc`` (``beta_r`` for ``align='sph'``) then the
+            image raveled in C order.
         """
         return features_from_images(params, images)
 
@@ -431,7 +432,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         Returns
         -------
         X : ndarray of shape (n, 3 + image_side**2)
-            Columns ``q_m, beta_z, inc [deg]``, then the image raveled in C order.
+            Columns ``q_m, beta_z, inc [deg]`` (``beta_r`` for ``align='sph'``),
+            then the image raveled in C order.
         """
         params = check_params(params, check_bounds=self.check_bounds, align=self.align)
         return self.features_from_images(params, self._render(params))
