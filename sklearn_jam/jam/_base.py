@@ -13,7 +13,7 @@ from scipy import special
 
 from ..exceptions import UnphysicalModelWarning
 from .constants import MIN_Q_INTR
-from .projection import inc_from_qmin
+from .projection import inc_from_qmin, intrinsic_axis_ratio
 
 __all__ = [
     "namespace",
@@ -24,6 +24,7 @@ __all__ = [
     "prepare_arguments",
     "check_arguments",
     "to_batch",
+    "flattest_q_intr",
     "check_light",
     "vrms_from_moments",
 ]
@@ -328,6 +329,20 @@ def to_batch(xp, m, n_gal):
         v = m[k].reshape(-1)
         out[k] = v if v.shape[0] == n_gal else v * ones
     return out
+
+
+def flattest_q_intr(xp, m):
+    """The smallest intrinsic axial ratio of each galaxy's light and mass Gaussians: (B,).
+
+    Zero-weight (padding) Gaussians do not count. The engines' node rules take
+    more nodes near the inclination limit.
+    """
+    inc = xp.numpy(m["inc"])[:, None]
+    q_intr = [
+        np.where(xp.numpy(m[surf]) > 0, intrinsic_axis_ratio(xp.numpy(m[q]), inc), 1.0)
+        for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot"))
+    ]
+    return np.min(np.concatenate(q_intr, 1), 1)
 
 
 def check_light(xp, mu, m):

@@ -31,6 +31,7 @@ from ._base import (
     BLOCK_NUMPY,
     check_arguments,
     check_light,
+    flattest_q_intr,
     prepare_arguments,
     to_batch,
     vrms_from_moments,
@@ -46,7 +47,7 @@ from ._quadrature import (
     radius_groups,
 )
 from .constants import G_JAMPY, arcsec_to_pc
-from .projection import deproject_gaussians, intrinsic_axis_ratio
+from .projection import deproject_gaussians
 
 __all__ = ["jam_axi_cyl"]
 
@@ -352,12 +353,7 @@ def _node_counts(xp, m, n_nodes):
     n_gal = m["inc"].shape[0]
     if n_nodes is not None:
         return np.full(n_gal, int(n_nodes))
-    inc = xp.numpy(m["inc"])[:, None]
-    q_intr = [
-        np.where(xp.numpy(m[surf]) > 0, intrinsic_axis_ratio(xp.numpy(m[q]), inc), 1.0)
-        for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot"))
-    ]
-    flat = np.min(np.concatenate(q_intr, 1), 1) < HARD_Q_INTR
+    flat = flattest_q_intr(xp, m) < HARD_Q_INTR
     # Mass more concentrated than the light (a compact mass Gaussian) acts as a
     # black hole does: by its narrowest Gaussian or by its mass-weighted scale.
     scale = {}

@@ -37,6 +37,7 @@ import numpy as np
 from ._base import (
     check_arguments,
     check_light,
+    flattest_q_intr,
     prepare_arguments,
     to_batch,
     vrms_from_moments,
@@ -44,7 +45,7 @@ from ._base import (
 from ._convolution import check_psf, mge_surf, spaxel_points
 from ._quadrature import CUTOFF, HARD_Q_INTR, gauss_legendre, radius_groups
 from .constants import G_JAMPY, arcsec_to_pc
-from .projection import deproject_gaussians, intrinsic_axis_ratio
+from .projection import deproject_gaussians
 
 __all__ = [
     "jam_axi_sph",
@@ -218,12 +219,7 @@ def _default_nodes(xp, m):
     """
     if np.any(xp.numpy(m["mbh"]) > 0):
         return BLACK_HOLE_N_NODES_SPH
-    inc = xp.numpy(m["inc"])[:, None]
-    q_intr = [
-        np.where(xp.numpy(m[surf]) > 0, intrinsic_axis_ratio(xp.numpy(m[q]), inc), 1.0)
-        for surf, q in (("surf_lum", "qobs_lum"), ("surf_pot", "qobs_pot"))
-    ]
-    flat = np.min(np.concatenate(q_intr, 1)) < HARD_Q_INTR
+    flat = np.any(flattest_q_intr(xp, m) < HARD_Q_INTR)
     return FLAT_N_NODES_SPH if flat else DEFAULT_N_NODES_SPH
 
 
