@@ -390,7 +390,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         )[:4]
 
         if self.align == "sph":  # spaxels need a PSF: refused before any bins are seen
-            check_observation_sph(np.ones(1), np.ones(1), psf[0], psf[2])
+            check_observation_sph(psf[0], psf[2])
         names = list(MASS_MODELS[self.mass_model])
         names[0], names[1] = self.inclination, self._anisotropy_parameter()
         if self.black_hole:
@@ -694,7 +694,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         X, y, vrms_err = self._check_data(X, y, vrms_err)
         self._check_extent(setup, X)
         if self.align == "sph":
-            check_observation_sph(X[:, 0], X[:, 1], setup["psf"][0], setup["psf"][2])
+            check_observation_sph(setup["psf"][0], setup["psf"][2], x=X[:, 0], y=X[:, 1])
         if self._torch_device() is not None:
             check_device(self.device)
         n_free = len(setup["free"])

@@ -205,7 +205,7 @@ def jam_axi_sph(
     n_gal = check_arguments(xp, m, n_nodes)
     m = to_batch(xp, m, n_gal)
     n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
-    check_observation_sph(xp.numpy(m["x"]), xp.numpy(m["y"]), psf_opts[0], pixsize, pixel_nodes)
+    check_observation_sph(psf_opts[0], pixsize, pixel_nodes, xp.numpy(m["x"]), xp.numpy(m["y"]))
     sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
@@ -223,7 +223,7 @@ def _default_nodes(xp, m):
     return FLAT_N_NODES_SPH if flat else DEFAULT_N_NODES_SPH
 
 
-def check_observation_sph(x, y, sigmapsf, pixsize, pixel_nodes=None):
+def check_observation_sph(sigmapsf, pixsize, pixel_nodes=None, x=None, y=None):
     """Refuse what the spherically aligned engine cannot compute accurately.
 
     Spaxels need a PSF (or an explicit ``pixel_nodes``), and without PSF and
@@ -232,14 +232,14 @@ def check_observation_sph(x, y, sigmapsf, pixsize, pixel_nodes=None):
 
     Parameters
     ----------
-    x, y : ndarray of shape (n_points,) or (n_galaxies, n_points)
-        Sky positions in arcsec.
     sigmapsf : ndarray of shape (n_psf,)
         PSF dispersions in arcsec (0: none).
     pixsize : float
         Spaxel side in arcsec (0: none).
     pixel_nodes : int or None, default=None
         Points per spaxel side, if given explicitly.
+    x, y : ndarray of shape (n_points,) or (n_galaxies, n_points), optional
+        Sky positions in arcsec; None checks the observation alone.
 
     Raises
     ------
@@ -254,8 +254,10 @@ def check_observation_sph(x, y, sigmapsf, pixsize, pixel_nodes=None):
             "(without one a black hole makes the model sharp inside the spaxel); give the "
             "PSF, or pixel_nodes (points per side) to accept the rule's error"
         )
+    if x is None or has_psf or pixsize > 0:
+        return
     centre = np.atleast_2d((np.asarray(x) == 0) & (np.asarray(y) == 0))
-    if np.any(centre) and not has_psf and pixsize == 0:
+    if np.any(centre):
         g, p = (int(i) for i in np.argwhere(centre)[0])
         raise ValueError(
             f"point {p} of galaxy {g} is at (0, 0): the spherically aligned V_rms is "
