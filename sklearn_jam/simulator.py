@@ -102,7 +102,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     ``(n, n_rad * n_ang)`` dimensionless V_rms maps on the polar grid of
     SPEC section 3. With ``align='sph'`` the velocity ellipsoid is
     spherically aligned and the fifth column is ``beta_r``
-    (:func:`~sklearn_jam.priors.param_names`). Work runs through :class:`joblib.Parallel` with no
+    (:func:`~sklearn_jam.priors.param_names`). Work runs through
+    :class:`joblib.Parallel` with no
     backend fixed, so ``joblib.parallel_config(backend="dask")`` sends it to a
     dask cluster.
 
@@ -157,8 +158,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     align : {'cyl', 'sph'}, default='cyl'
         Alignment of the velocity ellipsoid: cylindrical (the paper's family,
         SPEC v2) or spherical (:func:`~sklearn_jam.jam.jam_axi_sph`, about 1 s
-        per galaxy at its default nodes; ``n_nodes=24`` is 10x faster and
-        within 1e-7 on the family). Recorded in :meth:`settings`, so in every
+        per galaxy at 64 nodes; ``n_nodes=24`` was 8x faster and 5e-8 from it
+        on one galaxy of the family measured). Recorded in :meth:`settings`, so in every
         dataset and model card. ``backend='jampy'`` takes only 'cyl'.
 
     Attributes

@@ -83,8 +83,9 @@ def _check_settings(settings, card, data):
     from ..simulator import JamSimulator
 
     trained = (card or {}).get("data_settings") or JamSimulator().settings()
-    # cards written before the spherical alignment describe cylindrical maps
-    align, trained_align = settings.get("align", "cyl"), trained.get("align", "cyl")
+    # load_dataset gives every dataset its alignment; cards written before the
+    # spherical alignment describe cylindrical maps
+    align, trained_align = settings["align"], trained.get("align", "cyl")
     if align != trained_align:
         raise ValueError(
             f"the dataset {data} holds maps of align={align!r} but the model was trained on "
