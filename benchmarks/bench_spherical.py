@@ -8,7 +8,7 @@ PSF and spaxels of jampy's ``jam_dark_halo_bayes_example.py`` and
   ``--n-walkers`` models divided by their number (one thread);
 - the same at ``n_nodes=128``, the converged reference of the comparison (within
   1e-6 of the adaptive-quadrature truth where that was measured, ``docs/physics.rst``);
-- the same at fewer nodes (``--sweep``), one call each, and the ratio to jampy 9's
+- the same at fewer nodes (``--sweep``), best of ``--repeat`` calls each, and the ratio to jampy 9's
   defaults at the fewest nodes that are no less accurate than those;
 - jampy 9's ``jam_axi_proj`` with its defaults and two finer settings, each called in
   a subprocess of ``--jampy9-python`` (jampy 9 needs Python >= 3.12; it needs only
@@ -134,7 +134,7 @@ def main(argv=None):
         type=int,
         nargs="*",
         default=[12, 16, 24, 32, 48],
-        help="node counts timed (one call) besides the defaults",
+        help="node counts timed (best of --repeat calls) besides the defaults",
     )
     args = parser.parse_args(argv)
     rows = []
