@@ -4,7 +4,9 @@
 no fit runs when it is called. The Gaussians were fitted once, offline, by
 ``scripts/make_sersic_mge_table.py`` (a non-linear fit followed along ``n_ser`` by
 continuation, so every sigma and weight lies on one smooth branch), and every
-sigma and weight is shipped as a Chebyshev series in ``n_ser``. Evaluating those
+sigma and weight is shipped as a Chebyshev series in ``n_ser``: one over ``[1.5, 6]``
+(the range of SPEC v2, unchanged) and one over ``[1, 1.5]`` that continues the same
+branch down to the exponential profile (they meet at 1.5 to 4e-7). Evaluating those
 series takes additions and multiplications only, so the result is bitwise the
 same on every CPU, BLAS kernel and thread count, and a polynomial, hence smooth,
 function of ``n_ser``.
@@ -26,7 +28,7 @@ def _table():
 
 
 #: Range of ``n_ser`` over which :func:`sersic_mge` is defined.
-SERSIC_MGE_N_RANGE = tuple(float(v) for v in _table()["n_range"])
+SERSIC_MGE_N_RANGE = (float(_table()["n_range_low"][0]), float(_table()["n_range"][1]))
 
 #: Number of Gaussians of :func:`sersic_mge`.
 SERSIC_MGE_NGAUSS = int(_table()["cheb_sigma"].shape[0])
@@ -82,5 +84,17 @@ def sersic_mge(n_ser):
             f"[{lo}, {hi}]"
         )
     table = _table()
-    t = (n + n - (lo + hi)) / (hi - lo)
-    return _chebval(t, table["cheb_surf"]), _chebval(t, table["cheb_sigma"])
+    surf, sigma = _segment(n, table, "")
+    low = n < table["n_range"][0]
+    if np.any(low):  # the exponential end: the second segment of the same branch
+        surf_low, sigma_low = _segment(n, table, "_low")
+        surf = np.where(low[..., None], surf_low, surf)
+        sigma = np.where(low[..., None], sigma_low, sigma)
+    return surf, sigma
+
+
+def _segment(n, table, suffix):
+    """The Chebyshev series of one segment of the table at ``n`` (any ``n``, clipped)."""
+    lo, hi = table["n_range" + suffix]
+    t = np.clip((n + n - (lo + hi)) / (hi - lo), -1.0, 1.0)
+    return _chebval(t, table["cheb_surf" + suffix]), _chebval(t, table["cheb_sigma" + suffix])

@@ -74,3 +74,17 @@ def test_bitwise_identical_across_threads_and_kernels():
     assert len(outputs) == 1
     here = sersic_mge(np.linspace(2, 4, 41))
     assert outputs.pop() == (here[0].tobytes().hex(), here[1].tobytes().hex())
+
+
+@given(st.floats(1, 1.5))
+def test_the_exponential_segment_is_as_accurate(n_ser):
+    assert profile_error(n_ser) < 5e-4
+
+
+def test_the_two_segments_meet_at_1_5():
+    below, above = sersic_mge(np.nextafter(1.5, 0)), sersic_mge(1.5)
+    for v, w in zip(below, above, strict=True):
+        np.testing.assert_allclose(v, w, rtol=1e-6)
+    assert SERSIC_MGE_N_RANGE == (1.0, 6.0)
+    with pytest.raises(ValueError, match="outside the range"):
+        sersic_mge(0.99)

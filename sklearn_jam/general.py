@@ -1,0 +1,537 @@
+"""The general galaxy family: bulge, disk, nucleus, dark halo, black hole, PSF and spaxels.
+
+The family of the general emulator (issue 19). Its light is an MGE of up to three
+components -- a Sersic bulge (:func:`~sklearn_jam.jam.mge.sersic_mge`, ``n`` 1-6),
+an exponential disk (the same recipe at ``n = 1``) and a compact nucleus (one
+Gaussian) -- each with its own size, flattening and light fraction; its mass is the
+stars (mass follows light) plus a spherical gNFW halo
+(:func:`~sklearn_jam.jam.mass.gnfw_mge`) and a black hole; it is observed with a
+circular Gaussian PSF and square spaxels. Everything is in units of the galaxy's
+circularised projected half-light radius ``r_e`` (of all its light) and of its
+stellar mass, so the maps are dimensionless (``V_rms / sqrt(G M_* / r_e)``) and
+neither distance nor M/L enters.
+
+The columns, in this order everywhere (:data:`GENERAL_PARAM_NAMES`):
+
+=============  ============================================================  ==============
+``n_bulge``    Sersic index of the bulge                                     1 .. 6
+``q_bulge``    observed axial ratio of the bulge (and of the nucleus)        0.5 .. 1
+``f_disk``     fraction of the light in the disk                             0 .. 0.8
+``lg_rdisk``   log10 of the disk's half-light radius over the bulge's        -0.3 .. 0.7
+``q_disk``     observed axial ratio of the disk                              0.2 .. 0.9
+``f_nuc``      fraction of the light in the nucleus                          0 .. 0.05
+``lg_rnuc``    log10 of the nucleus's sigma over the bulge's r_e             -2.5 .. -1.3
+``inc``        inclination (deg); deprojectable: every q_intr >= 0.05        .. 90
+``beta_z``     anisotropy, constant (``beta_r`` with ``align='sph'``)        -0.5 .. 0.5
+``f_dm``       dark-matter fraction inside the sphere of r_e                 0 .. 0.7
+``gamma``      inner logarithmic slope of the gNFW halo                      -1.6 .. 0
+``lg_rbreak``  log10 of the halo's break radius in r_e                       lg 2 .. lg 50
+``lg_mbh``     log10 of M_BH / M_*                                           -5 .. -2
+``sigma_psf``  PSF dispersion in r_e                                         0.01 .. 0.3
+``pixsize``    spaxel side in r_e (0: points)                                0 .. 0.2
+=============  ============================================================  ==============
+
+The anisotropy rule of Wang, Cappellari & Peng (2021), ``beta_z <= 0.7 eps_intr``,
+derived for one component, is applied with ``eps_intr`` the light-weighted mean
+intrinsic ellipticity of the components, so that it is the same rule as
+:mod:`sklearn_jam.priors` for a galaxy of one component. The PSF has a floor of
+0.01 r_e: without one, a black hole's unconvolved V_rms diverges at the centre,
+and no observation resolves it.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .jam.alignment import engine
+from .jam.constants import DEFAULT_DISTANCE_MPC, MIN_Q_INTR, arcsec_to_pc
+from .jam.mass import dark_matter_scale, gnfw_mge, mge_radial_mass
+from .jam.mge import sersic_mge
+from .jam.projection import inc_from_qmin, intrinsic_axis_ratio
+from .jam.sersic import vrms_unit
+from .priors import BETA_EPS_SLOPE
+
+__all__ = [
+    "GENERAL_PARAM_NAMES",
+    "GENERAL_PRIOR_BOUNDS",
+    "R_E_ARCSEC",
+    "general_param_names",
+    "general_mge",
+    "general_violations",
+    "check_general_params",
+    "sample_general",
+    "general_vrms",
+    "GENERAL_COMPONENTS",
+    "general_basis",
+    "general_weights",
+    "combine_basis",
+]
+
+#: Column names of the general family (cylindrical alignment), in order.
+GENERAL_PARAM_NAMES = (
+    "n_bulge",
+    "q_bulge",
+    "f_disk",
+    "lg_rdisk",
+    "q_disk",
+    "f_nuc",
+    "lg_rnuc",
+    "inc",
+    "beta_z",
+    "f_dm",
+    "gamma",
+    "lg_rbreak",
+    "lg_mbh",
+    "sigma_psf",
+    "pixsize",
+)
+
+#: Uniform prior bounds of each column; ``inc`` is limited further by the deprojection.
+GENERAL_PRIOR_BOUNDS = {
+    "n_bulge": (1.0, 6.0),
+    "q_bulge": (0.5, 1.0),
+    "f_disk": (0.0, 0.8),
+    "lg_rdisk": (-0.3, 0.7),
+    "q_disk": (0.2, 0.9),
+    "f_nuc": (0.0, 0.05),
+    "lg_rnuc": (-2.5, -1.3),
+    "inc": (0.0, 90.0),
+    "beta_z": (-0.5, 0.5),
+    "beta_r": (-0.5, 0.5),
+    "f_dm": (0.0, 0.7),
+    "gamma": (-1.6, 0.0),
+    "lg_rbreak": (float(np.log10(2.0)), float(np.log10(50.0))),
+    "lg_mbh": (-5.0, -2.0),
+    "sigma_psf": (0.01, 0.3),
+    "pixsize": (0.0, 0.2),
+}
+
+#: The half-light radius, in arcsec, at which the engine runs (at ``DEFAULT_DISTANCE_MPC``).
+#: The maps do not depend on it; it keeps the engine's black-hole Gaussian
+#: (``rbh = 0.01"``) a thousandth of ``r_e``, ten times inside the PSF floor.
+R_E_ARCSEC = 10.0
+
+_COLUMN = {name: i for i, name in enumerate(GENERAL_PARAM_NAMES)}
+
+
+def general_param_names(align="cyl"):
+    """The columns of the general family of an alignment (``beta_r`` for 'sph').
+
+    Parameters
+    ----------
+    align : {'cyl', 'sph'}, default='cyl'
+
+    Returns
+    -------
+    names : tuple of str
+    """
+    engine(align)  # refuses an unknown alignment
+    if align == "cyl":
+        return GENERAL_PARAM_NAMES
+    return tuple("beta_r" if n == "beta_z" else n for n in GENERAL_PARAM_NAMES)
+
+
+def _as_2d(params):
+    params = np.asarray(params, dtype=float)
+    return params[None, :] if params.ndim == 1 else params
+
+
+def _columns(params):
+    """A dict of the (n,) columns of a parameter array."""
+    return {name: params[:, i] for name, i in _COLUMN.items()}
+
+
+def general_mge(params):
+    """The light MGE of galaxies of the family, with ``r_e = 1`` and total light 1.
+
+    Parameters
+    ----------
+    params : array-like of shape (n_galaxies, 15)
+        Columns of :data:`GENERAL_PARAM_NAMES` (only the photometric ones are read).
+
+    Returns
+    -------
+    surf : ndarray of shape (n_galaxies, 29)
+        Peak surface brightness of each Gaussian, so that ``2 pi sum(surf sigma^2
+        qobs) = 1``: bulge (14), disk (14), nucleus (1).
+    sigma : ndarray of shape (n_galaxies, 29)
+        Dispersions in units of the circularised half-light radius of all the light.
+    qobs : ndarray of shape (n_galaxies, 29)
+        Observed axial ratios.
+    """
+    p = _columns(_as_2d(params))
+    n = len(p["n_bulge"])
+    f_bulge = 1.0 - p["f_disk"] - p["f_nuc"]
+    parts = []
+    for fraction, n_ser, scale, q in (
+        (f_bulge, p["n_bulge"], np.ones(n), p["q_bulge"]),
+        (p["f_disk"], np.ones(n), 10 ** p["lg_rdisk"], p["q_disk"]),
+    ):
+        surf, sigma = sersic_mge(n_ser)
+        parts.append(_normalised(surf, sigma * scale[:, None], q[:, None] + 0 * surf, fraction))
+    nucleus = np.ones((n, 1))
+    parts.append(
+        _normalised(nucleus, 10 ** p["lg_rnuc"][:, None], p["q_bulge"][:, None], p["f_nuc"])
+    )
+    surf, sigma, qobs = (np.concatenate(v, axis=1) for v in zip(*parts, strict=True))
+    r_e = _half_light_radius(surf, sigma, qobs)
+    return surf * r_e[:, None] ** 2, sigma / r_e[:, None], qobs
+
+
+def _normalised(surf, sigma, qobs, fraction):
+    """A component's Gaussians scaled to hold ``fraction`` of unit light."""
+    total = 2 * np.pi * (surf * sigma**2 * qobs).sum(1)
+    return surf * (fraction / total)[:, None], sigma, qobs
+
+
+def _half_light_radius(surf, sigma, qobs, n_iter=60):
+    """Circularised half-light radii of MGEs, shape (n,), by bisection in log radius.
+
+    The definition of :func:`~sklearn_jam.jam.mass.mge_half_light_radius`
+    (Gaussians circularised at constant light), vectorised over galaxies.
+    """
+    sigma_c = sigma * np.sqrt(qobs)
+    light = surf * sigma_c**2
+    half = 0.5 * light.sum(1)
+    lo = np.log(sigma_c.min(1) * 1e-3)
+    hi = np.log(sigma_c.max(1) * 1e3)
+    for _ in range(n_iter):  # 2^-60 of the bracket: below rounding
+        mid = 0.5 * (lo + hi)
+        inside = ((1 - np.exp(-0.5 * (np.exp(mid)[:, None] / sigma_c) ** 2)) * light).sum(1)
+        lo, hi = np.where(inside < half, mid, lo), np.where(inside < half, hi, mid)
+    return np.exp(0.5 * (lo + hi))
+
+
+def _component_q_intr(p):
+    """Intrinsic axial ratios (n, 2) of bulge and disk at ``inc`` (NaN: not deprojectable)."""
+    return np.stack(
+        [intrinsic_axis_ratio(p["q_bulge"], p["inc"]), intrinsic_axis_ratio(p["q_disk"], p["inc"])],
+        axis=1,
+    )
+
+
+def _eps_intr(p, q_intr):
+    """Light-weighted mean intrinsic ellipticity (the nucleus shares the bulge's shape)."""
+    f_disk = p["f_disk"]
+    return 1.0 - ((1 - f_disk) * q_intr[:, 0] + f_disk * q_intr[:, 1])
+
+
+def general_violations(params, align="cyl"):
+    """For each row, the rules of the family it breaks (empty when valid).
+
+    Parameters
+    ----------
+    params : array-like of shape (n_samples, 15)
+        Columns of :func:`general_param_names`.
+    align : {'cyl', 'sph'}, default='cyl'
+
+    Returns
+    -------
+    violations : list of list of str
+        Each message names the value and the rule.
+    """
+    names = general_param_names(align)
+    params = _as_2d(params)
+    if params.ndim != 2 or params.shape[1] != len(names):
+        raise ValueError(
+            f"params must have shape (n_samples, {len(names)}) with columns {', '.join(names)}; "
+            f"got shape {params.shape}"
+        )
+    p = _columns(params)
+    with np.errstate(invalid="ignore"):
+        q_intr = _component_q_intr(p)
+        eps = _eps_intr(p, q_intr)
+    out = []
+    for i, row in enumerate(params):
+        msgs = []
+        for j, name in enumerate(names):
+            lo, hi = GENERAL_PRIOR_BOUNDS[name]
+            if not np.isfinite(row[j]):
+                msgs.append(f"{name}={row[j]} is not finite")
+            elif not lo <= row[j] <= hi:
+                msgs.append(f"{name}={row[j]:.6g} is outside the prior box [{lo:.6g}, {hi:.6g}]")
+        if not msgs:
+            for k, part in enumerate(("q_bulge", "q_disk")):
+                if not q_intr[i, k] >= MIN_Q_INTR:  # NaN too: q below cos(inc)
+                    msgs.append(
+                        f"q_intr({part}={p[part][i]:.6g}, inc={p['inc'][i]:.6g}) = "
+                        f"{q_intr[i, k]:.4g} is below {MIN_Q_INTR} (JAM cannot deproject)"
+                    )
+        if not msgs and row[_COLUMN["beta_z"]] > BETA_EPS_SLOPE * eps[i]:
+            msgs.append(
+                f"{names[_COLUMN['beta_z']]}={row[_COLUMN['beta_z']]:.6g} > {BETA_EPS_SLOPE} * "
+                f"eps_intr = {BETA_EPS_SLOPE * eps[i]:.4g} (light-weighted; non-physical Jeans "
+                "solution, Wang, Cappellari & Peng 2021)"
+            )
+        out.append(msgs)
+    return out
+
+
+def check_general_params(params, align="cyl", max_reported=5):
+    """Validate rows of the general family; return them as a float (n, 15) array.
+
+    Raises
+    ------
+    ValueError
+        Naming the row, the value and the rule for each bad row.
+    """
+    arr = np.asarray(params)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise ValueError(f"params must be numeric, got dtype {arr.dtype}")
+    arr = _as_2d(arr.astype(float))
+    violations = general_violations(arr, align)
+    if arr.shape[0] == 0:
+        raise ValueError("params has 0 rows; at least one galaxy is required")
+    bad = [(i, v) for i, v in enumerate(violations) if v]
+    if bad:
+        lines = [f"  row {i}: " + "; ".join(v) for i, v in bad[:max_reported]]
+        more = f"\n  ... and {len(bad) - max_reported} more rows" if len(bad) > max_reported else ""
+        raise ValueError(
+            f"{len(bad)} of {arr.shape[0]} rows are outside the general family "
+            "(sklearn_jam.general):\n" + "\n".join(lines) + more
+        )
+    return arr
+
+
+def sample_general(n_samples, random_state=None):
+    """Draw galaxies of the general family: uniform in its box, inside its domain.
+
+    The inclination is drawn uniformly between the lowest that deprojects the
+    flatter of bulge and disk (every intrinsic q at least
+    :data:`~sklearn_jam.jam.constants.MIN_Q_INTR`) and 90 deg; rows breaking the
+    anisotropy rule are redrawn (rejection, not clipping).
+
+    Parameters
+    ----------
+    n_samples : int
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    params : ndarray of shape (n_samples, 15)
+        Columns of :data:`GENERAL_PARAM_NAMES` (the anisotropy column is
+        ``beta_r`` for the spherical family: same box, same rule).
+    """
+    if int(n_samples) != n_samples or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
+    n_samples, rng = int(n_samples), check_random_state(random_state)
+    lo = np.array([GENERAL_PRIOR_BOUNDS[n][0] for n in GENERAL_PARAM_NAMES])
+    hi = np.array([GENERAL_PRIOR_BOUNDS[n][1] for n in GENERAL_PARAM_NAMES])
+    accepted, n_have = [], 0
+    while n_have < n_samples:
+        n_draw = max(16, 2 * (n_samples - n_have))
+        draws = lo + (hi - lo) * rng.uniform(size=(n_draw, lo.size))
+        q_flat = np.minimum(draws[:, _COLUMN["q_bulge"]], draws[:, _COLUMN["q_disk"]])
+        # A margin over the limit keeps rounding from landing on q_intr < MIN_Q_INTR.
+        inc_lo = inc_from_qmin(MIN_Q_INTR * (1 + 1e-9), q_flat)
+        draws[:, _COLUMN["inc"]] = inc_lo + (90.0 - inc_lo) * rng.uniform(size=n_draw)
+        ok = np.array([not v for v in general_violations(draws)])
+        accepted.append(draws[ok])
+        n_have += int(ok.sum())
+    return np.concatenate(accepted)[:n_samples] if n_samples else np.empty((0, lo.size))
+
+
+def _engine_galaxies(params):
+    """Per galaxy: the luminous MGE and the mass model in the engine's units (arcsec, Msun).
+
+    The galaxy runs at ``r_e = R_E_ARCSEC`` and ``DEFAULT_DISTANCE_MPC`` with a
+    stellar mass of 1e10 Msun (M/L = 1), so that jampy's units stay ordinary.
+    """
+    surf, sigma, qobs = general_mge(params)
+    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
+    sigma = sigma * R_E_ARCSEC
+    surf = surf * 1e10 / (pc * R_E_ARCSEC) ** 2  # total light 1 -> 1e10 Lsun
+    for row, lum in zip(params, zip(surf, sigma, qobs, strict=True), strict=True):
+        p = dict(zip(GENERAL_PARAM_NAMES, row, strict=True))
+        yield p, lum, _mass_model(p, *lum)
+
+
+def _engine_call(align, lum, pot, mbh, p, beta, x, y, n_nodes):
+    """The engine's V_rms (km/s) of one galaxy of the family at ``(x, y)`` arcsec."""
+    return engine(align)(
+        *lum,
+        *pot,
+        p["inc"],
+        np.full(lum[0].size, beta),
+        x,
+        y,
+        distance=DEFAULT_DISTANCE_MPC,
+        mbh=mbh,
+        sigmapsf=p["sigma_psf"] * R_E_ARCSEC,
+        pixsize=p["pixsize"] * R_E_ARCSEC,
+        n_nodes=n_nodes,
+    )
+
+
+def _unit(lum):
+    """``sqrt(G M_* / r_e)`` in km/s of a galaxy in the engine's units."""
+    surf, sigma, qobs = lum
+    return vrms_unit(surf * qobs, sigma, 1.0, R_E_ARCSEC, DEFAULT_DISTANCE_MPC)
+
+
+def general_vrms(params, x, y, *, align="cyl", n_nodes=None):
+    """Exact dimensionless V_rms of galaxies of the family at sky positions, with PSF and spaxels.
+
+    One engine call per galaxy (each has its own PSF and spaxel), the mass its
+    stars (M/L = 1), its gNFW halo scaled to ``f_dm`` inside the sphere of
+    ``r_e``, and its black hole of ``10**lg_mbh`` times the stellar mass.
+
+    Parameters
+    ----------
+    params : array-like of shape (n_galaxies, 15)
+        Columns of :func:`general_param_names`, validated here.
+    x, y : array-like of shape (n_points,)
+        Sky positions in units of ``r_e`` (x along the projected major axis).
+    align : {'cyl', 'sph'}, default='cyl'
+    n_nodes : int or None, default=None
+        The engine's quadrature nodes (its default when None).
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_galaxies, n_points)
+        ``V_rms / sqrt(G M_* / r_e)``.
+    """
+    params = check_general_params(params, align)
+    beta = params[:, _COLUMN["beta_z"]]
+    x, y = (np.asarray(v, dtype=float) * R_E_ARCSEC for v in (x, y))
+    out = np.empty((len(params), x.size))
+    for i, (p, lum, mass) in enumerate(_engine_galaxies(params)):
+        vrms = _engine_call(align, lum, mass["pot"], mass["mbh"], p, beta[i], x, y, n_nodes)
+        out[i] = vrms / _unit(lum)
+    return out
+
+
+#: The mass components of the family, in the order of :func:`general_basis`.
+GENERAL_COMPONENTS = ("stars", "halo", "black_hole")
+
+#: The anisotropy at which :func:`general_basis` takes its second model (b = 1/2). It
+#: is negative because b < 1 keeps every component's V_rms^2 positive wherever it is
+#: at b = 1: ``v_phi^2 = b X + (circular part >= 0)`` stays >= 0 when X < 0, whereas
+#: b > 1 can make a black hole's (alone) negative, which the engine reports as NaN.
+_BETA_PROBE = -1.0
+
+
+def general_basis(params, x, y, *, n_nodes=None):
+    """The exact cylindrical V_rms^2 of each mass component, split by its anisotropy factor.
+
+    JAM's second moment is linear in the potential (the Jeans equations are),
+    and with a constant ``beta_z`` the cylindrical model's is linear in ``b = 1 /
+    (1 - beta_z)`` (``sigma_R^2 = b sigma_z^2``; ``v_phi^2`` is ``b`` times a term
+    of ``sigma_z^2`` plus the circular part); convolution and spaxel means are
+    linear too. So for every galaxy, exactly,
+
+    ``V_rms^2 = sum_c w_c (iso_c + (b - 1) aniso_c)``
+
+    over the components ``c`` of :data:`GENERAL_COMPONENTS`, with the weights of
+    :func:`general_weights`: the stars (M/L = 1), the halo normalised to the stellar
+    mass inside the sphere of ``r_e``, and a black hole of the whole stellar mass.
+    Only the maps depend on the MGE, ``inc``, the halo's shape, the PSF and the
+    spaxel; ``beta_z``, ``f_dm`` and ``M_BH`` enter through the weights.
+
+    Parameters
+    ----------
+    params : array-like of shape (n_galaxies, 15)
+        Columns of :data:`GENERAL_PARAM_NAMES` (cylindrical; ``beta_z``,
+        ``f_dm`` and ``lg_mbh`` are not read).
+    x, y : array-like of shape (n_points,)
+        Sky positions in units of ``r_e``.
+    n_nodes : int or None, default=None
+        The engine's quadrature nodes.
+
+    Returns
+    -------
+    iso : ndarray of shape (n_galaxies, 3, n_points)
+        Each component's V_rms^2 at ``beta_z = 0``, in units of ``G M_* / r_e``.
+    aniso : ndarray of shape (n_galaxies, 3, n_points)
+        Its part proportional to ``b - 1`` (any sign), same units.
+    """
+    params = check_general_params(params, "cyl")
+    x, y = (np.asarray(v, dtype=float) * R_E_ARCSEC for v in (x, y))
+    iso = np.empty((len(params), len(GENERAL_COMPONENTS), x.size))
+    aniso = np.empty_like(iso)
+    for i, (p, lum, mass) in enumerate(_engine_galaxies(params)):
+        n_lum, unit2 = lum[0].size, _unit(lum) ** 2
+        no_mass = (0 * lum[0][:1], lum[1][:1], lum[2][:1])
+        parts = (
+            (tuple(v[:n_lum] for v in mass["pot"]), 0.0),
+            (mass["halo_unit"], 0.0),
+            (no_mass, mass["m_star"]),
+        )
+        for c, (pot, mbh) in enumerate(parts):
+            v2 = [
+                _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes) ** 2 / unit2
+                for beta in (0.0, _BETA_PROBE)
+            ]
+            iso[i, c] = v2[0]
+            aniso[i, c] = (v2[1] - v2[0]) / (1 / (1 - _BETA_PROBE) - 1)
+    return iso, aniso
+
+
+def general_weights(params):
+    """The weights of :func:`general_basis` and the anisotropy factor ``b - 1``.
+
+    Parameters
+    ----------
+    params : array-like of shape (n_galaxies, 15)
+
+    Returns
+    -------
+    weights : ndarray of shape (n_galaxies, 3)
+        1 for the stars; the halo's mass inside the sphere of ``r_e`` over the
+        stellar mass, ``f_dm / (1 - f_dm) M_*(< r_e) / M_*``; ``M_BH / M_*``.
+    b_minus_1 : ndarray of shape (n_galaxies,)
+        ``1 / (1 - beta_z) - 1``.
+    """
+    params = check_general_params(params, "cyl")
+    weights = np.empty((len(params), len(GENERAL_COMPONENTS)))
+    for i, (p, _, mass) in enumerate(_engine_galaxies(params)):
+        weights[i] = 1.0, mass["halo_weight"], 10 ** p["lg_mbh"]
+    beta = params[:, _COLUMN["beta_z"]]
+    return weights, 1 / (1 - beta) - 1
+
+
+def combine_basis(iso, aniso, weights, b_minus_1):
+    """Dimensionless V_rms from the component maps: ``sqrt(sum_c w_c (iso_c + (b-1) aniso_c))``.
+
+    Parameters
+    ----------
+    iso, aniso : array-like of shape (n_galaxies, 3, n_points)
+    weights : array-like of shape (n_galaxies, 3)
+    b_minus_1 : array-like of shape (n_galaxies,)
+
+    Returns
+    -------
+    vrms : ndarray of shape (n_galaxies, n_points)
+        NaN where the sum is negative (no physical model there).
+    """
+    v2 = np.einsum("nc,ncp->np", weights, iso + b_minus_1[:, None, None] * aniso)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(v2)
+
+
+def _mass_model(p, surf, sigma, qobs):
+    """The potential's MGE (stars and halo), the black hole and the halo's weight."""
+    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
+    m_star = 2 * np.pi * np.sum(surf * (sigma * pc) ** 2 * qobs)
+    rbreak = 10 ** p["lg_rbreak"] * R_E_ARCSEC
+    # The halo MGE covers the stars' radii (as JamKinematics): beyond 10 sigma of the
+    # widest Gaussian a spherical shell exerts no force on the stars.
+    r_max = min(10 * rbreak, 10 * sigma.max())
+    halo = gnfw_mge(p["gamma"], rbreak, r_min=sigma.min(), r_max=r_max)
+    # The halo normalised to hold M_* inside the sphere of r_e, then scaled to f_dm.
+    norm = m_star / mge_radial_mass(*halo, 90.0, R_E_ARCSEC, DEFAULT_DISTANCE_MPC)
+    halo = (halo[0] * norm, *halo[1:])
+    scale = dark_matter_scale(
+        p["f_dm"], (surf, sigma, qobs), halo, p["inc"], R_E_ARCSEC, DEFAULT_DISTANCE_MPC
+    )
+    pot = (
+        np.concatenate([surf, scale * halo[0]]),
+        np.concatenate([sigma, halo[1]]),
+        np.concatenate([qobs, halo[2]]),
+    )
+    return {
+        "pot": pot,
+        "mbh": 10 ** p["lg_mbh"] * m_star,
+        "m_star": m_star,
+        "halo_unit": halo,
+        "halo_weight": scale,
+    }
