@@ -28,6 +28,7 @@ PUBLIC_MODULES = [
     "sklearn_jam.emulator.persistence",
     "sklearn_jam.emulator.pretrained",
     "sklearn_jam.exceptions",
+    "sklearn_jam.general",
     "sklearn_jam.grid",
     "sklearn_jam.io",
     "sklearn_jam.observing",
