@@ -48,7 +48,7 @@ from .jam.mass import dark_matter_scale, gnfw_mge, mge_radial_mass
 from .jam.mge import sersic_mge
 from .jam.projection import inc_from_qmin, intrinsic_axis_ratio
 from .jam.sersic import vrms_unit
-from .priors import BETA_EPS_SLOPE
+from .priors import BETA_EPS_SLOPE, _as_2d
 
 __all__ = [
     "GENERAL_PARAM_NAMES",
@@ -128,11 +128,6 @@ def general_param_names(align="cyl"):
     if align == "cyl":
         return GENERAL_PARAM_NAMES
     return tuple("beta_r" if n == "beta_z" else n for n in GENERAL_PARAM_NAMES)
-
-
-def _as_2d(params):
-    params = np.asarray(params, dtype=float)
-    return params[None, :] if params.ndim == 1 else params
 
 
 def _columns(params):
