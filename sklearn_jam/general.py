@@ -48,6 +48,7 @@ from .jam.mass import dark_matter_scale, gnfw_mge, mge_radial_mass
 from .jam.mge import sersic_mge
 from .jam.projection import inc_from_qmin, intrinsic_axis_ratio
 from .jam.sersic import vrms_unit
+from .jam.tabulated import BETA_PROBE, anisotropy_factor
 from .priors import BETA_EPS_SLOPE, _as_2d
 
 __all__ = [
@@ -398,12 +399,6 @@ def general_vrms(params, x, y, *, align="cyl", n_nodes=None):
 #: The mass components of the family, in the order of :func:`general_basis`.
 GENERAL_COMPONENTS = ("stars", "halo", "black_hole")
 
-#: The anisotropy at which :func:`general_basis` takes its second model (b = 1/2). It
-#: is negative because b < 1 keeps every component's V_rms^2 positive wherever it is
-#: at b = 1: ``v_phi^2 = b X + (circular part >= 0)`` stays >= 0 when X < 0, whereas
-#: b > 1 can make a black hole's (alone) negative, which the engine reports as NaN.
-_BETA_PROBE = -1.0
-
 
 def general_basis(params, x, y, *, n_nodes=None):
     """The exact cylindrical V_rms^2 of each mass component, split by its anisotropy factor.
@@ -454,10 +449,10 @@ def general_basis(params, x, y, *, n_nodes=None):
         for c, (pot, mbh) in enumerate(parts):
             v2 = [
                 _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes) ** 2 / unit2
-                for beta in (0.0, _BETA_PROBE)
+                for beta in (0.0, BETA_PROBE)
             ]
             iso[i, c] = v2[0]
-            aniso[i, c] = (v2[1] - v2[0]) / (1 / (1 - _BETA_PROBE) - 1)
+            aniso[i, c] = (v2[1] - v2[0]) / float(anisotropy_factor(BETA_PROBE))
     return iso, aniso
 
 
@@ -481,7 +476,7 @@ def general_weights(params):
     for i, (p, _, mass) in enumerate(_engine_galaxies(params)):
         weights[i] = 1.0, mass["halo_weight"], 10 ** p["lg_mbh"]
     beta = params[:, _COLUMN["beta_z"]]
-    return weights, 1 / (1 - beta) - 1
+    return weights, anisotropy_factor(beta)
 
 
 def combine_basis(iso, aniso, weights, b_minus_1):

@@ -226,6 +226,11 @@ def test_cli_fit_writes_posterior_and_figures(tmp_path, capsys):
     sampler = json.loads((out / "summary.json").read_text())["sampler"]
     assert sampler == {"name": "adamet", "n_steps": 10, "burn": 0.0, "step_sigma": {"lg_ml": 0.05}}
 
+    # the tabulated engine: the same command, the engine recorded
+    assert main([*argv, "--engine", "tabulated"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["engine"] == "tabulated" and summary["encode_seconds"] > 0
+
 
 def test_cli_fit_reports_bad_files(tmp_path, capsys):
     (tmp_path / "mge.txt").write_text("1 2\n")
@@ -647,3 +652,62 @@ def test_cli_fit_takes_the_alignment(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["model"]["align"] == "sph"
     assert "ratio_th" in summary["parameters"]
+
+
+TABULATED_PARAMS = {
+    "q_min": [0.06, 0.3, 0.6],  # the first near the inclination limit
+    "ratio": [0.8, 1.1, 0.95],
+    "lg_ml": [0.1, 0.3, 0.2],
+    "f_dm": [0.2, 0.5, 0.05],
+    "gamma": [-1.2, -0.3, -1.6],
+    "rbreak_kpc": [5.0, 40.0, 2.0],
+    "lg_mbh": [6.0, 7.5, 5.0],
+}
+
+
+@pytest.mark.slow
+def test_tabulated_engine_is_the_exact_model_with_a_halo_and_a_black_hole():
+    X = mock(n_side=4)[0]
+    kw = dict(mass_model="gnfw", black_hole=True, n_nodes=48, **PSF)
+    exact = JamKinematics(SURF, SIGMA, QOBS, 0.7, **kw)
+    tabulated = JamKinematics(SURF, SIGMA, QOBS, 0.7, engine="tabulated", **kw)
+    truth = exact.model_vrms(TABULATED_PARAMS, X)
+    np.testing.assert_allclose(tabulated.model_vrms(TABULATED_PARAMS, X), truth, rtol=2e-5)
+    # either estimator computes either engine on request
+    np.testing.assert_allclose(
+        exact.model_vrms(TABULATED_PARAMS, X, engine="tabulated"), truth, rtol=2e-5
+    )
+    np.testing.assert_array_equal(tabulated.model_vrms(TABULATED_PARAMS, X, engine="exact"), truth)
+
+
+def test_tabulated_fit_follows_the_exact_chain_and_predicts_exactly():
+    X, vrms, err = mock(n_side=3)
+    params = dict(random_state=0, n_walkers=6, n_steps=4, n_nodes=48, **PSF)
+    exact = JamKinematics(SURF, SIGMA, QOBS, 0.7, **params).fit(X, vrms, err)
+    tabulated = JamKinematics(SURF, SIGMA, QOBS, 0.7, engine="tabulated", **params)
+    tabulated.fit(X, vrms, err)
+    assert tabulated.table_.inc_range[1] == 90.0 and tabulated.encode_seconds_ > 0
+    assert exact.encode_seconds_ == 0 and not hasattr(exact, "table_")
+    # models within 1e-5: every accept/reject decision of the seeded chain is the same
+    np.testing.assert_allclose(tabulated.chain_, exact.chain_, rtol=1e-9)
+    np.testing.assert_allclose(tabulated.chain_log_prob_, exact.chain_log_prob_, rtol=1e-4)
+    best = {k: np.array([v]) for k, v in tabulated.best_params_.items()}
+    np.testing.assert_array_equal(
+        tabulated.predict(X), tabulated.model_vrms(best, X, engine="exact")[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (dict(align="sph"), "align='sph', device=None: use align='cyl'"),
+        (dict(device="cuda"), "align='cyl', device='cuda'"),
+    ],
+)
+def test_tabulated_engine_refuses_what_it_cannot_tabulate(options, message):
+    X, vrms, err = mock(n_side=3)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, engine="tabulated", **PSF, **options)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fit.fit(X, vrms, err)
+    with pytest.raises(ValueError, match=re.escape("engine='fast' must be 'exact'")):
+        JamKinematics(SURF, SIGMA, QOBS, 0.7).model_vrms(TRUTH, X, engine="fast")

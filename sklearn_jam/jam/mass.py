@@ -56,12 +56,12 @@ def gnfw_density(r, gamma, rbreak):
     return x**gamma * (0.5 + 0.5 * x) ** (-gamma - 3)
 
 
-def gnfw_mge(gamma, rbreak, r_min=0.1, r_max=None, n_gauss=GNFW_MGE_NGAUSS):
+def gnfw_mge(gamma, rbreak, r_min=0.1, r_max=None, n_gauss=GNFW_MGE_NGAUSS, sigma_max=None):
     """Deterministic MGE of a spherical gNFW halo.
 
     ``n_gauss`` round Gaussians with sigmas log-spaced from ``r_min / 2`` to
-    ``r_max``; their central densities solve non-negative least squares on the
-    relative error of :func:`gnfw_density` at 300 log-spaced radii from
+    ``r_max`` (or ``sigma_max``); their central densities solve non-negative
+    least squares on the relative error of :func:`gnfw_density` at 300 log-spaced radii from
     ``r_min`` to ``r_max`` (jampy's example fits the same radii with
     ``mgefit.fit_1d``). With the defaults the enclosed mass is within about 3%
     beyond ``2 r_min`` for ``gamma = -1`` (jampy's 15-Gaussian recipe: 6%).
@@ -78,6 +78,10 @@ def gnfw_mge(gamma, rbreak, r_min=0.1, r_max=None, n_gauss=GNFW_MGE_NGAUSS):
         Outermost radius of the fit in arcsec; ``10 * rbreak`` if None.
     n_gauss : int, default=20
         Number of Gaussians.
+    sigma_max : float, default=None
+        Dispersion of the widest Gaussian in arcsec; ``r_max`` if None. A fixed
+        value gives every halo the same Gaussians, only their weights varying
+        (:mod:`sklearn_jam.jam.tabulated` needs that).
 
     Returns
     -------
@@ -97,7 +101,10 @@ def gnfw_mge(gamma, rbreak, r_min=0.1, r_max=None, n_gauss=GNFW_MGE_NGAUSS):
     if not (0 < r_min < r_max):
         raise ValueError(f"need 0 < r_min < r_max, got r_min={r_min!r}, r_max={r_max!r}")
     r = np.geomspace(r_min, r_max, 300)
-    sigma = np.geomspace(0.5 * r_min, r_max, int(n_gauss))
+    sigma_max = r_max if sigma_max is None else sigma_max
+    if not (np.isfinite(sigma_max) and sigma_max > 0.5 * r_min):
+        raise ValueError(f"sigma_max={sigma_max!r} must be finite and > r_min / 2")
+    sigma = np.geomspace(0.5 * r_min, sigma_max, int(n_gauss))
     design = np.exp(-0.5 * (r[:, None] / sigma) ** 2) / gnfw_density(r, gamma, rbreak)[:, None]
     dens, _ = optimize.nnls(design, np.ones(r.size), maxiter=50 * int(n_gauss))
     # A spherical Gaussian of central density rho0 projects to a peak rho0 sqrt(2 pi) sigma.

@@ -1,0 +1,311 @@
+"""One galaxy's exact cylindrical model at fixed bins, tabulated in the inclination.
+
+For a galaxy whose light (the MGE), PSF, spaxels and bins are fixed, as in a fit of
+observed kinematics, the cylindrically aligned model is exactly linear in
+everything but the inclination:
+
+``V_rms^2 = sum_c w_c (iso_c(i) + (b - 1) aniso_c(i))``
+
+over mass components ``c`` (any MGEs and a black hole), with ``b = 1 / (1 -
+beta_z)`` one anisotropy for all Gaussians. The Jeans equations are linear in the
+potential, the cylindrical solution is linear in ``b`` (``sigma_R^2 = b
+sigma_z^2``), and the PSF and spaxel means are linear too
+(``docs/general_family.rst`` derives it). So the mass-to-light ratio, a halo's
+Gaussians' weights, the black-hole mass and ``beta_z`` enter through exact
+weights, and only ``iso_c`` and ``aniso_c`` need the engine.
+
+:func:`tabulate_cyl` computes them with :func:`~sklearn_jam.jam.jam_axi_cyl` at
+Chebyshev nodes in ``s = sqrt(q_flat^2 - cos^2 i)`` (``q_flat`` the flattest
+observed axial ratio: ``s`` is the flattest Gaussian's intrinsic axial ratio times
+``sin i``, in which every Gaussian's deprojection is smooth up to the inclination
+limit); :class:`InclinationTable` then interpolates them, so a batch of models
+costs a matrix product. :class:`~sklearn_jam.JamKinematics` uses it with
+``engine='tabulated'``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.polynomial import chebyshev
+
+from ._base import namespace, vrms_from_moments
+from .constants import arcsec_to_pc
+from .cylindrical import jam_axi_cyl
+
+__all__ = [
+    "InclinationTable",
+    "tabulate_cyl",
+    "component_units",
+    "anisotropy_factor",
+    "BETA_PROBE",
+    "DEFAULT_N_INC",
+    "TABLE_N_NODES",
+]
+
+#: Chebyshev nodes in the inclination by default: 16 interpolate within 5e-6 of
+#: the engine on jampy's examples (``benchmarks/bench_tabulated.py``).
+DEFAULT_N_INC = 16
+
+#: The engine's quadrature nodes for a table: every model of a fit is read from it,
+#: and on jampy's black-hole example (a 0.04" PSF, 0.05" spaxels) the engine's
+#: 24 nodes of a black hole leave 1.5e-4, 32 leave 3e-6 and 48 leave 1e-8.
+TABLE_N_NODES = 48
+
+#: The anisotropy at which each component's ``aniso`` part is read (b = 1/2). It is
+#: negative because b < 1 keeps every component's V_rms^2 positive wherever it is at
+#: b = 1: ``v_phi^2 = b X + (circular part >= 0)`` stays >= 0 when X < 0, whereas
+#: b > 1 can make a black hole's (alone) negative, which the engine reports as NaN.
+BETA_PROBE = -1.0
+
+
+def anisotropy_factor(beta_z):
+    """``b - 1 = 1 / (1 - beta_z) - 1``, the coefficient of the ``aniso`` maps.
+
+    Parameters
+    ----------
+    beta_z : float or array-like
+        ``1 - sigma_z^2 / sigma_R^2``, below 1.
+
+    Returns
+    -------
+    b_minus_1 : ndarray
+        ``sigma_R^2 / sigma_z^2 - 1``.
+    """
+    beta_z = np.asarray(beta_z, dtype=float)
+    return 1 / (1 - beta_z) - 1
+
+
+@dataclass(frozen=True)
+class InclinationTable:
+    """Chebyshev coefficients, in the inclination, of each component's V_rms^2 at the bins.
+
+    Made by :func:`tabulate_cyl`; the attributes are read-only.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_inc, 2, n_components, n_bins)
+        Chebyshev coefficients (in ``t``, ``s`` mapped to [-1, 1]) of ``iso`` (index
+        0) and ``aniso`` (index 1) of each component, in (km/s)^2 per unit weight.
+    q_flat : float
+        The flattest observed axial ratio, which defines ``s``.
+    inc_range : tuple of float
+        Inclinations (degrees) the table covers; outside it :meth:`vrms2` refuses.
+    """
+
+    coef: np.ndarray
+    q_flat: float
+    inc_range: tuple
+
+    @property
+    def n_components(self):
+        """Number of mass components (the black hole included)."""
+        return self.coef.shape[2]
+
+    def _t(self, inc):
+        """The Chebyshev variable of inclinations ``inc`` (degrees), in [-1, 1]."""
+        s = _s_of_inc(inc, self.q_flat)
+        s_lo, s_hi = (_s_of_inc(v, self.q_flat) for v in self.inc_range)
+        if s_hi == s_lo:  # one inclination, one node
+            return np.zeros_like(s)
+        return (2 * s - s_lo - s_hi) / (s_hi - s_lo)
+
+    def vrms2(self, inc, weights, b_minus_1):
+        """V_rms^2 (km/s)^2 at the bins of models, one matrix product for the batch.
+
+        Parameters
+        ----------
+        inc : array-like of shape (n_models,)
+            Inclinations in degrees, inside :attr:`inc_range`.
+        weights : array-like of shape (n_models, n_components)
+            Each component's weight (its mass over the unit the table was made with).
+        b_minus_1 : array-like of shape (n_models,)
+            ``1 / (1 - beta_z) - 1`` (:func:`anisotropy_factor`).
+
+        Returns
+        -------
+        vrms2 : ndarray of shape (n_models, n_bins)
+            Negative where the anisotropy is unphysical there (as the engine's NaN).
+        """
+        inc = np.atleast_1d(np.asarray(inc, dtype=float))
+        low, high = self.inc_range
+        bad = ~((inc >= low - 1e-9) & (inc <= high + 1e-9))
+        if np.any(bad):
+            raise ValueError(
+                f"inc={inc[bad][0]:.6g} deg is outside the table's range [{low:.6g}, {high:.6g}]"
+            )
+        weights = np.asarray(weights, dtype=float).reshape(inc.size, self.n_components)
+        b_minus_1 = np.asarray(b_minus_1, dtype=float).reshape(inc.size)
+        basis = chebyshev.chebvander(np.clip(self._t(inc), -1, 1), self.coef.shape[0] - 1)
+        factors = np.stack([weights, weights * b_minus_1[:, None]], 1)  # (n, 2, n_comp)
+        design = basis[:, :, None, None] * factors[:, None]  # (n, n_inc, 2, n_comp)
+        n_bins = self.coef.shape[-1]
+        return design.reshape(inc.size, -1) @ self.coef.reshape(-1, n_bins)
+
+    def vrms(self, inc, weights, b_minus_1):
+        """V_rms (km/s) at the bins: the root of :meth:`vrms2`, NaN where that is < 0.
+
+        Takes the arguments of :meth:`vrms2`; warns as the engine
+        (:class:`~sklearn_jam.exceptions.UnphysicalModelWarning`) where the
+        anisotropy is unphysical.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n_models, n_bins)
+        """
+        v2 = self.vrms2(inc, weights, b_minus_1)
+        return vrms_from_moments(namespace(()), v2, np.ones_like(v2))
+
+
+def _s_of_inc(inc, q_flat):
+    """``sqrt(q_flat^2 - cos^2 i)``, the table's smooth variable (0 at the projection limit)."""
+    cos_inc = np.cos(np.radians(np.asarray(inc, dtype=float)))
+    return np.sqrt(np.clip(q_flat**2 - cos_inc**2, 0, None))
+
+
+def _inc_of_s(s, q_flat):
+    """The inverse of :func:`_s_of_inc`, in degrees."""
+    return np.degrees(np.arccos(np.sqrt(q_flat**2 - np.asarray(s, dtype=float) ** 2)))
+
+
+def _component_calls(lum, components, black_hole, unit_mass, pc):
+    """The engine's mass MGE and black-hole mass for each component, at unit weight.
+
+    Every component is scaled to ``unit_mass`` (the light's total) so that all the
+    maps have similar magnitudes.
+    """
+    calls = []
+    for surf, sigma, qobs in components:
+        surf, sigma, qobs = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (surf, sigma, qobs))
+        mass = (2 * np.pi * surf * qobs * (sigma * pc) ** 2).sum()
+        if not mass > 0:
+            raise ValueError("every mass component must have a positive total mass")
+        calls.append(((surf * (unit_mass / mass), sigma, qobs), 0.0))
+    if black_hole:  # no Gaussian mass, only the black hole's
+        calls.append(((0 * lum[0][:1], lum[1][:1], lum[2][:1]), unit_mass))
+    return calls
+
+
+def tabulate_cyl(
+    lum,
+    components,
+    x,
+    y,
+    *,
+    distance,
+    inc_range,
+    black_hole=False,
+    rbh=0.01,
+    sigmapsf=0.0,
+    normpsf=1.0,
+    pixsize=0.0,
+    pixang=0.0,
+    n_inc=DEFAULT_N_INC,
+    n_nodes=None,
+    n_jobs=None,
+):
+    """Tabulate one galaxy's cylindrical model at fixed bins in the inclination, exactly.
+
+    Calls :func:`~sklearn_jam.jam.jam_axi_cyl` ``2 n_inc`` times per component,
+    in batches, at the Chebyshev nodes of ``inc_range``.
+
+    Parameters
+    ----------
+    lum : tuple of array-like of shape (n_lum,)
+        ``(surf, sigma, qobs)`` of the luminous MGE (Lsun/pc^2, arcsec, -).
+    components : sequence of tuples of array-like
+        ``(surf, sigma, qobs)`` of each mass component's MGE (Msun/pc^2, arcsec,
+        -). Only its shape matters: the table holds it scaled to the total mass
+        of :func:`component_units`.
+    x, y : array-like of shape (n_bins,)
+        Bin positions in arcsec.
+    distance : float
+        Distance in Mpc.
+    inc_range : tuple of float
+        ``(low, high)`` inclinations in degrees; ``low`` above the limit of the
+        flattest Gaussian.
+    black_hole : bool, default=False
+        Add the black hole (a round Gaussian of ``rbh`` in the mass, as the
+        engine) as the last component.
+    rbh : float, default=0.01
+        Its dispersion in arcsec.
+    sigmapsf, normpsf, pixsize, pixang
+        The PSF and spaxels, as :func:`~sklearn_jam.jam.jam_axi_cyl`.
+    n_inc : int, default=16
+        Chebyshev nodes in the inclination.
+    n_nodes : int or None, default=None
+        The engine's quadrature nodes, the same at every node (so that the
+        table is as smooth in ``i`` as the model); None: :data:`TABLE_N_NODES`.
+    n_jobs : int, default=None
+        Threads of the engine.
+
+    Returns
+    -------
+    table : InclinationTable
+        Per unit weight: component ``c`` of total mass ``L`` (the light's total,
+        ``component_units``), so a model's weight of ``c`` is its mass over ``L``.
+    """
+    lum = tuple(np.asarray(v, dtype=float) for v in lum)
+    x, y = (np.asarray(v, dtype=float).ravel() for v in (x, y))
+    q_flat = float(min(np.min(lum[2]), *(np.min(c[2]) for c in components)))
+    low, high = (float(v) for v in inc_range)
+    s_lo, s_hi = (float(_s_of_inc(v, q_flat)) for v in (low, high))
+    if not (0 < s_lo <= s_hi and high <= 90):
+        raise ValueError(
+            f"inc_range=({low}, {high}) must not fall, must stay above the inclination limit "
+            f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
+            "and at or below 90 deg"
+        )
+    n_inc = 1 if s_lo == s_hi else int(n_inc)  # a fixed inclination: one node
+    nodes = np.cos(np.pi * (np.arange(n_inc) + 0.5) / n_inc)  # Chebyshev points, first kind
+    inc = _inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat)
+    inc = np.clip(inc, low, high)  # rounding at the ends
+    unit = component_units(lum, distance)
+    calls = _component_calls(lum, components, black_hole, unit, arcsec_to_pc(distance))
+    n_nodes = TABLE_N_NODES if n_nodes is None else int(n_nodes)
+    values = np.empty((n_inc, 2, len(calls), x.size))
+    for c, (pot, mbh) in enumerate(calls):
+        batch = 2 * n_inc
+        beta = np.repeat([0.0, BETA_PROBE], n_inc)[:, None] * np.ones(lum[0].size)
+        v2 = (
+            jam_axi_cyl(
+                *(np.broadcast_to(v, (batch, v.size)) for v in lum),
+                *(np.broadcast_to(v, (batch, v.size)) for v in pot),
+                np.tile(inc, 2),
+                beta,
+                x,
+                y,
+                distance=distance,
+                mbh=np.full(batch, mbh),
+                rbh=rbh,
+                sigmapsf=sigmapsf,
+                normpsf=normpsf,
+                pixsize=pixsize,
+                pixang=pixang,
+                n_nodes=n_nodes,
+                n_jobs=n_jobs,
+            )
+            ** 2
+        )
+        iso, probe = v2[:n_inc], v2[n_inc:]
+        values[:, 0, c] = iso
+        values[:, 1, c] = (probe - iso) / float(anisotropy_factor(BETA_PROBE))
+    coef = chebyshev.chebfit(nodes, values.reshape(n_inc, -1), n_inc - 1)
+    return InclinationTable(coef.reshape(values.shape), q_flat, (low, high))
+
+
+def component_units(lum, distance):
+    """The mass (Msun) of unit weight in a table: the light's total, in Lsun.
+
+    Parameters
+    ----------
+    lum : tuple of array-like
+        ``(surf, sigma, qobs)`` of the luminous MGE.
+    distance : float
+        Distance in Mpc.
+
+    Returns
+    -------
+    unit : float
+    """
+    surf, sigma, qobs = (np.asarray(v, dtype=float) for v in lum)
+    return float((2 * np.pi * surf * qobs * (sigma * arcsec_to_pc(distance)) ** 2).sum())
