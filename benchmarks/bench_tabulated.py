@@ -6,7 +6,7 @@ bins and priors), in the same run:
 
 - the time to tabulate the galaxy (``encode``);
 - accuracy at ``--n-models`` random models inside the priors (those with
-  V_rms^2 > 0 at every bin), against the exact engine at 48 quadrature nodes
+  V_rms^2 > 0 at every bin), against the exact engine at 96 quadrature nodes
   (converged to 1e-8 on these set-ups): the tabulated engine, the exact engine
   at its defaults and jampy 8's ``jam_axi_proj`` with its defaults (at the
   example's starting point);
@@ -16,13 +16,15 @@ bins and priors), in the same run:
   settings, ``--n-steps`` steps) and with emcee (24 walkers x ``--n-steps / 4``
   steps, every step one batched call, as ``examples/jampy_dark_halo.py
   --sampler emcee``): wall time (the table's encoding included) and every
-  posterior median's difference in units of the exact posterior's sigma.
+  posterior median's difference in units of the exact posterior's sigma; and the
+  tabulated fit reweighted by the exact engine (``fit(..., reweight=True)``): its
+  wall time, the weights' effective sample size and Pareto k, and its medians.
 
 The halo's MGE cache is cleared before every timed call: walkers of a real step
 have different halos.
 
 Usage: python benchmarks/bench_tabulated.py [--n-models 256] [--n-walkers 32]
-       [--n-steps 1000] [--repeat 3]
+       [--n-steps 1000] [--repeat 3] [--setups NAME ...]
 """
 
 import argparse
@@ -101,8 +103,8 @@ def random_models(fit, n, seed=0):
 
 
 def accuracy(setup, data, n_models):
-    """Per-model max relative errors against the engine at 48 nodes, and the encoding time."""
-    exact, truth_fit = estimator(setup, data), estimator(setup, data, n_nodes=48)
+    """Per-model max relative errors against the engine at 96 nodes, and the encoding time."""
+    exact, truth_fit = estimator(setup, data), estimator(setup, data, n_nodes=96)
     tabulated = estimator(setup, data, engine="tabulated")
     params = random_models(exact, n_models)
     with warnings.catch_warnings():
@@ -146,8 +148,8 @@ def uncached(fit, params, X):
 
 
 def estimator_truth_at(exact, start, data):
-    """The engine at 48 nodes at one model (jampy's accuracy is measured against it)."""
-    truth = exact.set_params(n_nodes=48).model_vrms(start, data.X)[0]
+    """The engine at 96 nodes at one model (jampy's accuracy is measured against it)."""
+    truth = exact.set_params(n_nodes=96).model_vrms(start, data.X)[0]
     exact.set_params(n_nodes=None)
     return truth
 
@@ -163,16 +165,19 @@ def fits(setup, data, n_steps):
     }
     out = {}
     for label, sampling in samplers.items():
-        for engine in ("exact", "tabulated"):
+        for run in ("exact", "tabulated", "reweighted"):
+            engine = "exact" if run == "exact" else "tabulated"
             fit = estimator(setup, data, engine=engine, **sampling)
             _halo_mge.cache_clear()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ChainConvergenceWarning)
                 warnings.simplefilter("ignore", UnphysicalModelWarning)
                 t0 = time.perf_counter()
-                fit.fit(data.X, data.vrms, erms)
+                fit.fit(data.X, data.vrms, erms, reweight=run == "reweighted")
                 seconds = time.perf_counter() - t0
-            out[label, engine] = (seconds, fit.encode_seconds_, fit.n_calls_, fit.summary_)
+            out[label, run] = (seconds, fit.encode_seconds_, fit.n_calls_, fit.summary_)
+            if run == "reweighted":
+                out[label, "weights"] = (fit.reweight_ess_ / len(fit.samples_), fit.pareto_k_)
     return out
 
 
@@ -182,9 +187,11 @@ def main():
     parser.add_argument("--n-walkers", type=int, default=32)
     parser.add_argument("--n-steps", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--setups", nargs="+", choices=list(SETUPS), default=list(SETUPS))
     args = parser.parse_args()
 
-    for name, setup in SETUPS.items():
+    for name in args.setups:
+        setup = SETUPS[name]
         data = load_jampy_example(setup["data"])
         with threadpool_limits(1):
             errors, n_physical, encode, params, tabulated, exact = accuracy(
@@ -196,7 +203,7 @@ def main():
             fit = fits(setup, data, args.n_steps)
         print(f"\n## {name}: {data.X.shape[0]} bins, encode {encode:.2f} s (one thread)\n")
         rows = [[k, f"{np.max(v):.1e}", f"{np.median(v):.1e}"] for k, v in errors.items()]
-        print(f"max relative error per model, {n_physical} models, vs the engine at 48 nodes")
+        print(f"max relative error per model, {n_physical} models, vs the engine at 96 nodes")
         print(format_table(rows, ["engine", "max", "median"]))
         print(f"jampy 8 (defaults) at the example's start: {jampy_error:.1e}\n")
         rows = [
@@ -214,17 +221,21 @@ def main():
         ]
         print(format_table(rows, ["", "ms per model", "x jampy"]))
         for label in dict.fromkeys(k[0] for k in fit):
-            (t_ex, _, n_calls, s_ex), (t_tb, enc, _, s_tb) = (
-                fit[label, e] for e in ("exact", "tabulated")
+            (t_ex, _, n_calls, s_ex), (t_tb, enc, _, s_tb), (t_rw, _, _, s_rw) = (
+                fit[label, e] for e in ("exact", "tabulated", "reweighted")
             )
+            ess, pareto_k = fit[label, "weights"]
             print(
                 f"\n{label} ({n_calls} models): exact {t_ex:.1f} s, tabulated {t_tb:.2f} s "
-                f"(encode {enc:.2f} s included): {t_ex / t_tb:.0f}x"
+                f"(encode {enc:.2f} s included): {t_ex / t_tb:.0f}x; reweighted by the exact "
+                f"engine {t_rw:.1f} s ({t_ex / t_rw:.1f}x; ESS {ess:.3f} of the samples, "
+                f"Pareto k {pareto_k:.2f})"
             )
             rows = []
             for key, exact_summary in s_ex.items():
                 p16, p50, p84 = exact_summary[:3]
                 shift = (s_tb[key][1] - p50) / (0.5 * (p84 - p16))
+                shift_rw = (s_rw[key][1] - p50) / (0.5 * (p84 - p16))
                 rows.append(
                     [
                         key,
@@ -233,6 +244,8 @@ def main():
                         f"{p84:.4g}",
                         f"{s_tb[key][1]:.4g}",
                         f"{shift:+.3f}",
+                        f"{s_rw[key][1]:.4g}",
+                        f"{shift_rw:+.3f}",
                     ]
                 )
             headers = [
@@ -241,6 +254,8 @@ def main():
                 "median",
                 "p84",
                 "tabulated median",
+                "shift (sigma)",
+                "reweighted median",
                 "shift (sigma)",
             ]
             print(format_table(rows, headers))

@@ -102,12 +102,24 @@ def cases():
     )
     psf_narrow = dict(sigmapsf=[0.05], normpsf=[1.0], pixsize=2.0, pixang=0.0)
     x_narrow, y_narrow = np.array([5.0, 5.0, 0.0, 0.0]), np.array([9.0, -9.0, 6.0, -6.0])
+    # A black hole seen through a PSF near the inclination limit (intrinsic q 0.06): the
+    # engine's 24 nodes were 4e-4 off there (session 13), at the bins ~1.2" out.
+    near_limit = dict(
+        black,
+        surf_pot=10**0.339 * SURF,
+        inc=inc_from_qmin(0.06),
+        beta=np.full(12, 1 - 0.93**2),
+        mbh=10 ** (7.87 + 0.339),
+    )
+    x_nl, y_nl = bins("black_hole", [0, 60, 166, 173])
     return [
         ("narrow_light_large_spaxels", narrow, psf_narrow, x_narrow, y_narrow),
         ("dark_halo", dark, psf_dh, x_dh, y_dh),
         ("black_hole", black, psf_bh, x_bh, y_bh),
         ("dark_halo_pixang30", dark, dict(psf_dh, pixang=30.0), x_dh[:3], y_dh[:3]),
         ("black_hole_psf_only", black, dict(psf_bh, pixsize=0.0), x_bh[:3], y_bh[:3]),
+        ("black_hole_near_limit", near_limit, psf_bh, x_nl, y_nl),
+        ("black_hole_near_limit_wide_psf", near_limit, psf_dh, x_dh, y_dh),
     ]
 
 

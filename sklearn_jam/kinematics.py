@@ -57,7 +57,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .diagnostics import ParameterSummary, chain_diagnostics, warn_if_unconverged
-from .exceptions import BinsOutsideMgeWarning, UnphysicalModelWarning
+from .exceptions import BinsOutsideMgeWarning, ChainConvergenceWarning, UnphysicalModelWarning
+from .importance import MAX_PARETO_K, importance_weights, weighted_percentile
 from .jam import ENGINES, MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin
 from .jam._base import namespace, refuse_first_bad
 from .jam._convolution import check_psf, mge_surf
@@ -190,7 +191,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         (:func:`~sklearn_jam.jam.tabulated.tabulate_cyl`, about a second), for
         the stars, each Gaussian of the halo and the black hole, in the
         inclination; every model is then a matrix product on that table, within
-        1e-5 of the engine (``docs/real_galaxies.rst``) and about 0.02 ms per model
+        1e-6 of the engine (``docs/real_galaxies.rst``) and about 0.02 ms per model
         (0.3 ms with a free halo shape, whose MGE is refitted per model).
         :meth:`predict` stays exact.
     bounds : dict, default=None
@@ -218,8 +219,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     n_nodes : int or None, default=None
         Quadrature nodes of the engine (:func:`~sklearn_jam.jam.jam_axi_cyl`,
         :func:`~sklearn_jam.jam.jam_axi_sph`); None: the engine's choice per
-        model (cylindrical 16, or 24 with a black hole; spherical 48, 64 near
-        the inclination limit, 80 with a black hole).
+        model (cylindrical 16-24, more with a PSF on a flat Gaussian or a black
+        hole; spherical 48, 64 near the inclination limit, 80 with a black hole).
     device : str or None, default=None
         None runs the engine in NumPy (its spaxel rule compiled), as
         :class:`~sklearn_jam.JamSimulator`; a torch device runs it in torch
@@ -275,6 +276,21 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         ``fit_seconds_``.
     fit_seconds_ : float
         Wall time of the sampling.
+    sample_weight_ : ndarray of shape (n_samples,)
+        With ``fit(..., reweight=True)``: the importance weight of each sample
+        (summing to 1), which makes the samples the exact engine's posterior;
+        ``summary_``, ``best_params_``, the tables and the corner plot use them.
+    exact_log_prob_ : ndarray of shape (n_samples,)
+        With ``reweight=True``: the exact engine's log-posterior of each sample.
+    reweight_ess_ : float
+        With ``reweight=True``: the weights' effective sample size (Kish's).
+    pareto_k_ : float
+        With ``reweight=True``: PSIS's Pareto shape of the weights; above
+        :data:`~sklearn_jam.importance.MAX_PARETO_K` (0.7) the weights are not
+        trustworthy, and :meth:`fit` warns.
+    reweight_seconds_ : float
+        With ``reweight=True``: wall time of the exact models, not in
+        ``fit_seconds_``.
     """
 
     _parameter_constraints = {
@@ -598,11 +614,15 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             args = tuple(
                 torch.as_tensor(np.asarray(a, dtype=float), device=self.device) for a in args
             )
+        vrms = ENGINES[self.align](*args[:-1], mbh=args[-1], **self._engine_options(setup))
+        vrms = vrms if isinstance(vrms, np.ndarray) else vrms.detach().cpu().numpy()
+        return vrms.reshape(len(dyn["inc"]), -1)
+
+    def _engine_options(self, setup):
+        """The keyword arguments every engine call of this estimator shares."""
         sigmapsf, normpsf, pixsize, pixang = setup["psf"]
-        vrms = ENGINES[self.align](
-            *args[:-1],
+        return dict(
             distance=setup["distance"],
-            mbh=args[-1],
             sigmapsf=sigmapsf,
             normpsf=normpsf,
             pixsize=pixsize,
@@ -610,8 +630,6 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             n_nodes=self.n_nodes,
             n_jobs=self.n_jobs,
         )
-        vrms = vrms if isinstance(vrms, np.ndarray) else vrms.detach().cpu().numpy()
-        return vrms.reshape(len(dyn["inc"]), -1)
 
     def _inc(self, setup, params):
         """Inclinations (n,) in degrees of models, sampled as ``inc`` or as ``q_min``."""
@@ -645,21 +663,14 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 fixed_sigmas=True,
             )
             components += [(np.ones(1), np.array([s]), np.ones(1)) for s in basis[1][0]]
-        sigmapsf, normpsf, pixsize, pixang = setup["psf"]
         table = tabulate_cyl(
             setup["mge"],
             components,
             x,
             y,
-            distance=setup["distance"],
             inc_range=self._inc_range(setup),
             black_hole=self.black_hole,
-            sigmapsf=sigmapsf,
-            normpsf=normpsf,
-            pixsize=pixsize,
-            pixang=pixang,
-            n_nodes=self.n_nodes,
-            n_jobs=self.n_jobs,
+            **self._engine_options(setup),
         )
         self._table_cache = (key, table)
         return table
@@ -680,8 +691,11 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         b_minus_1 = anisotropy_factor(self._beta(params))
         return table.vrms(inc, np.concatenate(weights, 1), b_minus_1)
 
-    def _log_prob(self, setup, theta, x, y, vrms, vrms_err):
-        """Log-posterior of rows of free parameters: -inf outside the bounds."""
+    def _log_prob(self, setup, theta, x, y, vrms, vrms_err, engine=None):
+        """Log-posterior of rows of free parameters: -inf outside the bounds.
+
+        ``engine`` overrides the estimator's (as :meth:`_model`).
+        """
         theta = np.atleast_2d(theta)
         low, high = setup["low"], setup["high"]
         inside = np.all((theta > low) & (theta < high), axis=1)
@@ -691,7 +705,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 # V_rms^2 < 0 (an anisotropy the model cannot have there) is NaN: such a
                 # walker has zero posterior, as outside the bounds.
                 warnings.simplefilter("ignore", UnphysicalModelWarning)
-                model = self._model(setup, self._full(setup, theta[inside]), x, y)
+                model = self._model(setup, self._full(setup, theta[inside]), x, y, engine)
             if np.any(np.isinf(model)):
                 bad = theta[inside][np.any(np.isinf(model), axis=1)][0]
                 where = dict(zip(setup["free"], bad.tolist(), strict=True))
@@ -773,7 +787,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     # -- estimator API -----------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, vrms_err=None, *, yerr=None):
+    def fit(self, X, y, vrms_err=None, *, yerr=None, reweight=False):
         """Sample the posterior of the mass model given the bins' V_rms.
 
         Parameters
@@ -786,6 +800,13 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             Its 1-sigma errors in km/s, > 0 (jampy's ``erms``).
         yerr : array-like of shape (n_bins,), optional
             Deprecated in 0.3 (removed in 0.5): the same as ``vrms_err``.
+        reweight : bool, default=False
+            With a fast ``engine`` ('tabulated'): after sampling, compute every
+            distinct kept sample with the exact engine and weigh the samples by
+            the ratio of the two posteriors (Pareto smoothed,
+            :func:`~sklearn_jam.importance.importance_weights`), so the
+            summaries are exact JAM's posterior; sets ``sample_weight_``,
+            ``reweight_ess_`` and ``pareto_k_``.
 
         Returns
         -------
@@ -806,6 +827,14 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 stacklevel=2,
             )
         setup = self._setup()
+        if not isinstance(reweight, (bool, np.bool_)):
+            raise ValueError(f"reweight={reweight!r} must be True or False")
+        if reweight and self.engine == "exact":
+            raise ValueError(
+                "reweight=True weighs a fast engine's posterior by the exact engine's; with "
+                "engine='exact' the posterior is already exact: use engine='tabulated' or "
+                "reweight=False"
+            )
         X, y, vrms_err = self._check_data(X, y, vrms_err)
         self._check_extent(setup, X)
         if self.align == "sph":
@@ -856,32 +885,88 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.n_burn_ = int(self.burn * int(self.n_steps))
         self.samples_ = self.chain_[self.n_burn_ :].reshape(-1, n_free)
         self.log_prob_ = self.chain_log_prob_[self.n_burn_ :].reshape(-1)
+        for name in (
+            "sample_weight_",
+            "exact_log_prob_",
+            "reweight_ess_",
+            "pareto_k_",
+            "reweight_seconds_",
+        ):
+            self.__dict__.pop(name, None)  # a refit without reweighting keeps none
+        self.diagnostics_ = self._diagnose()
         best = self.samples_[np.argmax(self.log_prob_)]
+        if reweight:
+
+            def log_prob_exact(theta):
+                return self._log_prob(setup, theta, x_bins, y_bins, y, vrms_err, engine="exact")
+
+            best = self._reweight(log_prob_exact)
         self.best_params_ = {k: float(v[0]) for k, v in self._full(setup, best).items()}
         self._summarise()
         self._setup_ = setup
         return self
 
-    def _summarise(self):
-        """``summary_`` and ``diagnostics_`` of the kept chain; warn if it is not converged."""
+    def _reweight(self, log_prob_exact):
+        """Importance weights of the kept samples by the exact posterior; its best sample.
+
+        ``log_prob_exact`` maps rows of free parameters to the exact log-posterior;
+        each distinct sample (AdaMet repeats a rejected step's) is computed once,
+        in batches of ``n_walkers``.
+        """
+        t0 = time.perf_counter()
+        n_calls = self.n_calls_
+        distinct, inverse = np.unique(self.samples_, axis=0, return_inverse=True)
+        batch = int(self.n_walkers)
+        exact = np.concatenate(
+            [log_prob_exact(distinct[i : i + batch]) for i in range(0, len(distinct), batch)]
+        )
+        self.n_calls_ = n_calls  # the sampler's models only
+        self.exact_log_prob_ = exact[inverse.reshape(-1)]
+        # PSIS takes the chain's relative efficiency: its mean bulk ESS per sample
+        ess = self.diagnostics_["ess_bulk"]
+        reff = np.nanmean(ess) / len(self.samples_) if np.any(np.isfinite(ess)) else 1.0
+        reff = float(np.clip(reff, 1e-3, 1.0))
+        self.sample_weight_, self.reweight_ess_, self.pareto_k_ = importance_weights(
+            self.exact_log_prob_, self.log_prob_, reff=reff
+        )
+        self.reweight_seconds_ = time.perf_counter() - t0
+        if not self.pareto_k_ < MAX_PARETO_K:
+            warnings.warn(
+                f"the exact reweighting is not trustworthy: Pareto k_hat={self.pareto_k_:.2f} "
+                f"exceeds {MAX_PARETO_K} (effective sample size {self.reweight_ess_:.0f} of "
+                f"{len(self.samples_)} samples): engine={self.engine!r}'s posterior is too far "
+                "from the exact one; fit with engine='exact'",
+                ChainConvergenceWarning,
+                stacklevel=3,
+            )
+        return self.samples_[np.argmax(self.exact_log_prob_)]
+
+    def _diagnose(self):
+        """The kept chain's diagnostics (:func:`chain_diagnostics`); warn if it is not converged."""
         kept = self.chain_[self.n_burn_ :]
-        p16, p50, p84 = np.percentile(self.samples_, [15.87, 50, 84.13], axis=0)
         n_steps, n_walkers, n_free = kept.shape
-        if n_steps >= 4:
-            diag = chain_diagnostics(kept, self.chain_log_prob_[self.n_burn_ :])
-            advice = (
-                f" (n_steps={self.n_steps}, burn={self.burn}): run longer, or start closer to "
-                "the posterior (p0)"
-            )
-            diag["problems"] = warn_if_unconverged(
-                diag, self.param_names_, advice=advice, stacklevel=4
-            )
-        else:  # the same keys, nothing measured
+        if n_steps < 4:  # the same keys, nothing measured
             unknown = np.full(n_free, np.nan)
             diag = dict(tau=unknown, r_hat=unknown, ess_bulk=unknown, stuck_walkers=[])
             diag |= dict(n_steps=n_steps, n_walkers=n_walkers)
             diag["problems"] = [f"{n_steps} kept steps are too few to diagnose the chain"]
-        self.diagnostics_ = diag
+            return diag
+        diag = chain_diagnostics(kept, self.chain_log_prob_[self.n_burn_ :])
+        advice = (
+            f" (n_steps={self.n_steps}, burn={self.burn}): run longer, or start closer to "
+            "the posterior (p0)"
+        )
+        diag["problems"] = warn_if_unconverged(diag, self.param_names_, advice=advice, stacklevel=4)
+        return diag
+
+    def _summarise(self):
+        """``summary_``: the percentiles of the kept samples (weighted, if reweighted)."""
+        levels = [15.87, 50, 84.13]
+        if hasattr(self, "sample_weight_"):
+            p16, p50, p84 = weighted_percentile(self.samples_, self.sample_weight_, levels)
+        else:
+            p16, p50, p84 = np.percentile(self.samples_, levels, axis=0)
+        diag = self.diagnostics_
         self.summary_ = {
             name: ParameterSummary(
                 p16[i],
@@ -1047,6 +1132,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             table[name] = self.samples_[:, i]
             table[name].unit = PARAMETER_UNITS.get(name)
         table["log_prob"] = self.log_prob_
+        if hasattr(self, "sample_weight_"):
+            table["exact_log_prob"] = self.exact_log_prob_
+            table["weight"] = self.sample_weight_
         table["step"] = np.repeat(np.arange(self.n_burn_, self.n_burn_ + n_steps), n_walkers)
         table["walker"] = np.tile(np.arange(n_walkers), n_steps)
         return table

@@ -254,6 +254,7 @@ def plot_posterior(fit, truths=None, fig=None, *, order=None, ranges=None):
     labels = [LABELS.get(n, n) for n in names]
     fig = corner.corner(
         fit.samples_[:, columns],
+        weights=getattr(fit, "sample_weight_", None),  # a reweighted fit: exact JAM's posterior
         labels=labels,
         truths=lines,
         range=ranges,

@@ -14,6 +14,12 @@ __all__ = [
     "HARD_N_NODES",
     "HARD_Q_INTR",
     "HARD_SIGMA_RATIO",
+    "BLACK_HOLE_PSF_N_NODES",
+    "BLACK_HOLE_PSF_FLAT_N_NODES",
+    "PSF_FLAT_Q",
+    "PSF_FLAT_N_NODES",
+    "BLACK_HOLE_PSF_DECADES",
+    "BLACK_HOLE_PSF_NODES_PER_DECADE",
     "CUTOFF",
     "gauss_legendre",
     "pixel_rule",
@@ -28,6 +34,25 @@ DEFAULT_N_NODES = 16
 HARD_N_NODES = 24
 HARD_Q_INTR = 0.1
 HARD_SIGMA_RATIO = 0.5
+#: Seen through a PSF, a Gaussian of intrinsic axial ratio below ``PSF_FLAT_Q`` makes
+#: the convolved terms narrow on the minor axis: at least ``PSF_FLAT_N_NODES`` (a q=0.16
+#: Gaussian under a 4" FWHM PSF: 16 nodes left 2.4e-4, 24 left 1.5e-6, 32 left 3e-8).
+PSF_FLAT_Q = 0.3
+PSF_FLAT_N_NODES = 32
+#: ... and a black hole seen through a PSF: its convolved terms span from the PSF's
+#: scale down to ``rbh``'s. It takes ``PSF_FLAT_N_NODES`` (on jampy's black-hole
+#: set-up 24 left 6e-6 for strongly radial anisotropy, 32 left 1.5e-7); with a
+#: Gaussian flatter than ``PSF_FLAT_Q`` 24 nodes left up to 4e-4 there
+#: (``docs/physics.rst``): such a galaxy takes ``BLACK_HOLE_PSF_N_NODES``, and
+#: ``BLACK_HOLE_PSF_FLAT_N_NODES`` below
+#: ``HARD_Q_INTR`` (near the limit under a 4" FWHM PSF 48 nodes left 5e-6); every
+#: galaxy with a black hole seen through a PSF takes ``BLACK_HOLE_PSF_NODES_PER_DECADE``
+#: more per decade by which the widest PSF sigma exceeds ``10**BLACK_HOLE_PSF_DECADES``
+#: times ``rbh`` (none for jampy's 0.01" under a PSF of up to 3").
+BLACK_HOLE_PSF_N_NODES = 40
+BLACK_HOLE_PSF_FLAT_N_NODES = 64
+BLACK_HOLE_PSF_DECADES = 2.5
+BLACK_HOLE_PSF_NODES_PER_DECADE = 16
 #: Radius groups start here (arcsec): a point at the centre, or a kernel that covers
 #: it, has no cutoff in ``u``; small enough for any galaxy, large enough that the
 #: coefficients' gradients stay finite.

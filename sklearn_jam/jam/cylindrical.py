@@ -38,11 +38,17 @@ from ._base import (
 )
 from ._convolution import check_psf, compiled_sum, mge_surf, pixel_mean, spaxel_points
 from ._quadrature import (
+    BLACK_HOLE_PSF_DECADES,
+    BLACK_HOLE_PSF_FLAT_N_NODES,
+    BLACK_HOLE_PSF_N_NODES,
+    BLACK_HOLE_PSF_NODES_PER_DECADE,
     CUTOFF,
     DEFAULT_N_NODES,
     HARD_N_NODES,
     HARD_Q_INTR,
     HARD_SIGMA_RATIO,
+    PSF_FLAT_N_NODES,
+    PSF_FLAT_Q,
     gauss_legendre,
     radius_groups,
 )
@@ -283,9 +289,11 @@ def jam_axi_cyl(
         cost linear in it. None chooses per galaxy: 16, and 24 for a galaxy with
         a black hole, with mass more concentrated than its light (the narrowest
         mass Gaussian, or the mass-weighted geometric-mean sigma, below half the
-        light's), or with a Gaussian of intrinsic axial ratio below 0.1; V_rms is
-        then within 1e-6 of the adaptive-quadrature truth on every hard case
-        measured (``docs/physics.rst``).
+        light's), or with a Gaussian of intrinsic axial ratio below 0.1; with a
+        PSF, 32 for a Gaussian below 0.3 and 32-64 (or more for ``rbh`` far below
+        the PSF) with a black hole. V_rms is then within 1e-6 of the
+        adaptive-quadrature truth (and the brute-force convolution) on every hard
+        case measured (``docs/physics.rst``).
     pixel_nodes : int, default=None
         Gauss-Legendre points per spaxel side, with a PSF or a rotated spaxel
         (an aligned spaxel without PSF is integrated exactly). None: at least
@@ -331,16 +339,17 @@ def jam_axi_cyl(
             rbh=rbh,
         )
     )
-    psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
+    black_hole = bool(np.any(xp.numpy(m["mbh"]) > 0))
+    psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes, black_hole=black_hole)
     n_gal = check_arguments(xp, m, n_nodes)
     m = to_batch(xp, m, n_gal)
-    counts = _node_counts(xp, m, n_nodes)
+    counts = _node_counts(xp, m, n_nodes, psf_opts[0])
     sb_mu2, mu = _moments(xp, m, counts, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
 
 
-def _node_counts(xp, m, n_nodes):
+def _node_counts(xp, m, n_nodes, sigmapsf):
     """Gauss-Legendre nodes of each galaxy: ``n_nodes``, or by the galaxy's difficulty.
 
     With ``n_nodes=None``, ``DEFAULT_N_NODES`` (16), and ``HARD_N_NODES`` (24) for a
@@ -348,12 +357,17 @@ def _node_counts(xp, m, n_nodes):
     ``HARD_SIGMA_RATIO``: it acts as a black hole does), or with a Gaussian of
     intrinsic axial ratio below ``HARD_Q_INTR`` (near the inclination limit):
     there the integrand has scales far apart, and 16 nodes leave up to 8e-5
-    (``docs/physics.rst``).
+    (``docs/physics.rst``). Seen through a PSF (``sigmapsf``, arcsec, shape
+    (n_psf,)), a galaxy with a Gaussian of intrinsic axial ratio below ``PSF_FLAT_Q``
+    (0.3) takes 32; with a black hole 32, 40 below ``PSF_FLAT_Q``, 64 below
+    ``HARD_Q_INTR``, and 16 more per decade by which the PSF is wider than ``rbh``
+    beyond ``BLACK_HOLE_PSF_DECADES``.
     """
     n_gal = m["inc"].shape[0]
     if n_nodes is not None:
         return np.full(n_gal, int(n_nodes))
-    flat = flattest_q_intr(xp, m) < HARD_Q_INTR
+    q_flat = flattest_q_intr(xp, m)
+    flat = q_flat < HARD_Q_INTR
     # Mass more concentrated than the light (a compact mass Gaussian) acts as a
     # black hole does: by its narrowest Gaussian or by its mass-weighted scale.
     scale = {}
@@ -365,8 +379,17 @@ def _node_counts(xp, m, n_nodes):
     narrow = (scale["pot"][0] < HARD_SIGMA_RATIO * scale["lum"][0]) | (
         scale["pot"][1] < HARD_SIGMA_RATIO * scale["lum"][1]
     )
-    hard = flat | narrow | (xp.numpy(m["mbh"]) > 0)
-    return np.where(hard, HARD_N_NODES, DEFAULT_N_NODES)
+    black_hole = xp.numpy(m["mbh"]) > 0
+    counts = np.where(flat | narrow | black_hole, HARD_N_NODES, DEFAULT_N_NODES)
+    if sigmapsf.max() > 0:
+        convolved_flat = q_flat < PSF_FLAT_Q
+        counts = np.where(convolved_flat, np.maximum(counts, PSF_FLAT_N_NODES), counts)
+        decades = np.log10(sigmapsf.max() / xp.numpy(m["rbh"])) - BLACK_HOLE_PSF_DECADES
+        extra = BLACK_HOLE_PSF_NODES_PER_DECADE * np.ceil(np.maximum(decades, 0))
+        base = np.where(convolved_flat, BLACK_HOLE_PSF_N_NODES, PSF_FLAT_N_NODES)
+        base = np.where(flat, BLACK_HOLE_PSF_FLAT_N_NODES, base)
+        counts = np.where(black_hole, base + extra.astype(int), counts)
+    return counts
 
 
 def _moments(xp, m, counts, psf_opts, n_jobs):

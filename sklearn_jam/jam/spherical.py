@@ -201,7 +201,8 @@ def jam_axi_sph(
             rbh=0.01,  # unused: the black hole is a point mass
         )
     )
-    psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes)
+    black_hole = bool(np.any(xp.numpy(m["mbh"]) > 0))
+    psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes, black_hole=black_hole)
     n_gal = check_arguments(xp, m, n_nodes)
     m = to_batch(xp, m, n_gal)
     n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)

@@ -42,9 +42,10 @@ __all__ = [
     "TABLE_N_NODES",
 ]
 
-#: Chebyshev nodes in the inclination by default: 16 interpolate within 5e-6 of
-#: the engine on jampy's examples (``benchmarks/bench_tabulated.py``).
-DEFAULT_N_INC = 16
+#: Chebyshev nodes in the inclination by default: over 256 models of each of jampy's
+#: examples' priors 24 interpolate within 8.4e-7 of the engine, 16 within 7e-5 (the
+#: worst near the inclination limit; ``benchmarks/bench_tabulated.py``).
+DEFAULT_N_INC = 24
 
 #: The engine's quadrature nodes for a table: every model of a fit is read from it,
 #: and on jampy's black-hole example (a 0.04" PSF, 0.05" spaxels) the engine's
@@ -230,7 +231,7 @@ def tabulate_cyl(
         Its dispersion in arcsec.
     sigmapsf, normpsf, pixsize, pixang
         The PSF and spaxels, as :func:`~sklearn_jam.jam.jam_axi_cyl`.
-    n_inc : int, default=16
+    n_inc : int, default=24
         Chebyshev nodes in the inclination.
     n_nodes : int or None, default=None
         The engine's quadrature nodes, the same at every node (so that the
