@@ -42,6 +42,7 @@ and no observation resolves it.
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .jam._convolution import check_psf
 from .jam.alignment import engine
 from .jam.constants import DEFAULT_DISTANCE_MPC, MIN_Q_INTR, arcsec_to_pc
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_radial_mass
@@ -341,7 +342,7 @@ def _engine_galaxies(params):
         yield p, lum, _mass_model(p, *lum)
 
 
-def _engine_call(align, lum, pot, mbh, p, beta, x, y, n_nodes):
+def _engine_call(align, lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes=None):
     """The engine's V_rms (km/s) of one galaxy of the family at ``(x, y)`` arcsec."""
     return engine(align)(
         *lum,
@@ -355,6 +356,7 @@ def _engine_call(align, lum, pot, mbh, p, beta, x, y, n_nodes):
         sigmapsf=p["sigma_psf"] * R_E_ARCSEC,
         pixsize=p["pixsize"] * R_E_ARCSEC,
         n_nodes=n_nodes,
+        pixel_nodes=pixel_nodes,
     )
 
 
@@ -446,9 +448,13 @@ def general_basis(params, x, y, *, n_nodes=None):
             (mass["halo_unit"], 0.0),
             (no_mass, mass["m_star"]),
         )
+        # Every component takes the whole model's spaxel rule (a black hole's), so the
+        # split is exact: the engine's own choice would differ between the components.
+        psf = (p["sigma_psf"] * R_E_ARCSEC, 1.0, p["pixsize"] * R_E_ARCSEC, 0.0, None)
+        pixel_nodes = check_psf(*psf, black_hole=True)[4]
         for c, (pot, mbh) in enumerate(parts):
             v2 = [
-                _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes) ** 2 / unit2
+                _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes) ** 2 / unit2
                 for beta in (0.0, BETA_PROBE)
             ]
             iso[i, c] = v2[0]

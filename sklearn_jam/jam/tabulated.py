@@ -29,6 +29,7 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from ._base import namespace, vrms_from_moments
+from ._convolution import check_psf
 from .constants import arcsec_to_pc
 from .cylindrical import jam_axi_cyl
 
@@ -263,6 +264,9 @@ def tabulate_cyl(
     unit = component_units(lum, distance)
     calls = _component_calls(lum, components, black_hole, unit, arcsec_to_pc(distance))
     n_nodes = TABLE_N_NODES if n_nodes is None else int(n_nodes)
+    # Every component takes the whole model's spaxel rule, so the split is exact (the
+    # engine's own choice takes more points with a black hole).
+    pixel_nodes = check_psf(sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole)[4]
     values = np.empty((n_inc, 2, len(calls), x.size))
     for c, (pot, mbh) in enumerate(calls):
         batch = 2 * n_inc
@@ -283,6 +287,7 @@ def tabulate_cyl(
                 pixsize=pixsize,
                 pixang=pixang,
                 n_nodes=n_nodes,
+                pixel_nodes=pixel_nodes,
                 n_jobs=n_jobs,
             )
             ** 2
