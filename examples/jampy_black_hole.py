@@ -45,6 +45,15 @@ parser.add_argument(
     help="adamet: the example's own sampler and settings; emcee: batched walkers",
 )
 parser.add_argument("--out", default="jampy_black_hole", help="output directory")
+parser.add_argument(
+    "--engine",
+    choices=["exact", "tabulated"],
+    default="exact",
+    help="tabulated: the exact engine tabulated at the bins once, then ~0.05 ms per model",
+)
+parser.add_argument(
+    "--reweight", action="store_true", help="weigh a tabulated posterior by the exact engine"
+)
 args = parser.parse_args()
 
 if args.sampler == "adamet":  # as the example calls it: adamet(..., nstep=1000, seed=3)
@@ -77,6 +86,7 @@ fit = JamKinematics(
     **sampling,
     random_state=3,
     progress=not args.quick,
+    engine=args.engine,
 )
 
 # 1-2. Model and speed against jampy, same inputs, same run.
@@ -86,7 +96,7 @@ cmp = compare_with_jampy(
 print(format_comparison(cmp))
 
 # 3. The posterior (the example's errors are used as they are).
-fit.fit(data.X, data.vrms, data.erms)
+fit.fit(data.X, data.vrms, data.erms, reweight=args.reweight)
 print(
     f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s (acceptance {fit.acceptance_fraction_:.2f})"
 )
