@@ -27,7 +27,7 @@ The columns, in this order everywhere (:data:`GENERAL_PARAM_NAMES`):
 ``gamma``      inner logarithmic slope of the gNFW halo                      -1.6 .. 0
 ``lg_rbreak``  log10 of the halo's break radius in r_e                       lg 2 .. lg 50
 ``lg_mbh``     log10 of M_BH / M_*                                           -5 .. -2
-``sigma_psf``  PSF dispersion in r_e                                         0.01 .. 0.3
+``sigma_psf``  PSF dispersion in r_e                                         0.001 .. 0.3
 ``pixsize``    spaxel side in r_e (0: points)                                0 .. 0.2
 =============  ============================================================  ==============
 
@@ -35,8 +35,9 @@ The anisotropy rule of Wang, Cappellari & Peng (2021), ``beta_z <= 0.7 eps_intr`
 derived for one component, is applied with ``eps_intr`` the light-weighted mean
 intrinsic ellipticity of the components, so that it is the same rule as
 :mod:`sklearn_jam.priors` for a galaxy of one component. The PSF has a floor of
-0.01 r_e: without one, a black hole's unconvolved V_rms diverges at the centre,
-and no observation resolves it.
+0.001 r_e (jampy's black-hole example resolves 0.0014 r_e of M32): without one,
+a black hole's unconvolved V_rms diverges at the centre, and no observation
+resolves it.
 """
 
 import numpy as np
@@ -66,6 +67,10 @@ __all__ = [
     "general_basis",
     "general_weights",
     "combine_basis",
+    "LG_SIGMA_MASS_RANGE",
+    "UNIT_COMPONENTS",
+    "general_unit_maps",
+    "unit_maps_of_mge",
 ]
 
 #: Column names of the general family (cylindrical alignment), in order.
@@ -103,14 +108,14 @@ GENERAL_PRIOR_BOUNDS = {
     "gamma": (-1.6, 0.0),
     "lg_rbreak": (float(np.log10(2.0)), float(np.log10(50.0))),
     "lg_mbh": (-5.0, -2.0),
-    "sigma_psf": (0.01, 0.3),
+    "sigma_psf": (0.001, 0.3),
     "pixsize": (0.0, 0.2),
 }
 
 #: The half-light radius, in arcsec, at which the engine runs (at ``DEFAULT_DISTANCE_MPC``).
 #: The maps do not depend on it; it keeps the engine's black-hole Gaussian
-#: (``rbh = 0.01"``) a thousandth of ``r_e``, ten times inside the PSF floor.
-R_E_ARCSEC = 10.0
+#: (``rbh = 0.01"``) 1e-4 of ``r_e``, ten times inside the PSF floor.
+R_E_ARCSEC = 100.0
 
 _COLUMN = {name: i for i, name in enumerate(GENERAL_PARAM_NAMES)}
 
@@ -531,3 +536,124 @@ def _mass_model(p, surf, sigma, qobs):
         "halo_unit": halo,
         "halo_weight": scale,
     }
+
+
+#: Range of log10 of a round mass Gaussian's sigma (units of ``r_e``) in
+#: :func:`general_unit_maps`: from well inside the PSF floor (a point mass there)
+#: to far outside the bins (a harmonic potential there), so that any halo's MGE
+#: (JamKinematics fits it from the light's narrowest sigma to 10 times its widest)
+#: is a sum of them.
+LG_SIGMA_MASS_RANGE = (-3.5, 2.5)
+
+#: The mass components of :func:`general_unit_maps`, in order.
+UNIT_COMPONENTS = ("stars", "gaussian", "black_hole")
+
+
+def general_unit_maps(params, lg_sigma_mass, x, y, *, n_nodes=None):
+    """Exact cylindrical V_rms^2 of unit-mass components of galaxies, at two anisotropies.
+
+    The building blocks of every mass model of a galaxy (linear in the potential):
+    its stars (mass follows light), one round Gaussian of mass (a halo is a sum of
+    them) and a black hole, each of the stellar mass ``M_*``, at ``beta_z = 0`` and
+    at :data:`~sklearn_jam.jam.tabulated.BETA_PROBE`, so that, with ``b = 1 /
+    (1 - beta_z)``, a model of weights ``w_c`` is ``sum_c w_c (iso_c + (b - 1)
+    aniso_c)`` with ``aniso_c = (probe_c - iso_c) / (b_probe - 1)``. All maps are
+    positive (the probe keeps a black hole's V_rms^2 positive). The PSF and
+    spaxel are the galaxy's (``sigma_psf``, ``pixsize``); ``beta_z``, ``f_dm``,
+    ``gamma``, ``lg_rbreak`` and ``lg_mbh`` are not read.
+
+    Parameters
+    ----------
+    params : array-like of shape (n_galaxies, 15)
+        Columns of :data:`GENERAL_PARAM_NAMES`, validated here.
+    lg_sigma_mass : array-like of shape (n_galaxies,)
+        log10 of the round mass Gaussian's sigma in ``r_e``, within
+        :data:`LG_SIGMA_MASS_RANGE`.
+    x, y : array-like of shape (n_points,)
+        Sky positions in units of ``r_e``.
+    n_nodes : int or None, default=None
+        The engine's quadrature nodes (its choice when None: the black hole's).
+
+    Returns
+    -------
+    maps : ndarray of shape (n_galaxies, 3, 2, n_points)
+        V_rms^2 in units of ``G M_* / r_e`` of each component of
+        :data:`UNIT_COMPONENTS` at ``beta_z = 0`` (index 0) and at the probe (1).
+    """
+    params = check_general_params(params, "cyl")
+    lg_sigma_mass = np.asarray(lg_sigma_mass, dtype=float).reshape(-1)
+    low, high = LG_SIGMA_MASS_RANGE
+    if lg_sigma_mass.shape != (len(params),):
+        raise ValueError(
+            f"lg_sigma_mass must have one value per galaxy ({len(params)}), "
+            f"got shape {lg_sigma_mass.shape}"
+        )
+    bad = ~((lg_sigma_mass >= low) & (lg_sigma_mass <= high))
+    if np.any(bad):
+        raise ValueError(
+            f"lg_sigma_mass={lg_sigma_mass[bad][0]!r} is outside [{low}, {high}] "
+            "(LG_SIGMA_MASS_RANGE)"
+        )
+    col = _COLUMN
+    out = np.empty((len(params), len(UNIT_COMPONENTS), 2, np.size(x)))
+    for i, mge in enumerate(zip(*general_mge(params), strict=True)):
+        p = params[i]
+        out[i] = unit_maps_of_mge(
+            mge,
+            p[col["inc"]],
+            p[col["sigma_psf"]],
+            p[col["pixsize"]],
+            lg_sigma_mass[i],
+            x,
+            y,
+            n_nodes=n_nodes,
+        )
+    return out
+
+
+def unit_maps_of_mge(mge, inc, sigma_psf, pixsize, lg_sigma_mass, x, y, *, n_nodes=None):
+    """:func:`general_unit_maps` of one galaxy given by any MGE of unit light and ``r_e = 1``.
+
+    Parameters
+    ----------
+    mge : tuple of array-like of shape (n_gauss,)
+        ``(surf, sigma, qobs)`` with ``2 pi sum(surf sigma^2 qobs) = 1`` and
+        ``sigma`` in units of ``r_e``.
+    inc : float
+        Inclination in degrees.
+    sigma_psf, pixsize : float
+        The PSF Gaussian's sigma and the spaxel's side, in ``r_e``.
+    lg_sigma_mass : float
+        log10 of the round mass Gaussian's sigma in ``r_e``.
+    x, y : array-like of shape (n_points,)
+        Sky positions in ``r_e``.
+    n_nodes : int or None, default=None
+
+    Returns
+    -------
+    maps : ndarray of shape (3, 2, n_points)
+        V_rms^2 in ``G M_* / r_e`` of the stars, the Gaussian and the black hole
+        (each of the stellar mass) at ``beta_z = 0`` and at the probe.
+    """
+    x, y = (np.asarray(v, dtype=float).ravel() * R_E_ARCSEC for v in (x, y))
+    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
+    surf, sigma, qobs = (np.asarray(v, dtype=float) for v in mge)
+    lum = (surf * 1e10 / (pc * R_E_ARCSEC) ** 2, sigma * R_E_ARCSEC, qobs)  # 1e10 Lsun
+    m_star = 2 * np.pi * np.sum(lum[0] * (lum[1] * pc) ** 2 * lum[2])
+    unit2 = _unit(lum) ** 2
+    sigma_m = 10**lg_sigma_mass * R_E_ARCSEC
+    gaussian = np.array([m_star / (2 * np.pi * (sigma_m * pc) ** 2)])
+    parts = (
+        (lum, 0.0),
+        ((gaussian, np.array([sigma_m]), np.ones(1)), 0.0),
+        ((0 * lum[0][:1], lum[1][:1], lum[2][:1]), m_star),
+    )
+    p = {"inc": inc, "sigma_psf": sigma_psf, "pixsize": pixsize}
+    psf = (sigma_psf * R_E_ARCSEC, 1.0, pixsize * R_E_ARCSEC, 0.0, None)
+    pixel_nodes = check_psf(*psf, black_hole=True)[4]
+    out = np.empty((len(UNIT_COMPONENTS), 2, x.size))
+    for c, (pot, mbh) in enumerate(parts):
+        for k, beta in enumerate((0.0, BETA_PROBE)):
+            vrms = _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes)
+            out[c, k] = vrms**2 / unit2
+    return out

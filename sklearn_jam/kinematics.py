@@ -46,6 +46,7 @@ when the posterior cannot be trusted yet.
 """
 
 import functools
+import os
 import sys
 import time
 import warnings
@@ -70,6 +71,9 @@ from .utils import strip_unit
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
 
 #: Parameters of each mass model (before the inclination/anisotropy choice and the black hole).
+#: The engines that tabulate one galaxy at its bins before sampling (cylindrical, NumPy).
+FAST_ENGINES = ("tabulated", "emulator")
+
 MASS_MODELS = {
     "light": ("q_min", "ratio", "lg_ml"),
     "gnfw": ("q_min", "ratio", "lg_ml", "f_dm", "gamma", "rbreak_kpc"),
@@ -185,7 +189,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         :func:`~sklearn_jam.jam.jam_axi_cyl`) or spherical (jampy 9's,
         :func:`~sklearn_jam.jam.jam_axi_sph`, whose black hole is a point mass;
         it needs a PSF with spaxels, and no bin at (0, 0) without a PSF).
-    engine : {'exact', 'tabulated'}, default='exact'
+    engine : {'exact', 'tabulated', 'emulator'}, default='exact'
         'exact': every model is an engine call. 'tabulated' (cylindrical only,
         NumPy): :meth:`fit` first tabulates the exact engine at the bins
         (:func:`~sklearn_jam.jam.tabulated.tabulate_cyl`, about a second), for
@@ -193,7 +197,17 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         inclination; every model is then a matrix product on that table, within
         1e-6 of the engine (``docs/real_galaxies.rst``) and about 0.02 ms per model
         (0.3 ms with a free halo shape, whose MGE is refitted per model).
-        :meth:`predict` stays exact.
+        'emulator' (cylindrical only, NumPy): the same table made by the general
+        emulator (:mod:`sklearn_jam.emulator.general`, ``emulator``) in a fraction
+        of the time, as accurate as its card says (``fit(reweight=True)`` makes
+        the posterior exact); it refuses a galaxy, PSF or bins outside its domain
+        and warns for photometry unlike its training set. :meth:`predict` stays
+        exact.
+    emulator : str, path-like or GeneralEmulator, default='general'
+        The network of ``engine='emulator'``: 'general' (the shipped model,
+        :func:`~sklearn_jam.emulator.general.load_general_pretrained`), a file of
+        :func:`~sklearn_jam.emulator.general.save_general_emulator` (read without
+        running code) or a :class:`~sklearn_jam.emulator.general.GeneralEmulator`.
     bounds : dict, default=None
         ``{name: (low, high)}`` overriding :data:`DEFAULT_BOUNDS`.
     fixed : dict, default=None
@@ -269,7 +283,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     n_calls_ : int
         Models computed during the fit.
     table_ : InclinationTable
-        With ``engine='tabulated'``: the exact engine tabulated at the bins
+        With ``engine='tabulated'`` or ``'emulator'``: the table at the bins
         (:class:`~sklearn_jam.jam.tabulated.InclinationTable`).
     encode_seconds_ : float
         Wall time of making ``table_`` (0 with ``engine='exact'``), not in
@@ -308,7 +322,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "inclination": [StrOptions({"q_min", "inc"})],
         "anisotropy": [StrOptions({"ratio", "beta", "beta_z"})],
         "align": [StrOptions({"cyl", "sph"})],
-        "engine": [StrOptions({"exact", "tabulated"})],
+        "engine": [StrOptions({"exact", "tabulated", "emulator"})],
+        "emulator": [str, os.PathLike, HasMethods(["table", "unit_maps"])],
         "bounds": [dict, None],
         "fixed": [dict, None],
         "p0": [dict, None],
@@ -342,6 +357,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         anisotropy="ratio",
         align="cyl",
         engine="exact",
+        emulator="general",
         bounds=None,
         fixed=None,
         p0=None,
@@ -371,6 +387,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.anisotropy = anisotropy
         self.align = align
         self.engine = engine
+        self.emulator = emulator
         self.bounds = bounds
         self.fixed = fixed
         self.p0 = p0
@@ -426,9 +443,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
 
         if self.align == "sph":  # spaxels need a PSF: refused before any bins are seen
             check_observation_sph(psf[0], psf[2])
-        if self.engine == "tabulated" and (self.align != "cyl" or self._torch_device()):
+        if self.engine in FAST_ENGINES and (self.align != "cyl" or self._torch_device()):
             raise ValueError(
-                f"engine='tabulated' tabulates the cylindrical model in NumPy, got "
+                f"engine={self.engine!r} tabulates the cylindrical model in NumPy, got "
                 f"align={self.align!r}, device={self.device!r}: use align='cyl' and device=None, "
                 "or engine='exact'"
             )
@@ -601,10 +618,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     def _model(self, setup, params, x, y, engine=None):
         """V_rms (n, n_bins) of the models ``params`` (dict of (n,) arrays) at (x, y).
 
-        ``engine`` ('exact' or 'tabulated') overrides the estimator's.
+        ``engine`` ('exact', 'tabulated' or 'emulator') overrides the estimator's.
         """
-        if (engine or self.engine) == "tabulated":
-            return self._tabulated_model(setup, params, x, y)
+        if (engine or self.engine) in FAST_ENGINES:
+            return self._tabulated_model(setup, params, x, y, engine or self.engine)
         dyn = self._dynamics(setup, params)
         args = (*setup["mge"], dyn["surf_pot"], dyn["sigma_pot"], dyn["qobs_pot"], dyn["inc"])
         args += (dyn["beta"], x, y, dyn["mbh"])
@@ -643,13 +660,14 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         low, high = (setup["fixed"][key],) * 2 if key in setup["fixed"] else setup["bounds"][key]
         return tuple(float(self._inc(setup, {key: np.array([v])})[0]) for v in (low, high))
 
-    def _table(self, setup, x, y):
+    def _table(self, setup, x, y, engine="tabulated"):
         """The inclination table of this galaxy at the bins (x, y), made once per bins.
 
         Components: the stars (the MGE), every Gaussian of the halo's fixed basis
-        (:meth:`_halo` with ``fixed_sigmas``) and the black hole.
+        (:meth:`_halo` with ``fixed_sigmas``) and the black hole; computed by the
+        exact engine (``engine='tabulated'``) or by the general emulator.
         """
-        key = (x.tobytes(), y.tobytes(), self._inc_range(setup))
+        key = (engine, x.tobytes(), y.tobytes(), self._inc_range(setup))
         cache = getattr(self, "_table_cache", None)
         if cache is not None and cache[0] == key:
             return cache[1]
@@ -663,7 +681,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 fixed_sigmas=True,
             )
             components += [(np.ones(1), np.array([s]), np.ones(1)) for s in basis[1][0]]
-        table = tabulate_cyl(
+        make = tabulate_cyl if engine == "tabulated" else self._general_emulator().table
+        table = make(
             setup["mge"],
             components,
             x,
@@ -675,9 +694,30 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self._table_cache = (key, table)
         return table
 
-    def _tabulated_model(self, setup, params, x, y):
+    def _general_emulator(self):
+        """The general emulator (``GeneralEmulator``) of ``emulator``, loaded once."""
+        from .emulator.general import load_general_emulator, load_general_pretrained
+
+        cached = getattr(self, "_emulator_cache", None)
+        if cached is not None and cached[0] is self.emulator:
+            return cached[1]
+        if not isinstance(self.emulator, (str, os.PathLike)):
+            model = self.emulator
+        elif self.emulator == "general":
+            model = load_general_pretrained()
+        elif os.path.isfile(self.emulator):
+            model = load_general_emulator(self.emulator)
+        else:
+            raise ValueError(
+                f"emulator={self.emulator!r} is neither 'general' (the shipped model) nor a "
+                "general emulator file (scripts/make_general_emulator.py)"
+            )
+        self._emulator_cache = (self.emulator, model)
+        return model
+
+    def _tabulated_model(self, setup, params, x, y, engine="tabulated"):
         """V_rms (n, n_bins) from the inclination table: the models' exact weights on it."""
-        table = self._table(setup, x, y)
+        table = self._table(setup, x, y, engine)
         inc = self._inc(setup, params)
         ml = 10 ** params["lg_ml"]
         unit = component_units(setup["mge"], setup["distance"])
@@ -801,7 +841,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         yerr : array-like of shape (n_bins,), optional
             Deprecated in 0.3 (removed in 0.5): the same as ``vrms_err``.
         reweight : bool, default=False
-            With a fast ``engine`` ('tabulated'): after sampling, compute every
+            With a fast ``engine`` ('tabulated', 'emulator'): after sampling, compute every
             distinct kept sample with the exact engine and weigh the samples by
             the ratio of the two posteriors (Pareto smoothed,
             :func:`~sklearn_jam.importance.importance_weights`), so the
@@ -833,7 +873,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             raise ValueError(
                 "reweight=True weighs a fast engine's posterior by the exact engine's; with "
                 "engine='exact' the posterior is already exact: use engine='tabulated' or "
-                "reweight=False"
+                "'emulator', or reweight=False"
             )
         X, y, vrms_err = self._check_data(X, y, vrms_err)
         self._check_extent(setup, X)
@@ -867,9 +907,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                     )
         x_bins, y_bins = X[:, 0], X[:, 1]
         self.encode_seconds_ = 0.0
-        if self.engine == "tabulated":
+        if self.engine in FAST_ENGINES:
             t0 = time.perf_counter()
-            self.table_ = self._table(setup, x_bins, y_bins)
+            self.table_ = self._table(setup, x_bins, y_bins, self.engine)
             self.encode_seconds_ = time.perf_counter() - t0
 
         def log_prob(theta):
@@ -1228,18 +1268,20 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             model (fixed ones may be left out).
         X : array-like of shape (n_bins, 2)
             Bin positions in arcsec.
-        engine : {'exact', 'tabulated'} or None, default=None
-            The estimator's ``engine`` if None; 'tabulated' tabulates the bins
+        engine : {'exact', 'tabulated', 'emulator'} or None, default=None
+            The estimator's ``engine`` if None; 'tabulated' and 'emulator' tabulate the bins
             first (once per ``X``), so both engines can be compared on one call.
 
         Returns
         -------
         vrms : ndarray of shape (n, n_bins)
         """
-        if engine not in (None, "exact", "tabulated"):
-            raise ValueError(f"engine={engine!r} must be 'exact', 'tabulated' or None")
+        if engine not in (None, "exact", *FAST_ENGINES):
+            raise ValueError(f"engine={engine!r} must be 'exact', 'tabulated', 'emulator' or None")
         setup, full = self._complete(params)
         X = np.asarray(X, dtype=float)
-        if (engine or self.engine) == "tabulated" and self.align != "cyl":
-            raise ValueError("engine='tabulated' tabulates the cylindrical model: align='cyl'")
+        if (engine or self.engine) in FAST_ENGINES and self.align != "cyl":
+            raise ValueError(
+                f"engine={engine or self.engine!r} tabulates the cylindrical model: align='cyl'"
+            )
         return self._model(setup, full, X[:, 0], X[:, 1], engine=engine)

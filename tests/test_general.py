@@ -73,7 +73,7 @@ def test_component_fractions_are_the_light_fractions():
         ({"n_bulge": 7.0}, r"n_bulge=7 is outside the prior box \[1, 6\]"),
         ({"q_disk": 0.2, "inc": 60.0}, r"q_intr\(q_disk=0.2, inc=60\) = nan is below 0.05"),
         ({"q_bulge": 0.9, "q_disk": 0.9, "inc": 40.0, "beta_z": 0.4}, r"beta_z=0.4 > 0.7 \* eps"),
-        ({"sigma_psf": 0.0}, r"sigma_psf=0 is outside the prior box \[0.01, 0.3\]"),
+        ({"sigma_psf": 0.0}, r"sigma_psf=0 is outside the prior box \[0.001, 0.3\]"),
         ({"f_dm": np.nan}, "f_dm=nan is not finite"),
     ],
 )

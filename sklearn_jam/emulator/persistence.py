@@ -18,7 +18,14 @@ from ..exceptions import IncompatibleModelError
 from ..utils import jsonable
 from ._estimator import _READABLE_VERSIONS, JamEmulatorRegressor, _resolve_device
 
-__all__ = ["save_emulator", "load_emulator", "load_model", "is_emulator_file"]
+__all__ = [
+    "save_emulator",
+    "load_emulator",
+    "load_model",
+    "is_emulator_file",
+    "emulator_arrays",
+    "emulator_from_arrays",
+]
 
 #: Fitted attributes stored as arrays, and those stored in the JSON header.
 _ARRAYS = (
@@ -37,15 +44,17 @@ _HEADER = "__sklearn_jam__"
 _TUPLES = ("conv_channels", "pool_after", "hidden_layer_sizes")
 
 
-def save_emulator(est, path):
-    """Write a fitted :class:`~sklearn_jam.JamEmulatorRegressor` to a file that holds no code.
+def emulator_arrays(est):
+    """The arrays of a :func:`save_emulator` file of a fitted estimator (header included).
 
     Parameters
     ----------
     est : JamEmulatorRegressor
-        A fitted estimator.
-    path : str or path-like
-        The ``.npz`` file to write.
+
+    Returns
+    -------
+    arrays : dict of str to ndarray
+        Plain arrays, the header a JSON text as ``uint8``.
     """
     state = vars(est)
     header = {
@@ -63,9 +72,23 @@ def save_emulator(est, path):
     arrays["attr/scalar_box_"] = np.stack(est.scalar_box_)
     for key, value in est.net_.module_.state_dict().items():
         arrays[f"net/{key}"] = value.detach().cpu().numpy()
-    text = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    arrays[_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    return arrays
+
+
+def save_emulator(est, path):
+    """Write a fitted :class:`~sklearn_jam.JamEmulatorRegressor` to a file that holds no code.
+
+    Parameters
+    ----------
+    est : JamEmulatorRegressor
+        A fitted estimator.
+    path : str or path-like
+        The ``.npz`` file to write.
+    """
+    arrays = emulator_arrays(est)
     with open(path, "wb") as fh:  # np.savez would append .npz to a path without it
-        np.savez_compressed(fh, **{_HEADER: text}, **arrays)
+        np.savez_compressed(fh, **arrays)
 
 
 def is_emulator_file(path):
@@ -111,8 +134,25 @@ def load_emulator(path, device="cpu"):
     with data:
         if _HEADER not in data.files:
             raise ValueError(f"{path} is an .npz archive but not an sklearn_jam model file")
-        header = json.loads(bytes(data[_HEADER]).decode())
-        arrays = {k: data[k] for k in data.files if k != _HEADER}
+        arrays = {k: data[k] for k in data.files}
+    return emulator_from_arrays(arrays, path, device=device)
+
+
+def emulator_from_arrays(arrays, path, device="cpu"):
+    """The estimator of :func:`emulator_arrays`' arrays (read from ``path``, for messages).
+
+    Parameters
+    ----------
+    arrays : dict of str to ndarray
+    path : str or path-like
+        Where they were read, named in errors.
+    device : str, default='cpu'
+
+    Returns
+    -------
+    est : JamEmulatorRegressor
+    """
+    header = json.loads(bytes(arrays[_HEADER]).decode())
     _check_versions(header, path)
     params = dict(header["params"])
     for key in _TUPLES:

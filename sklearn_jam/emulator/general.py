@@ -1,0 +1,748 @@
+"""The general emulator: any galaxy's cylindrical JAM model from a network, as a table.
+
+A fit of observed kinematics (:class:`~sklearn_jam.JamKinematics`) holds the light
+(an MGE), the PSF, the spaxels and the bins fixed; its model is then linear in every
+mass component's weight and in ``b - 1 = 1/(1 - beta_z) - 1``, and only the
+inclination enters non-linearly (:mod:`sklearn_jam.jam.tabulated`). The tabulated
+engine computes the components' maps with the exact engine; this emulator predicts
+them with a network, from the MGE's profile alone:
+
+1. the MGE is scaled to ``r_e = 1`` and unit light, and described by its surface
+   brightness at :data:`FEATURE_RADII` on the major and minor axes
+   (:func:`photometry_features`);
+2. a :class:`~sklearn_jam.JamEmulatorRegressor` (tabular) maps those, ``cos(inc)``,
+   one circular PSF Gaussian's sigma and one round mass Gaussian's sigma to the
+   V_rms^2 of three unit-mass components (:data:`~sklearn_jam.general.UNIT_COMPONENTS`:
+   the stars, that Gaussian, a black hole), each at ``beta_z = 0`` and at the
+   probe, on a polar grid (:func:`grid_axes`) out to 2.75 r_e (the targets of
+   :func:`unit_targets`);
+3. the grid maps are interpolated to every sub-point of every spaxel (a cosine
+   series in angle, a cubic spline in ``asinh(r / 0.01 r_e)``), weighted there by
+   the MGE's surface brightness convolved with that PSF Gaussian (exact), summed
+   over the spaxel's rule and over the PSF's Gaussians: a PSF of several Gaussians
+   and any spaxels are then exact given the network's maps;
+4. this is done at the Chebyshev nodes of an
+   :class:`~sklearn_jam.jam.tabulated.InclinationTable`, which then serves every
+   model of the fit as the tabulated engine's does.
+
+A halo enters as its MGE's round Gaussians (each one row of the network), so any
+spherical halo the table's basis holds is emulated, with its weights exact.
+"""
+
+import hashlib
+import json
+import warnings
+from importlib import resources
+
+import numpy as np
+from numpy.polynomial import chebyshev
+from scipy.interpolate import CubicSpline
+
+from .._version import SPEC_VERSION, __version__
+from ..exceptions import OutsidePriorWarning
+from ..general import (
+    GENERAL_PARAM_NAMES,
+    GENERAL_PRIOR_BOUNDS,
+    LG_SIGMA_MASS_RANGE,
+    UNIT_COMPONENTS,
+    general_mge,
+)
+from ..jam._convolution import check_psf, mge_surf, spaxel_points
+from ..jam.mass import mge_half_light_radius
+from ..jam.sersic import vrms_unit
+from ..jam.tabulated import (
+    BETA_PROBE,
+    DEFAULT_N_INC,
+    InclinationTable,
+    _inc_of_s,
+    _s_of_inc,
+    anisotropy_factor,
+)
+from ._estimator import JamEmulatorRegressor
+from .persistence import emulator_arrays, emulator_from_arrays
+
+__all__ = [
+    "GeneralEmulator",
+    "FEATURE_RADII",
+    "GRID_SHAPE",
+    "MAX_BIN_RADIUS",
+    "grid_axes",
+    "grid_points",
+    "grid_interpolation",
+    "normalised_mge",
+    "photometry_features",
+    "general_features",
+    "enclosed_mass_fraction",
+    "unit_targets",
+    "training_data",
+    "maps_from_targets",
+    "save_general_emulator",
+    "load_general_emulator",
+    "load_general_pretrained",
+    "general_pretrained_card",
+    "GENERAL_PRETRAINED_FILE",
+    "GENERAL_PRETRAINED_SHA256",
+]
+
+#: Radius (r_e) where the grid's spacing turns from linear to logarithmic: the PSF floor.
+GRID_R0 = 0.001
+#: Outermost grid radius (r_e): the bins' 2.5 r_e plus half the largest spaxel's diagonal.
+GRID_R_MAX = 2.75
+#: Radii and angles of the polar grid over one quadrant.
+GRID_SHAPE = (40, 10)
+#: The bins' largest distance from the centre (r_e) the emulator takes.
+MAX_BIN_RADIUS = 2.5
+#: Radii (r_e) at which the MGE's surface brightness describes it to the network.
+FEATURE_RADII = np.geomspace(0.01, 4.0, 12)
+#: The training domain of the observation: PSF Gaussians' and spaxels' sizes in r_e.
+PSF_RANGE = (0.001, 0.3)
+PIXSIZE_RANGE = GENERAL_PRIOR_BOUNDS["pixsize"]
+#: Photometry farther from the training set than this quantile of the training
+#: galaxies' own nearest-neighbour distances warns.
+NEIGHBOUR_QUANTILE = 0.99
+
+_FILE_HEADER = "__sklearn_jam_general__"
+
+#: The shipped general emulator (``scripts/make_general_emulator.py``) and its card.
+GENERAL_PRETRAINED_FILE = "jam_emulator_general.npz"
+#: SHA-256 of the shipped file: a changed file is refused before it is read.
+GENERAL_PRETRAINED_SHA256 = "to be filled"
+
+
+# -- the grid -------------------------------------------------------------------------
+
+
+def grid_axes():
+    """Radii (r_e) and angles (rad, 0 on the major axis) of the emulator's polar grid.
+
+    Returns
+    -------
+    rad : ndarray of shape (40,)
+        ``0.001 sinh(s)`` r_e, uniform in ``s`` from 0 to 2.75 r_e.
+    ang : ndarray of shape (10,)
+        Uniform from 0 to pi/2.
+    """
+    n_rad, n_ang = GRID_SHAPE
+    rad = GRID_R0 * np.sinh(np.linspace(0, np.arcsinh(GRID_R_MAX / GRID_R0), n_rad))
+    ang = np.radians(np.linspace(0, 90, n_ang))
+    return rad, ang
+
+
+def grid_points():
+    """The grid's points ``x, y`` (r_e), each of shape (400,), radius-major."""
+    rad, ang = grid_axes()
+    r, a = np.meshgrid(rad, ang, indexing="ij")
+    return (r * np.cos(a)).ravel(), (r * np.sin(a)).ravel()
+
+
+def grid_interpolation(x, y):
+    """The matrix that interpolates grid maps to points: ``maps @ W.T`` is the maps there.
+
+    A cosine series of even modes in the angle (the maps' four-fold symmetry;
+    exact at the grid's angles) times a cubic spline in ``asinh(r / r0)`` with
+    zero slope at the centre (V_rms^2 is even through it).
+
+    Parameters
+    ----------
+    x, y : array-like of shape (n_points,)
+        Points in r_e, anywhere within :data:`GRID_R_MAX`.
+
+    Returns
+    -------
+    W : ndarray of shape (n_points, 400)
+    """
+    rad, ang = grid_axes()
+    x, y = (np.abs(np.asarray(v, dtype=float).ravel()) for v in (x, y))
+    r, theta = np.hypot(x, y), np.arctan2(y, x)
+    modes = 2 * np.arange(ang.size)
+    to_coef = np.linalg.inv(np.cos(modes[None, :] * ang[:, None]))  # (mode, angle)
+    in_angle = np.cos(modes[None, :] * theta[:, None]) @ to_coef  # (n_points, n_ang)
+    eye = np.eye(rad.size)
+    zero = np.zeros(rad.size)
+    spline = CubicSpline(np.arcsinh(rad / GRID_R0), eye, bc_type=((1, zero), "not-a-knot"))
+    in_radius = spline(np.arcsinh(r / GRID_R0))  # (n_points, n_rad)
+    return (in_radius[:, :, None] * in_angle[:, None, :]).reshape(r.size, -1)
+
+
+# -- features and targets -------------------------------------------------------------
+
+
+def normalised_mge(surf, sigma, qobs):
+    """An MGE scaled to unit light and a circularised half-light radius of 1.
+
+    Parameters
+    ----------
+    surf : array-like of shape (n_gauss,)
+        Peak surface brightness (any unit).
+    sigma : array-like of shape (n_gauss,)
+        Dispersions (any angular unit).
+    qobs : array-like of shape (n_gauss,)
+        Observed axial ratios.
+
+    Returns
+    -------
+    (surf, sigma, qobs) : tuple of ndarray of shape (n_gauss,)
+        With ``2 pi sum(surf sigma^2 qobs) = 1`` and ``sigma`` in units of ``r_e``.
+    r_e : float
+        The half-light radius in the unit of the input ``sigma``
+        (:func:`~sklearn_jam.jam.mass.mge_half_light_radius`).
+    """
+    surf, sigma, qobs = (np.asarray(v, dtype=float) for v in (surf, sigma, qobs))
+    r_e = mge_half_light_radius(surf, sigma, qobs)
+    light = 2 * np.pi * np.sum(surf * (sigma / r_e) ** 2 * qobs)
+    return (surf / light, sigma / r_e, qobs), r_e
+
+
+def photometry_features(surf, sigma, qobs):
+    """log10 of normalised MGEs' surface brightness at :data:`FEATURE_RADII` on both axes.
+
+    Parameters
+    ----------
+    surf, sigma, qobs : array-like of shape (n_galaxies, n_gauss)
+        MGEs with unit light and ``r_e = 1`` (:func:`normalised_mge`).
+
+    Returns
+    -------
+    features : ndarray of shape (n_galaxies, 24)
+        Major axis (12 radii), then minor axis.
+    """
+    surf, sigma, qobs = (np.atleast_2d(np.asarray(v, dtype=float)) for v in (surf, sigma, qobs))
+    out = []
+    for x, y in ((FEATURE_RADII, 0 * FEATURE_RADII), (0 * FEATURE_RADII, FEATURE_RADII)):
+        arg = (x[:, None] ** 2 + (y[:, None] / qobs[:, None, :]) ** 2) / sigma[:, None, :] ** 2
+        out.append(np.log10((surf[:, None, :] * np.exp(-0.5 * arg)).sum(-1)))
+    return np.concatenate(out, 1)
+
+
+def general_features(photometry, inc, sigma_psf, lg_sigma_mass):
+    """The network's input rows: photometry, ``cos(inc)``, the PSF sigma, the mass Gaussian's.
+
+    Parameters
+    ----------
+    photometry : array-like of shape (n, 24)
+        :func:`photometry_features`.
+    inc : array-like of shape (n,)
+        Inclinations in degrees.
+    sigma_psf : array-like of shape (n,)
+        One circular PSF Gaussian's sigma in r_e.
+    lg_sigma_mass : array-like of shape (n,)
+        log10 of the round mass Gaussian's sigma in r_e.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 27)
+    """
+    columns = [np.cos(np.radians(inc)), sigma_psf, lg_sigma_mass]
+    columns = [np.asarray(v, dtype=float).reshape(-1, 1) for v in columns]
+    return np.concatenate([np.atleast_2d(photometry), *columns], 1)
+
+
+def enclosed_mass_fraction(lg_sigma_mass):
+    """The fraction of a round Gaussian's mass inside the sphere of ``r_e``.
+
+    ``erf(u) - 2 u exp(-u^2) / sqrt(pi)`` with ``u = 1 / (sqrt(2) sigma)``: the
+    scale of its V_rms^2 at the bins, which the targets are divided by so that a
+    wide Gaussian's tiny maps are of order one.
+
+    Parameters
+    ----------
+    lg_sigma_mass : array-like
+        log10 of its sigma in r_e.
+
+    Returns
+    -------
+    fraction : ndarray
+    """
+    from scipy.special import erf
+
+    u = 1 / (np.sqrt(2) * 10 ** np.asarray(lg_sigma_mass, dtype=float))
+    return erf(u) - 2 * u * np.exp(-(u**2)) / np.sqrt(np.pi)
+
+
+def unit_targets(maps, lg_sigma_mass):
+    """Targets of the network from :func:`~sklearn_jam.general.general_unit_maps`.
+
+    Parameters
+    ----------
+    maps : array-like of shape (n, 3, 2, 400)
+    lg_sigma_mass : array-like of shape (n,)
+
+    Returns
+    -------
+    y : ndarray of shape (n, 2400)
+        Positive; the Gaussian's maps divided by :func:`enclosed_mass_fraction`.
+    """
+    maps = np.array(maps, dtype=float)
+    maps[:, 1] /= enclosed_mass_fraction(lg_sigma_mass)[:, None, None]
+    return maps.reshape(len(maps), -1)
+
+
+def training_data(params, lg_sigma_mass, maps):
+    """The regressor's inputs and targets from galaxies of :mod:`sklearn_jam.general`.
+
+    Parameters
+    ----------
+    params : array-like of shape (n, 15)
+        Columns of :data:`~sklearn_jam.general.GENERAL_PARAM_NAMES`.
+    lg_sigma_mass : array-like of shape (n,)
+    maps : array-like of shape (n, 3, 2, 400)
+        :func:`~sklearn_jam.general.general_unit_maps` at :func:`grid_points`.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 27)
+        :func:`general_features`.
+    y : ndarray of shape (n, 2400)
+        :func:`unit_targets`.
+    """
+    params = np.asarray(params, dtype=float)
+    col = {name: i for i, name in enumerate(GENERAL_PARAM_NAMES)}
+    photometry = photometry_features(*general_mge(params))
+    X = general_features(
+        photometry, params[:, col["inc"]], params[:, col["sigma_psf"]], lg_sigma_mass
+    )
+    return X, unit_targets(maps, lg_sigma_mass)
+
+
+def maps_from_targets(y, lg_sigma_mass):
+    """The inverse of :func:`unit_targets`: (n, 3, 2, 400) maps."""
+    maps = np.array(y, dtype=float).reshape(len(y), len(UNIT_COMPONENTS), 2, -1)
+    maps[:, 1] *= enclosed_mass_fraction(lg_sigma_mass)[:, None, None]
+    return maps
+
+
+# -- the emulator ---------------------------------------------------------------------
+
+
+class GeneralEmulator:
+    """A fitted network of the general family and what it needs to serve a fit.
+
+    Made by :meth:`from_regressor` after training, or read by
+    :func:`load_general_emulator`; :meth:`table` makes the inclination table of a
+    galaxy, which :class:`~sklearn_jam.JamKinematics` (``engine='emulator'``)
+    evaluates as the tabulated engine's.
+
+    Parameters
+    ----------
+    regressor : JamEmulatorRegressor
+        Fitted in the tabular mode on :func:`general_features` and
+        :func:`unit_targets`.
+    photometry_sample : ndarray of shape (n_sample, 24)
+        Training galaxies' :func:`photometry_features` (the reference of the
+        warning for photometry unlike the training set).
+    neighbour_distance : float
+        :data:`NEIGHBOUR_QUANTILE` of those galaxies' distances to their nearest
+        neighbour among the others, in standardised features.
+    info : dict, default=None
+        What the model card says of it (data, training, accuracy).
+    """
+
+    def __init__(self, regressor, photometry_sample, neighbour_distance, info=None):
+        self.regressor = regressor
+        self.photometry_sample = np.asarray(photometry_sample, dtype=float)
+        self.neighbour_distance = float(neighbour_distance)
+        self.info = dict(info or {})
+
+    @classmethod
+    def from_regressor(cls, regressor, X_train, n_sample=2000, info=None, random_state=0):
+        """Wrap a fitted regressor; keep a sample of its training photometry.
+
+        Parameters
+        ----------
+        regressor : JamEmulatorRegressor
+        X_train : ndarray of shape (n, 27)
+            Its training inputs (:func:`general_features`).
+        n_sample : int, default=2000
+            Training galaxies kept for the nearest-neighbour warning.
+        info : dict, default=None
+        random_state : int, default=0
+
+        Returns
+        -------
+        emulator : GeneralEmulator
+        """
+        photometry = np.unique(np.asarray(X_train)[:, : 2 * FEATURE_RADII.size], axis=0)
+        rng = np.random.default_rng(random_state)
+        keep = rng.permutation(len(photometry))[:n_sample]
+        sample = photometry[keep]
+        scale = regressor.scalar_scale_[: sample.shape[1]]
+        z = sample / scale
+        dist = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(-1))
+        np.fill_diagonal(dist, np.inf)
+        threshold = np.quantile(dist.min(1), NEIGHBOUR_QUANTILE)
+        return cls(regressor, sample, threshold, info)
+
+    # -- the network's domain ----------------------------------------------------------
+
+    def _photometry_box(self):
+        low, high = self.regressor.scalar_box_
+        n = 2 * FEATURE_RADII.size
+        return low[:n], high[:n]
+
+    def check_photometry(self, photometry):
+        """Refuse photometry outside the training box; warn if unlike every training galaxy.
+
+        Parameters
+        ----------
+        photometry : ndarray of shape (24,)
+            :func:`photometry_features` of one galaxy.
+
+        Raises
+        ------
+        ValueError
+            Naming the feature, its value and the training range.
+        """
+        low, high = self._photometry_box()
+        margin = 0.02 * (high - low)
+        bad = np.flatnonzero((photometry < low - margin) | (photometry > high + margin))
+        if bad.size:
+            j = int(bad[0])
+            axis = "major" if j < FEATURE_RADII.size else "minor"
+            radius = FEATURE_RADII[j % FEATURE_RADII.size]
+            raise ValueError(
+                f"the MGE's log10 surface brightness at {radius:.3g} r_e on the {axis} axis is "
+                f"{photometry[j]:.4g} (unit light, r_e = 1), outside the general emulator's "
+                f"training range [{low[j]:.4g}, {high[j]:.4g}]: use engine='tabulated' (exact) "
+                "for this galaxy"
+            )
+        scale = self.regressor.scalar_scale_[: photometry.size]
+        dist = np.sqrt((((self.photometry_sample - photometry) / scale) ** 2).sum(1)).min()
+        if dist > self.neighbour_distance:
+            warnings.warn(
+                f"the MGE's profile is {dist:.3g} (standardised) from the nearest of the "
+                f"general emulator's training galaxies, farther than {NEIGHBOUR_QUANTILE:.0%} "
+                f"of them are from each other ({self.neighbour_distance:.3g}): its maps may be "
+                "less accurate than its card says; check with model_vrms(engine='exact') or "
+                "fit(reweight=True)",
+                OutsidePriorWarning,
+                stacklevel=3,
+            )
+        return float(dist)
+
+    @staticmethod
+    def _check_range(name, values, rng, unit="r_e", log=False, edges=("low", "high")):
+        """Refuse values outside ``rng``; warn near ``edges`` (2% of the span, log if ``log``)."""
+        values = np.atleast_1d(values)
+        low, high = rng
+        bad = values[(values < low * (1 - 1e-9)) | (values > high * (1 + 1e-9))]
+        if bad.size:
+            raise ValueError(
+                f"{name}={bad[0]:.4g} {unit} is outside the general emulator's domain "
+                f"[{low:.4g}, {high:.4g}] {unit}: use engine='tabulated' (exact)"
+            )
+        f = np.log if log else (lambda v: v)
+        margin = 0.02 * (f(high) - f(low))
+        near = np.zeros(values.shape, bool)
+        if "low" in edges:
+            near |= f(values) < f(low) + margin
+        if "high" in edges:
+            near |= f(values) > f(high) - margin
+        if np.any(near):
+            warnings.warn(
+                f"{name}={values[near][0]:.4g} {unit} is within 2% of the edge of the general "
+                f"emulator's domain [{low:.4g}, {high:.4g}] {unit}, where it is least accurate",
+                OutsidePriorWarning,
+                stacklevel=4,
+            )
+
+    # -- prediction --------------------------------------------------------------------
+
+    def unit_maps(self, photometry, inc, sigma_psf, lg_sigma_mass):
+        """The network's maps of rows (n, 3, 2, 400): V_rms^2 in ``G M_* / r_e``.
+
+        Parameters
+        ----------
+        photometry : ndarray of shape (24,) or (n, 24)
+        inc, sigma_psf, lg_sigma_mass : array-like of shape (n,)
+            As :func:`general_features`.
+
+        Returns
+        -------
+        maps : ndarray of shape (n, 3, 2, 400)
+        """
+        n = np.size(inc)
+        photometry = np.broadcast_to(photometry, (n, 2 * FEATURE_RADII.size))
+        X = general_features(photometry, inc, sigma_psf, lg_sigma_mass)
+        with warnings.catch_warnings():
+            # The domain was checked by name before (table); the box of the raw
+            # inputs would warn for every row of a galaxy at its edge.
+            warnings.simplefilter("ignore", OutsidePriorWarning)
+            y = self.regressor.predict(X)
+        return maps_from_targets(y, lg_sigma_mass)
+
+    def table(
+        self,
+        lum,
+        components,
+        x,
+        y,
+        *,
+        distance,
+        inc_range,
+        black_hole=False,
+        sigmapsf=0.0,
+        normpsf=1.0,
+        pixsize=0.0,
+        pixang=0.0,
+        n_inc=DEFAULT_N_INC,
+        **_engine_options,
+    ):
+        """The emulated inclination table of one galaxy at fixed bins.
+
+        Takes the arguments of :func:`~sklearn_jam.jam.tabulated.tabulate_cyl`
+        (its engine options are not used) and gives a table of the same form.
+        The first mass component must be the light itself (mass follows light);
+        the others round single Gaussians (a halo's basis).
+
+        Raises
+        ------
+        ValueError
+            For a component the emulator does not model, and for an
+            observation or bins outside its domain (naming the value).
+
+        Returns
+        -------
+        table : InclinationTable
+        """
+        lum = tuple(np.asarray(v, dtype=float) for v in lum)
+        (surf_n, sigma_n, qobs_n), r_e = normalised_mge(*lum)
+        photometry = photometry_features(surf_n, sigma_n, qobs_n)[0]
+        lg_sigma = self._halo_sigmas(lum, components, r_e)
+        sigmapsf, normpsf, pixsize, pixang, pixel_nodes = check_psf(
+            sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole
+        )
+        self._check_range("PSF sigma", sigmapsf / r_e, PSF_RANGE, log=True)
+        # Small spaxels (or none) are no edge: the emulator applies them itself.
+        self._check_range("spaxel side", pixsize / r_e, PIXSIZE_RANGE, edges=("high",))
+        x, y = (np.asarray(v, dtype=float).ravel() / r_e for v in (x, y))
+        radius = np.hypot(x, y)
+        if radius.max() > MAX_BIN_RADIUS:
+            j = int(radius.argmax())
+            raise ValueError(
+                f"the bin at ({x[j] * r_e:.4g}, {y[j] * r_e:.4g}) arcsec is {radius[j]:.4g} r_e "
+                f"from the centre (r_e = {r_e:.4g} arcsec), beyond the general emulator's "
+                f"{MAX_BIN_RADIUS} r_e: use engine='tabulated' (exact)"
+            )
+        self.check_photometry(photometry)
+        inc, nodes, q_flat = _inclination_nodes(lum[2], inc_range, n_inc)
+        weights_sub, W = _spaxel_operator(x, y, pixsize / r_e, pixang, pixel_nodes)
+        numerator = 0.0
+        denominator = 0.0
+        for s_k, n_k in zip(sigmapsf / r_e, normpsf, strict=True):
+            maps = self._psf_maps(photometry, inc, s_k, lg_sigma, black_hole)  # (n_inc, C, 2, G)
+            surf_k = _convolved_surface(
+                x, y, (surf_n, sigma_n, qobs_n), s_k, pixsize / r_e, pixang, pixel_nodes
+            )  # (n_bins, n_sub)
+            at_sub = (maps @ W.T).reshape(*maps.shape[:3], *surf_k.shape)
+            numerator = numerator + n_k * (at_sub * surf_k * weights_sub).sum(-1)
+            denominator = denominator + n_k * (surf_k * weights_sub).sum(-1)
+        v2 = numerator / denominator  # (n_inc, C, 2, n_bins), units G M_* / r_e
+        unit2 = float(vrms_unit(lum[0] * lum[2], lum[1], 1.0, r_e, distance)) ** 2
+        iso, probe = v2[:, :, 0] * unit2, v2[:, :, 1] * unit2
+        values = np.stack([iso, (probe - iso) / float(anisotropy_factor(BETA_PROBE))], 1)
+        coef = chebyshev.chebfit(nodes, values.reshape(len(nodes), -1), len(nodes) - 1)
+        low, high = (float(v) for v in inc_range)
+        return InclinationTable(coef.reshape(values.shape), q_flat, (low, high))
+
+    def _halo_sigmas(self, lum, components, r_e):
+        """log10 sigma (r_e) of the round Gaussians after the stars; refuse anything else."""
+        components = [
+            tuple(np.atleast_1d(np.asarray(v, dtype=float)) for v in c) for c in components
+        ]
+        if not components or not all(
+            a.shape == b.shape and np.allclose(a / a.max(), b / b.max(), rtol=1e-12)
+            for a, b in zip(components[0], lum, strict=True)
+        ):
+            raise ValueError(
+                "the general emulator's first mass component is the light itself (mass "
+                "follows light, any mass-to-light ratio); got another MGE"
+            )
+        lg_sigma = []
+        for surf, sigma, qobs in components[1:]:
+            if surf.size != 1 or qobs[0] != 1:
+                raise ValueError(
+                    "the general emulator takes, besides the stars, round single Gaussians of "
+                    f"mass (a halo's MGE, one at a time); got {surf.size} Gaussians with "
+                    f"qobs={qobs.tolist()}"
+                )
+            lg_sigma.append(np.log10(sigma[0] / r_e))
+        lg_sigma = np.array(lg_sigma)
+        # A halo basis spans the whole range by design: only outside it matters.
+        self._check_range("lg_sigma_mass", lg_sigma, LG_SIGMA_MASS_RANGE, unit="dex(r_e)", edges=())
+        return lg_sigma
+
+    def _psf_maps(self, photometry, inc, sigma_psf, lg_sigma, black_hole):
+        """(n_inc, n_components, 2, 400): the stars, each halo Gaussian, the black hole."""
+        n_inc = inc.size
+        # Every row predicts the stars and the black hole too; the first row's serve.
+        rows_sigma = lg_sigma if lg_sigma.size else np.zeros(1)
+        inc_rows = np.repeat(inc, rows_sigma.size)
+        sigma_rows = np.tile(rows_sigma, n_inc)
+        maps = self.unit_maps(photometry, inc_rows, np.full(inc_rows.size, sigma_psf), sigma_rows)
+        maps = maps.reshape(n_inc, rows_sigma.size, *maps.shape[1:])
+        parts = [maps[:, :1, 0]]  # the stars
+        if lg_sigma.size:
+            parts.append(maps[:, :, 1])  # each halo Gaussian
+        if black_hole:
+            parts.append(maps[:, :1, 2])
+        return np.concatenate(parts, 1)
+
+
+def _inclination_nodes(qobs, inc_range, n_inc):
+    """Chebyshev nodes of the table as :func:`~sklearn_jam.jam.tabulated.tabulate_cyl`."""
+    q_flat = float(np.min(qobs))
+    low, high = (float(v) for v in inc_range)
+    s_lo, s_hi = (float(_s_of_inc(v, q_flat)) for v in (low, high))
+    if not (0 < s_lo <= s_hi and high <= 90):
+        raise ValueError(
+            f"inc_range=({low}, {high}) must not fall, must stay above the inclination limit "
+            f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
+            "and at or below 90 deg"
+        )
+    n_inc = 1 if s_lo == s_hi else int(n_inc)
+    nodes = np.cos(np.pi * (np.arange(n_inc) + 0.5) / n_inc)
+    inc = np.clip(_inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat), low, high)
+    return inc, nodes, q_flat
+
+
+def _sub_points(x, y, pixsize, pixang, pixel_nodes):
+    """Every spaxel's sub-points (n_bins, n_sub) in r_e and the rule's weights (n_sub,)."""
+    if pixsize == 0:
+        return x[:, None], y[:, None], np.ones(1)
+    dx, dy, w = spaxel_points(pixsize, pixang, pixel_nodes)
+    return x[:, None] + dx, y[:, None] + dy, w
+
+
+def _spaxel_operator(x, y, pixsize, pixang, pixel_nodes):
+    """The rule's weights (n_sub,) and the grid interpolation at every sub-point."""
+    xs, ys, w = _sub_points(x, y, pixsize, pixang, pixel_nodes)
+    return w, grid_interpolation(xs, ys)
+
+
+def _convolved_surface(x, y, mge, sigma_psf, pixsize, pixang, pixel_nodes):
+    """The MGE's surface brightness convolved with one PSF Gaussian at the sub-points."""
+    xs, ys, _ = _sub_points(x, y, pixsize, pixang, pixel_nodes)
+    surf, sigma, qobs = (v[None] for v in mge)
+    psf = (np.array([[sigma_psf]]), np.ones(1))
+    flat = mge_surf(np, xs.reshape(1, -1), ys.reshape(1, -1), surf, sigma, qobs, psf=psf)
+    return flat.reshape(xs.shape)
+
+
+# -- files ----------------------------------------------------------------------------
+
+
+def save_general_emulator(emulator, path):
+    """Write a :class:`GeneralEmulator` to an ``.npz`` file that holds no code.
+
+    Parameters
+    ----------
+    emulator : GeneralEmulator
+    path : str or path-like
+    """
+    header = {
+        "format": "sklearn_jam.general_emulator",
+        "package_version": __version__,
+        "spec_version": SPEC_VERSION,
+        "grid_shape": list(GRID_SHAPE),
+        "grid_r_max": GRID_R_MAX,
+        "feature_radii": FEATURE_RADII.tolist(),
+        "neighbour_distance": emulator.neighbour_distance,
+        "info": emulator.info,
+    }
+    # The regressor's arrays under a prefix: this file is not a plain emulator file.
+    arrays = {f"regressor/{k}": v for k, v in emulator_arrays(emulator.regressor).items()}
+    arrays["general/photometry_sample"] = emulator.photometry_sample
+    arrays[_FILE_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
+def load_general_emulator(path, device="cpu"):
+    """Read a :func:`save_general_emulator` file without running anything in it.
+
+    Parameters
+    ----------
+    path : str or path-like
+    device : str, default='cpu'
+
+    Returns
+    -------
+    emulator : GeneralEmulator
+
+    Raises
+    ------
+    ValueError
+        If the file is not such a file, or was made for another grid.
+    """
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a general emulator file (.npz): {exc}") from None
+    with data:
+        if _FILE_HEADER not in data.files:
+            raise ValueError(f"{path} is an .npz archive but not a general emulator file")
+        header = json.loads(bytes(data[_FILE_HEADER]).decode())
+        arrays = {k: data[k] for k in data.files if k != _FILE_HEADER}
+    same = (
+        header.get("grid_shape") == list(GRID_SHAPE)
+        and header.get("grid_r_max") == GRID_R_MAX
+        and np.allclose(header.get("feature_radii", []), FEATURE_RADII)
+    )
+    if not same:
+        raise ValueError(
+            f"{path} was made for another grid or features (sklearn_jam "
+            f"{header.get('package_version')}); this version's are {GRID_SHAPE} to "
+            f"{GRID_R_MAX} r_e"
+        )
+    prefix = "regressor/"
+    regressor = emulator_from_arrays(
+        {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}, path, device
+    )
+    if not isinstance(regressor, JamEmulatorRegressor) or regressor.image_side_ is not None:
+        raise ValueError(f"{path} does not hold a tabular JamEmulatorRegressor")
+    return GeneralEmulator(
+        regressor,
+        arrays["general/photometry_sample"],
+        header["neighbour_distance"],
+        header.get("info"),
+    )
+
+
+def _shipped(name):
+    return resources.files("sklearn_jam") / "data" / name
+
+
+def general_pretrained_card():
+    """The card of the shipped general emulator (its data, domain, accuracy, training)."""
+    path = _shipped(GENERAL_PRETRAINED_FILE)
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(bytes(data[_FILE_HEADER]).decode())["info"]
+
+
+def load_general_pretrained(device="cpu"):
+    """The general emulator shipped in the package (``JamKinematics(emulator='general')``).
+
+    Parameters
+    ----------
+    device : str, default='cpu'
+
+    Returns
+    -------
+    emulator : GeneralEmulator
+
+    Raises
+    ------
+    ValueError
+        If the shipped file's SHA-256 is not the released one.
+    """
+    path = _shipped(GENERAL_PRETRAINED_FILE)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != GENERAL_PRETRAINED_SHA256:
+        raise ValueError(
+            f"the shipped general emulator {path} has SHA-256 {digest}, not the released "
+            f"{GENERAL_PRETRAINED_SHA256}: reinstall sklearn_jam"
+        )
+    with resources.as_file(path) as local:
+        return load_general_emulator(local, device=device)
