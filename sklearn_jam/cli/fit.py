@@ -209,6 +209,7 @@ def save_fit_report(fit, X, vrms, out_dir, vrms_err=None, corner=None, **extra):
         "n_bins": len(X),
         "model": {"mass_model": fit.mass_model, "align": fit.align, "black_hole": fit.black_hole},
         "engine": fit.engine,
+        **({"emulator": str(fit.emulator)} if fit.engine == "emulator" else {}),
         "encode_seconds": fit.encode_seconds_,
         "reweighting": (
             {
@@ -346,6 +347,7 @@ def _fit_from_args(args, bounds):
         anisotropy=args.anisotropy,
         align=args.align,
         engine=args.engine,
+        **({"emulator": args.emulator} if args.emulator else {}),
         reweight=args.reweight,
         n_nodes=args.nodes,
         bounds=bounds or None,
@@ -421,10 +423,19 @@ def add_parser(subparsers):
     )
     p.add_argument(
         "--engine",
-        choices=["exact", "tabulated"],
+        choices=["exact", "tabulated", "emulator"],
         default="exact",
         help="exact: an engine call per model; tabulated (cyl): the engine tabulated at the "
-        "bins first (about a second), then every model within 1e-6 of it in 0.02-0.3 ms",
+        "bins first (about a second), then every model within 1e-6 of it in 0.02-0.3 ms; "
+        "emulator (cyl): the same table from the general emulator (--emulator), as accurate "
+        "as its card says (add --reweight for the exact posterior)",
+    )
+    p.add_argument(
+        "--emulator",
+        default=None,
+        metavar="FILE",
+        help="with --engine emulator: a general emulator file (scripts/make_general_emulator.py; "
+        "read without running code); default: the shipped one",
     )
     p.add_argument(
         "--reweight",

@@ -12,10 +12,9 @@ them with a network, from the MGE's profile alone:
    (:func:`photometry_features`);
 2. a :class:`~sklearn_jam.JamEmulatorRegressor` (tabular) maps those, ``cos(inc)``,
    one circular PSF Gaussian's sigma and one round mass Gaussian's sigma to the
-   V_rms^2 of three unit-mass components (:data:`~sklearn_jam.general.UNIT_COMPONENTS`:
-   the stars, that Gaussian, a black hole), each at ``beta_z = 0`` and at the
-   probe, on a polar grid (:func:`grid_axes`) out to 2.75 r_e (the targets of
-   :func:`unit_targets`);
+   V_rms^2 of two unit-mass components (:data:`EMULATED_COMPONENTS`: the stars
+   and that Gaussian), each at ``beta_z = 0`` and at the probe, on a polar grid
+   (:func:`grid_axes`) out to 2.75 r_e (the targets of :func:`unit_targets`);
 3. the grid maps are interpolated to every sub-point of every spaxel (a cosine
    series in angle, a cubic spline in ``asinh(r / 0.01 r_e)``), weighted there by
    the MGE's surface brightness convolved with that PSF Gaussian (exact), summed
@@ -26,7 +25,9 @@ them with a network, from the MGE's profile alone:
    model of the fit as the tabulated engine's does.
 
 A halo enters as its MGE's round Gaussians (each one row of the network), so any
-spherical halo the table's basis holds is emulated, with its weights exact.
+spherical halo the table's basis holds is emulated, with its weights exact; the
+black hole is, as in the exact engine, a round Gaussian of ``rbh`` in the mass,
+so it is one more such row.
 """
 
 import hashlib
@@ -97,11 +98,17 @@ FEATURE_RADII = np.geomspace(0.01, 4.0, 12)
 #: The training domain of the observation: PSF Gaussians' and spaxels' sizes in r_e.
 PSF_RANGE = (0.001, 0.3)
 PIXSIZE_RANGE = GENERAL_PRIOR_BOUNDS["pixsize"]
+#: Photometry outside the training box of a feature by more than this fraction of the
+#: box's width is refused; less than that warns.
+REFUSE_OUTSIDE = 0.05
 #: Photometry farther from the training set than this quantile of the training
 #: galaxies' own nearest-neighbour distances warns.
 NEIGHBOUR_QUANTILE = 0.99
 
 _FILE_HEADER = "__sklearn_jam_general__"
+
+#: The components the network emulates, from :data:`~sklearn_jam.general.UNIT_COMPONENTS`.
+EMULATED_COMPONENTS = UNIT_COMPONENTS[:2]
 
 #: The shipped general emulator (``scripts/make_general_emulator.py``) and its card.
 GENERAL_PRETRAINED_FILE = "jam_emulator_general.npz"
@@ -262,6 +269,9 @@ def enclosed_mass_fraction(lg_sigma_mass):
 def unit_targets(maps, lg_sigma_mass):
     """Targets of the network from :func:`~sklearn_jam.general.general_unit_maps`.
 
+    The stars' and the Gaussian's maps (a black hole is emulated as a Gaussian of
+    its ``rbh``, as the exact engine takes it).
+
     Parameters
     ----------
     maps : array-like of shape (n, 3, 2, 400)
@@ -269,10 +279,10 @@ def unit_targets(maps, lg_sigma_mass):
 
     Returns
     -------
-    y : ndarray of shape (n, 2400)
+    y : ndarray of shape (n, 1600)
         Positive; the Gaussian's maps divided by :func:`enclosed_mass_fraction`.
     """
-    maps = np.array(maps, dtype=float)
+    maps = np.array(maps, dtype=float)[:, : len(EMULATED_COMPONENTS)]
     maps[:, 1] /= enclosed_mass_fraction(lg_sigma_mass)[:, None, None]
     return maps.reshape(len(maps), -1)
 
@@ -292,7 +302,7 @@ def training_data(params, lg_sigma_mass, maps):
     -------
     X : ndarray of shape (n, 27)
         :func:`general_features`.
-    y : ndarray of shape (n, 2400)
+    y : ndarray of shape (n, 1600)
         :func:`unit_targets`.
     """
     params = np.asarray(params, dtype=float)
@@ -305,8 +315,8 @@ def training_data(params, lg_sigma_mass, maps):
 
 
 def maps_from_targets(y, lg_sigma_mass):
-    """The inverse of :func:`unit_targets`: (n, 3, 2, 400) maps."""
-    maps = np.array(y, dtype=float).reshape(len(y), len(UNIT_COMPONENTS), 2, -1)
+    """The inverse of :func:`unit_targets`: (n, 2, 2, 400) maps of the stars and the Gaussian."""
+    maps = np.array(y, dtype=float).reshape(len(y), len(EMULATED_COMPONENTS), 2, -1)
     maps[:, 1] *= enclosed_mass_fraction(lg_sigma_mass)[:, None, None]
     return maps
 
@@ -387,23 +397,37 @@ class GeneralEmulator:
         photometry : ndarray of shape (24,)
             :func:`photometry_features` of one galaxy.
 
+        Returns
+        -------
+        distance : float
+            To the nearest training galaxy, in standardised features.
+
         Raises
         ------
         ValueError
-            Naming the feature, its value and the training range.
+            Naming the feature, its value and the training range, when it is outside
+            that range by more than :data:`REFUSE_OUTSIDE` of its width.
         """
         low, high = self._photometry_box()
-        margin = 0.02 * (high - low)
-        bad = np.flatnonzero((photometry < low - margin) | (photometry > high + margin))
-        if bad.size:
-            j = int(bad[0])
-            axis = "major" if j < FEATURE_RADII.size else "minor"
-            radius = FEATURE_RADII[j % FEATURE_RADII.size]
+        span = high - low
+        outside = np.maximum(low - photometry, photometry - high) / span  # > 0: outside
+        j = int(np.argmax(outside))
+        axis = "major" if j < FEATURE_RADII.size else "minor"
+        where = (
+            f"the MGE's log10 surface brightness at {FEATURE_RADII[j % FEATURE_RADII.size]:.3g} "
+            f"r_e on the {axis} axis is {photometry[j]:.4g} (unit light, r_e = 1), outside the "
+            f"general emulator's training range [{low[j]:.4g}, {high[j]:.4g}]"
+        )
+        if outside[j] > REFUSE_OUTSIDE:
             raise ValueError(
-                f"the MGE's log10 surface brightness at {radius:.3g} r_e on the {axis} axis is "
-                f"{photometry[j]:.4g} (unit light, r_e = 1), outside the general emulator's "
-                f"training range [{low[j]:.4g}, {high[j]:.4g}]: use engine='tabulated' (exact) "
-                "for this galaxy"
+                f"{where} by {outside[j]:.0%} of its width (more than {REFUSE_OUTSIDE:.0%}): use "
+                "engine='tabulated' (exact) for this galaxy"
+            )
+        if outside[j] > 0:
+            warnings.warn(
+                f"{where} by {outside[j]:.1%} of its width: the emulator extrapolates",
+                OutsidePriorWarning,
+                stacklevel=3,
             )
         scale = self.regressor.scalar_scale_[: photometry.size]
         dist = np.sqrt((((self.photometry_sample - photometry) / scale) ** 2).sum(1)).min()
@@ -424,7 +448,8 @@ class GeneralEmulator:
         """Refuse values outside ``rng``; warn near ``edges`` (2% of the span, log if ``log``)."""
         values = np.atleast_1d(values)
         low, high = rng
-        bad = values[(values < low * (1 - 1e-9)) | (values > high * (1 + 1e-9))]
+        slack = 1e-9 * max(abs(low), abs(high))
+        bad = values[(values < low - slack) | (values > high + slack)]
         if bad.size:
             raise ValueError(
                 f"{name}={bad[0]:.4g} {unit} is outside the general emulator's domain "
@@ -448,7 +473,10 @@ class GeneralEmulator:
     # -- prediction --------------------------------------------------------------------
 
     def unit_maps(self, photometry, inc, sigma_psf, lg_sigma_mass):
-        """The network's maps of rows (n, 3, 2, 400): V_rms^2 in ``G M_* / r_e``.
+        """The network's maps of rows (n, 2, 2, 400): V_rms^2 in ``G M_* / r_e``.
+
+        Of the stars and of the round mass Gaussian (both of the stellar mass),
+        at ``beta_z = 0`` and at the probe.
 
         Parameters
         ----------
@@ -458,11 +486,16 @@ class GeneralEmulator:
 
         Returns
         -------
-        maps : ndarray of shape (n, 3, 2, 400)
+        maps : ndarray of shape (n, 2, 2, 400)
         """
         n = np.size(inc)
         photometry = np.broadcast_to(photometry, (n, 2 * FEATURE_RADII.size))
-        X = general_features(photometry, inc, sigma_psf, lg_sigma_mass)
+        # Beyond the trained range a Gaussian's maps, over its mass inside r_e, no longer
+        # change: a narrower one is seen through the PSF floor only by its mass, a wider
+        # one is a harmonic potential at the bins (corrections (2.5 / 10^2.5)^2 < 1e-4).
+        X = general_features(
+            photometry, inc, sigma_psf, np.clip(lg_sigma_mass, *LG_SIGMA_MASS_RANGE)
+        )
         with warnings.catch_warnings():
             # The domain was checked by name before (table); the box of the raw
             # inputs would warn for every row of a galaxy at its edge.
@@ -480,6 +513,7 @@ class GeneralEmulator:
         distance,
         inc_range,
         black_hole=False,
+        rbh=0.01,
         sigmapsf=0.0,
         normpsf=1.0,
         pixsize=0.0,
@@ -492,7 +526,8 @@ class GeneralEmulator:
         Takes the arguments of :func:`~sklearn_jam.jam.tabulated.tabulate_cyl`
         (its engine options are not used) and gives a table of the same form.
         The first mass component must be the light itself (mass follows light);
-        the others round single Gaussians (a halo's basis).
+        the others round single Gaussians (a halo's basis). The black hole is, as
+        in the exact engine, a round Gaussian of ``rbh`` (arcsec) in the mass.
 
         Raises
         ------
@@ -508,6 +543,7 @@ class GeneralEmulator:
         (surf_n, sigma_n, qobs_n), r_e = normalised_mge(*lum)
         photometry = photometry_features(surf_n, sigma_n, qobs_n)[0]
         lg_sigma = self._halo_sigmas(lum, components, r_e)
+        lg_rbh = np.log10(rbh / r_e) if black_hole else None
         sigmapsf, normpsf, pixsize, pixang, pixel_nodes = check_psf(
             sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole
         )
@@ -529,12 +565,15 @@ class GeneralEmulator:
         numerator = 0.0
         denominator = 0.0
         for s_k, n_k in zip(sigmapsf / r_e, normpsf, strict=True):
-            maps = self._psf_maps(photometry, inc, s_k, lg_sigma, black_hole)  # (n_inc, C, 2, G)
             surf_k = _convolved_surface(
                 x, y, (surf_n, sigma_n, qobs_n), s_k, pixsize / r_e, pixang, pixel_nodes
             )  # (n_bins, n_sub)
-            at_sub = (maps @ W.T).reshape(*maps.shape[:3], *surf_k.shape)
-            numerator = numerator + n_k * (at_sub * surf_k * weights_sub).sum(-1)
+            # Each bin's surface-brightness-weighted spaxel mean of the interpolated grid,
+            # as one operator on the grid (n_bins, n_grid): the sub-points summed first.
+            weighted = (surf_k * weights_sub).reshape(-1, 1) * W
+            to_bins = weighted.reshape(*surf_k.shape, -1).sum(1)
+            maps = self._psf_maps(photometry, inc, s_k, lg_sigma, lg_rbh)  # (n_inc, C, 2, G)
+            numerator = numerator + n_k * (maps @ to_bins.T)
             denominator = denominator + n_k * (surf_k * weights_sub).sum(-1)
         v2 = numerator / denominator  # (n_inc, C, 2, n_bins), units G M_* / r_e
         unit2 = float(vrms_unit(lum[0] * lum[2], lum[1], 1.0, r_e, distance)) ** 2
@@ -566,25 +605,25 @@ class GeneralEmulator:
                     f"qobs={qobs.tolist()}"
                 )
             lg_sigma.append(np.log10(sigma[0] / r_e))
-        lg_sigma = np.array(lg_sigma)
-        # A halo basis spans the whole range by design: only outside it matters.
-        self._check_range("lg_sigma_mass", lg_sigma, LG_SIGMA_MASS_RANGE, unit="dex(r_e)", edges=())
-        return lg_sigma
+        return np.array(lg_sigma)
 
-    def _psf_maps(self, photometry, inc, sigma_psf, lg_sigma, black_hole):
-        """(n_inc, n_components, 2, 400): the stars, each halo Gaussian, the black hole."""
+    def _psf_maps(self, photometry, inc, sigma_psf, lg_sigma, lg_rbh):
+        """(n_inc, n_components, 2, 400): the stars, each halo Gaussian, the black hole.
+
+        One network row per mass Gaussian (the black hole's of ``10**lg_rbh`` r_e
+        last) at every inclination; each row predicts the stars too, the first serve.
+        """
         n_inc = inc.size
-        # Every row predicts the stars and the black hole too; the first row's serve.
-        rows_sigma = lg_sigma if lg_sigma.size else np.zeros(1)
+        rows_sigma = np.concatenate([lg_sigma, [] if lg_rbh is None else [lg_rbh]])
+        with_gaussians = rows_sigma.size > 0
+        rows_sigma = rows_sigma if with_gaussians else np.zeros(1)
         inc_rows = np.repeat(inc, rows_sigma.size)
         sigma_rows = np.tile(rows_sigma, n_inc)
         maps = self.unit_maps(photometry, inc_rows, np.full(inc_rows.size, sigma_psf), sigma_rows)
         maps = maps.reshape(n_inc, rows_sigma.size, *maps.shape[1:])
         parts = [maps[:, :1, 0]]  # the stars
-        if lg_sigma.size:
-            parts.append(maps[:, :, 1])  # each halo Gaussian
-        if black_hole:
-            parts.append(maps[:, :1, 2])
+        if with_gaussians:
+            parts.append(maps[:, :, 1])  # each halo Gaussian, then the black hole
         return np.concatenate(parts, 1)
 
 
