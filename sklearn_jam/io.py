@@ -488,6 +488,12 @@ def simulate_to_store(simulator, n_samples, path, seed=0, chunk_size=None):
         For the refusals above, or when another process holds the store.
     """
     clone(simulator).fit()  # validates the settings, leaving the caller's object as it is
+    if simulator.family != "sersic":
+        raise ValueError(
+            f"the store holds the Sersic family's images and maps; family={simulator.family!r} "
+            "has no images: use JamSimulator.make_dataset, or the general emulator's resumable "
+            "chunks (scripts/make_general_emulator.py make)"
+        )
     if int(n_samples) != n_samples or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if seed is None or int(seed) != seed:

@@ -17,6 +17,7 @@ from ._owner import exit_with
 from ._version import SPEC_VERSION
 from .emulator.features import FEATURE_SCALARS, features_from_images
 from .exceptions import SimulationFailureWarning
+from .general import check_general_params, general_param_names, general_vrms, sample_general
 from .grid import PolarGrid
 from .jam import (
     DEFAULT_DISTANCE_MPC,
@@ -28,7 +29,13 @@ from .jam.crosscheck import require_jampy8
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, param_names, sample_prior
 
-__all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS", "GALAXY_ERRORS"]
+__all__ = [
+    "JamSimulator",
+    "SimulationFailureWarning",
+    "FEATURE_SCALARS",
+    "GALAXY_ERRORS",
+    "GRID_RANGES",
+]
 
 
 #: Exceptions by which JAM refuses a galaxy (its inputs or its numbers): recorded as that
@@ -38,8 +45,15 @@ __all__ = ["JamSimulator", "SimulationFailureWarning", "FEATURE_SCALARS", "GALAX
 GALAXY_ERRORS = (ValueError, ArithmeticError, AssertionError, np.linalg.LinAlgError)
 
 
-def _engine_vrms(params, grid, distance, n_nodes, device, align):
+#: The default output grid of each family: (r_min, r_max) in arcsec for the Sersic
+#: family (SPEC v2), in units of r_e for the general one (its bins reach 2.5 r_e).
+GRID_RANGES = {"sersic": (0.5, 25.0), "general": (0.05, 2.5)}
+
+
+def _engine_vrms(params, grid, distance, n_nodes, device, align, family="sersic"):
     """Dimensionless maps of a batch from the exact engine, in NumPy or torch on ``device``."""
+    if family == "general":  # one engine call per galaxy (each its own PSF), in r_e units
+        return general_vrms(params, grid.x, grid.y, align=align, n_nodes=n_nodes)
     columns = [params[:, i] for i in range(6)]
     x, y = grid.x, grid.y
     if device is not None:
@@ -102,15 +116,19 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     ``(n, n_rad * n_ang)`` dimensionless V_rms maps on the polar grid of
     SPEC section 3. With ``align='sph'`` the velocity ellipsoid is
     spherically aligned and the fifth column is ``beta_r``
-    (:func:`~sklearn_jam.priors.param_names`). Work runs through
+    (:func:`~sklearn_jam.priors.param_names`). With ``family='general'`` the
+    galaxies are those of :mod:`sklearn_jam.general` (bulge, disk, nucleus, gNFW
+    halo, black hole, PSF and spaxels; 15 columns), the grid is in units of
+    ``r_e`` and the maps are ``V_rms / sqrt(G M_* / r_e)``. Work runs through
     :class:`joblib.Parallel` with no
     backend fixed, so ``joblib.parallel_config(backend="dask")`` sends it to a
     dask cluster.
 
     Parameters
     ----------
-    r_min, r_max : float, default=0.5, 25
-        Radial range of the polar grid in arcsec.
+    r_min, r_max : float or None, default=None
+        Radial range of the polar grid: arcsec for the Sersic family (None: 0.5
+        and 25, SPEC v2), ``r_e`` for the general one (None: 0.05 and 2.5).
     n_rad, n_ang : int, default=20, 10
         Radii and angles of the polar grid.
     image_side : int, default=64
@@ -161,6 +179,14 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         per galaxy at 64 nodes; ``n_nodes=24`` was 8x faster and 5e-8 from it
         on one galaxy of the family measured). Recorded in :meth:`settings`, so in every
         dataset and model card. ``backend='jampy'`` takes only 'cyl'.
+    family : {'sersic', 'general'}, default='sersic'
+        The galaxies: the paper's Sersic family (SPEC v2; images and the CNN's
+        features) or the general family of :mod:`sklearn_jam.general`, whose
+        features are its parameters (for :class:`~sklearn_jam.JamEmulatorRegressor`
+        with ``image_side=None``). The general family runs the engine in NumPy,
+        one call per galaxy, and has no images or on-disk store yet
+        (``scripts/make_general_emulator.py`` makes the general emulator's
+        resumable training chunks).
 
     Attributes
     ----------
@@ -180,8 +206,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     # Checked by fit, transform and make_dataset before any work (scikit-learn's machinery).
     _parameter_constraints = {
-        "r_min": [Interval(Real, 0, None, closed="neither")],
-        "r_max": [Interval(Real, 0, None, closed="neither")],
+        "r_min": [Interval(Real, 0, None, closed="neither"), None],
+        "r_max": [Interval(Real, 0, None, closed="neither"), None],
         "n_rad": [Interval(Integral, 2, None, closed="left")],
         "n_ang": [Interval(Integral, 2, None, closed="left")],
         "image_side": [Interval(Integral, 2, None, closed="left")],
@@ -200,12 +226,13 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "align": [StrOptions({"cyl", "sph"})],
+        "family": [StrOptions(set(GRID_RANGES))],
     }
 
     def __init__(
         self,
-        r_min=0.5,
-        r_max=25.0,
+        r_min=None,
+        r_max=None,
         n_rad=20,
         n_ang=10,
         image_side=64,
@@ -223,6 +250,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         random_state=None,
         verbose=0,
         align="cyl",
+        family="sersic",
         npix="deprecated",
     ):
         self.r_min = r_min
@@ -244,6 +272,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.align = align
+        self.family = family
         self.npix = npix
 
     def __sklearn_tags__(self):
@@ -257,8 +286,11 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     @property
     def grid(self):
-        """The :class:`~sklearn_jam.PolarGrid` of the output maps."""
-        return PolarGrid(self.r_min, self.r_max, self.n_rad, self.n_ang)
+        """The :class:`~sklearn_jam.PolarGrid` of the output maps (``r_e`` for 'general')."""
+        r_min, r_max = GRID_RANGES[self.family]
+        r_min = r_min if self.r_min is None else self.r_min
+        r_max = r_max if self.r_max is None else self.r_max
+        return PolarGrid(r_min, r_max, self.n_rad, self.n_ang)
 
     def _side(self):
         """The image side in pixels: ``image_side``, or the deprecated ``npix`` if set."""
@@ -284,6 +316,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             "distance": float(self.distance),
             "model": self._model_name(),
             "align": self.align,
+            **({"family": "general"} if self.family == "general" else {}),
             "spec_version": SPEC_VERSION,
         }
 
@@ -310,6 +343,14 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             )
         if self.device is not None:
             check_device(self.device)
+        if self.family == "general" and (
+            self.backend != "engine" or self.device is not None or self.vrms_func is not None
+        ):
+            raise ValueError(
+                "family='general' runs the exact engine in NumPy (backend='engine', device=None, "
+                f"vrms_func=None); got backend={self.backend!r}, device={self.device!r}, "
+                f"vrms_func={self.vrms_func!r}"
+            )
         if self.backend == "jampy" and self.vrms_func is None and self.align != "cyl":
             raise ValueError(
                 f"backend='jampy' computes jampy 8's cylindrically aligned model; align="
@@ -319,7 +360,15 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
     def _validate_galaxies(self, X, reset):
         X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+        if self.family == "general":
+            return check_general_params(X, align=self.align)
         return check_params(X, check_bounds=self.check_bounds, align=self.align)
+
+    def _param_names(self):
+        """The columns of the galaxies of this simulator's family and alignment."""
+        if self.family == "general":
+            return general_param_names(self.align)
+        return param_names(self.align)
 
     # -- scikit-learn API ------------------------------------------------------------
 
@@ -341,7 +390,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         if X is not None:
             self._validate_galaxies(X, reset=True)
         else:
-            self.n_features_in_ = len(PARAM_NAMES)
+            self.n_features_in_ = len(self._param_names())
         return self
 
     def transform(self, X):
@@ -349,14 +398,17 @@ class JamSimulator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 6)
-            ``n_ser, r_ser [arcsec], q_l, q_m, beta_z, inc [deg]``.
+        X : array-like of shape (n_samples, 6) or (n_samples, 15)
+            ``n_ser, r_ser [arcsec], q_l, q_m, beta_z, inc [deg]``; with
+            ``family='general'`` the columns of
+            :func:`~sklearn_jam.general.general_param_names`.
 
         Returns
         -------
         vrms : ndarray of shape (n_samples, n_rad * n_ang)
-            ``V_rms / sqrt(G M_tot / r_ser_pc)``, dimensionless; NaN rows for
-            failed galaxies when ``on_error='warn'``.
+            ``V_rms / sqrt(G M_tot / r_ser_pc)`` (``V_rms / sqrt(G M_* / r_e)``
+            for the general family), dimensionless; NaN rows for failed galaxies
+            when ``on_error='warn'``.
         """
         self._check_settings()
         first = not hasattr(self, "n_features_in_")
@@ -392,14 +444,23 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         params : ndarray of shape (n_samples, 6)
         """
         rs = self.random_state if random_state is None else random_state
+        if self.family == "general":
+            return sample_general(n_samples, random_state=rs)
         return sample_prior(n_samples, random_state=rs)
 
     def images(self, params):
         """Unit-sum mock Sersic images of shape ``(n, image_side, image_side)`` (float32)."""
+        if self.family == "general":
+            return self._render(params)  # refuses, naming why
         return self._render(check_params(params, check_bounds=self.check_bounds, align=self.align))
 
     def _render(self, params):
         """Images of already validated parameters."""
+        if self.family == "general":
+            raise ValueError(
+                "family='general' has no images: its photometry is the MGE of its parameters "
+                "(sklearn_jam.general.general_mge), and its features are the parameters"
+            )
         return sersic_images(
             params[:, 0], params[:, 1], params[:, 2], dtype=np.float32, **self._image_kw()
         )
@@ -424,7 +485,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         return features_from_images(params, images)
 
     def features(self, params):
-        """The emulator's ``X`` for the given parameters (SPEC section 4).
+        """The emulator's ``X`` for the given parameters (SPEC section 4; 'general': themselves).
 
         Parameters
         ----------
@@ -436,11 +497,15 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             Columns ``q_m, beta_z, inc [deg]`` (``beta_r`` for ``align='sph'``),
             then the image raveled in C order.
         """
+        if self.family == "general":
+            return check_general_params(params, align=self.align)
         params = check_params(params, check_bounds=self.check_bounds, align=self.align)
         return self.features_from_images(params, self._render(params))
 
     def feature_names(self):
         """Names of the columns of :meth:`features`."""
+        if self.family == "general":
+            return np.array(self._param_names(), dtype=object)
         pix = [f"pix_{i:02d}_{j:02d}" for i in range(self._side()) for j in range(self._side())]
         names = param_names(self.align)  # beta_r in place of beta_z for align='sph'
         scalars = [names[PARAM_NAMES.index(name)] for name in FEATURE_SCALARS]
@@ -467,7 +532,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         """
         self._check_settings()
         params = self.sample_params(n_samples, random_state)
-        vrms, images, errors = self._run(params, with_images=True)
+        general = self.family == "general"
+        vrms, images, errors = self._run(params, with_images=not general)
         return self._bunch(params, images, vrms, errors)
 
     def _bunch(self, params, images, vrms, errors):
@@ -481,8 +547,12 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             )
         keep = np.ones(len(params), dtype=bool)
         keep[list(errors)] = False
-        params, images, vrms = params[keep], images[keep], vrms[keep]
-        X = self.features_from_images(params, images)
+        params, vrms = params[keep], vrms[keep]
+        if images is None:  # the general family: its features are its parameters
+            X = params
+        else:
+            images = images[keep]
+            X = self.features_from_images(params, images)
         return self.dataset_bunch(X, vrms, params, images, failures)
 
     def dataset_bunch(self, X, y, params, images, failures, **extra):
@@ -511,7 +581,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             grid=self.grid,
             feature_names=self.feature_names(),
             target_names=self.grid.feature_names(),
-            param_names=np.array(param_names(self.align), dtype=object),
+            param_names=np.array(self._param_names(), dtype=object),
             failures=failures,
             **extra,
         )
@@ -552,7 +622,12 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         if vrms_func is None and self.backend == "jampy":
             require_jampy8("JamSimulator(backend='jampy')")  # before any work starts
             vrms_func = jampy_sersic_vrms
-        engine_kw = {"n_nodes": self.n_nodes, "device": self.device, "align": self.align}
+        engine_kw = {
+            "n_nodes": self.n_nodes,
+            "device": self.device,
+            "align": self.align,
+            "family": self.family,
+        }
         grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")
         tasks = (

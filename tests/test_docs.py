@@ -25,6 +25,7 @@ PUBLIC_MODULES = [
     "sklearn_jam.emulator",
     "sklearn_jam.emulator.cards",
     "sklearn_jam.emulator.features",
+    "sklearn_jam.emulator.general",
     "sklearn_jam.emulator.persistence",
     "sklearn_jam.emulator.pretrained",
     "sklearn_jam.exceptions",

@@ -210,3 +210,34 @@ def test_align_sph_refuses_jampy_and_names_its_column():
     bad = np.array([[3.0, 10.0, 0.8, 0.8, 0.5, 80.0]])  # outside the prior box
     with pytest.raises(ValueError, match=r"beta_r=0.5 is outside the prior box"):
         JamSimulator(align="sph").transform(bad)
+
+
+# -- the general family -----------------------------------------------------------------
+
+
+def test_general_family_maps_are_the_general_engine_on_an_r_e_grid(tmp_path):
+    from sklearn_jam import simulate_to_store
+    from sklearn_jam.general import GENERAL_PARAM_NAMES, general_vrms
+
+    sim = JamSimulator(family="general", n_rad=6, n_ang=3, random_state=4)
+    data = sim.make_dataset(3)
+    assert data.X.shape == (3, len(GENERAL_PARAM_NAMES)) and data.images is None
+    np.testing.assert_array_equal(data.X, data.params)
+    assert list(data.param_names) == list(GENERAL_PARAM_NAMES)
+    assert sim.grid.r_max == 2.5  # units of r_e
+    # An independent call of the family's exact maps at the grid's points.
+    np.testing.assert_allclose(
+        data.y, general_vrms(data.params, sim.grid.x, sim.grid.y), rtol=1e-12
+    )
+    np.testing.assert_allclose(sim.transform(data.params), data.y, rtol=1e-12)
+    assert sim.settings()["family"] == "general"
+    bad = data.params[:1].copy()
+    bad[0, GENERAL_PARAM_NAMES.index("f_dm")] = 0.9
+    with pytest.raises(ValueError, match=r"f_dm=0\.9 is outside the prior box \[0, 0\.7\]"):
+        sim.transform(bad)
+    with pytest.raises(ValueError, match="family='general' has no images"):
+        sim.images(data.params)
+    with pytest.raises(ValueError, match="the store holds the Sersic family's images"):
+        simulate_to_store(sim, 4, tmp_path / "store")
+    with pytest.raises(ValueError, match="family='general' runs the exact engine in NumPy"):
+        JamSimulator(family="general", backend="jampy").fit()

@@ -55,9 +55,8 @@ from ..jam.tabulated import (
     BETA_PROBE,
     DEFAULT_N_INC,
     InclinationTable,
-    _inc_of_s,
-    _s_of_inc,
     anisotropy_factor,
+    inclination_nodes,
 )
 from ._estimator import JamEmulatorRegressor
 from .persistence import emulator_arrays, emulator_from_arrays
@@ -83,6 +82,11 @@ __all__ = [
     "general_pretrained_card",
     "GENERAL_PRETRAINED_FILE",
     "GENERAL_PRETRAINED_SHA256",
+    "EMULATED_COMPONENTS",
+    "PSF_RANGE",
+    "PIXSIZE_RANGE",
+    "REFUSE_OUTSIDE",
+    "NEIGHBOUR_QUANTILE",
 ]
 
 #: Radius (r_e) where the grid's spacing turns from linear to logarithmic: the PSF floor.
@@ -560,7 +564,8 @@ class GeneralEmulator:
                 f"{MAX_BIN_RADIUS} r_e: use engine='tabulated' (exact)"
             )
         self.check_photometry(photometry)
-        inc, nodes, q_flat = _inclination_nodes(lum[2], inc_range, n_inc)
+        q_flat = float(np.min(lum[2]))  # the components after the stars are round
+        inc, nodes = inclination_nodes(q_flat, inc_range, n_inc)
         weights_sub, W = _spaxel_operator(x, y, pixsize / r_e, pixang, pixel_nodes)
         numerator = 0.0
         denominator = 0.0
@@ -625,23 +630,6 @@ class GeneralEmulator:
         if with_gaussians:
             parts.append(maps[:, :, 1])  # each halo Gaussian, then the black hole
         return np.concatenate(parts, 1)
-
-
-def _inclination_nodes(qobs, inc_range, n_inc):
-    """Chebyshev nodes of the table as :func:`~sklearn_jam.jam.tabulated.tabulate_cyl`."""
-    q_flat = float(np.min(qobs))
-    low, high = (float(v) for v in inc_range)
-    s_lo, s_hi = (float(_s_of_inc(v, q_flat)) for v in (low, high))
-    if not (0 < s_lo <= s_hi and high <= 90):
-        raise ValueError(
-            f"inc_range=({low}, {high}) must not fall, must stay above the inclination limit "
-            f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
-            "and at or below 90 deg"
-        )
-    n_inc = 1 if s_lo == s_hi else int(n_inc)
-    nodes = np.cos(np.pi * (np.arange(n_inc) + 0.5) / n_inc)
-    inc = np.clip(_inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat), low, high)
-    return inc, nodes, q_flat
 
 
 def _sub_points(x, y, pixsize, pixang, pixel_nodes):

@@ -37,6 +37,7 @@ __all__ = [
     "InclinationTable",
     "tabulate_cyl",
     "component_units",
+    "inclination_nodes",
     "anisotropy_factor",
     "BETA_PROBE",
     "DEFAULT_N_INC",
@@ -249,18 +250,9 @@ def tabulate_cyl(
     lum = tuple(np.asarray(v, dtype=float) for v in lum)
     x, y = (np.asarray(v, dtype=float).ravel() for v in (x, y))
     q_flat = float(min(np.min(lum[2]), *(np.min(c[2]) for c in components)))
+    inc, nodes = inclination_nodes(q_flat, inc_range, n_inc)
+    n_inc = nodes.size
     low, high = (float(v) for v in inc_range)
-    s_lo, s_hi = (float(_s_of_inc(v, q_flat)) for v in (low, high))
-    if not (0 < s_lo <= s_hi and high <= 90):
-        raise ValueError(
-            f"inc_range=({low}, {high}) must not fall, must stay above the inclination limit "
-            f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
-            "and at or below 90 deg"
-        )
-    n_inc = 1 if s_lo == s_hi else int(n_inc)  # a fixed inclination: one node
-    nodes = np.cos(np.pi * (np.arange(n_inc) + 0.5) / n_inc)  # Chebyshev points, first kind
-    inc = _inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat)
-    inc = np.clip(inc, low, high)  # rounding at the ends
     unit = component_units(lum, distance)
     calls = _component_calls(lum, components, black_hole, unit, arcsec_to_pc(distance))
     n_nodes = TABLE_N_NODES if n_nodes is None else int(n_nodes)
@@ -297,6 +289,39 @@ def tabulate_cyl(
         values[:, 1, c] = (probe - iso) / float(anisotropy_factor(BETA_PROBE))
     coef = chebyshev.chebfit(nodes, values.reshape(n_inc, -1), n_inc - 1)
     return InclinationTable(coef.reshape(values.shape), q_flat, (low, high))
+
+
+def inclination_nodes(q_flat, inc_range, n_inc=DEFAULT_N_INC):
+    """The Chebyshev nodes of a table in ``s = sqrt(q_flat^2 - cos^2 i)`` over ``inc_range``.
+
+    Parameters
+    ----------
+    q_flat : float
+        The flattest observed axial ratio.
+    inc_range : tuple of float
+        ``(low, high)`` inclinations in degrees, above the limit of ``q_flat``.
+    n_inc : int, default=24
+        Nodes; one for a fixed inclination (``low == high``).
+
+    Returns
+    -------
+    inc : ndarray of shape (n_inc,)
+        The nodes' inclinations in degrees.
+    nodes : ndarray of shape (n_inc,)
+        Their Chebyshev variable in [-1, 1] (points of the first kind).
+    """
+    low, high = (float(v) for v in inc_range)
+    s_lo, s_hi = (float(_s_of_inc(v, q_flat)) for v in (low, high))
+    if not (0 < s_lo <= s_hi and high <= 90):
+        raise ValueError(
+            f"inc_range=({low}, {high}) must not fall, must stay above the inclination limit "
+            f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
+            "and at or below 90 deg"
+        )
+    n_inc = 1 if s_lo == s_hi else int(n_inc)  # a fixed inclination: one node
+    nodes = np.cos(np.pi * (np.arange(n_inc) + 0.5) / n_inc)  # Chebyshev points, first kind
+    inc = _inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat)
+    return np.clip(inc, low, high), nodes  # clipped: rounding at the ends
 
 
 def component_units(lum, distance):
