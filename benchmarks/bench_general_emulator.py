@@ -5,7 +5,8 @@ Parts (``--parts``), each measured in this run:
 ``family``
     ``--n-family`` held-out galaxies of :mod:`sklearn_jam.general` (seed 99; the
     family's own PSF, spaxels and halo, a black hole), ``--n-bins`` random bins
-    each, uniform over the disk of 2.5 r_e: the emulated table
+    each, uniform over the disk of 2.5 r_e, spaxels of at most 6.3 PSF sigmas (the
+    emulator's largest): the emulated table
     (:meth:`~sklearn_jam.emulator.general.GeneralEmulator.table`) at the galaxy's
     inclination against :func:`~sklearn_jam.general.general_vrms` (the exact
     engine at its defaults): the fraction of maps with max ``|E|`` below 1% and
@@ -14,8 +15,8 @@ Parts (``--parts``), each measured in this run:
     Real galaxies' MGEs: jampy's two example MGEs and MGEs fitted here with mgefit
     to the three images mgefit ships (its example settings), ``--n-real`` random
     models each across the domain (inclination, ``beta_z``, ``f_dm`` 0-0.7, gNFW
-    slope and break, ``M_BH``, PSF 0.01-0.3 r_e, spaxels 0-0.2 r_e, turned at a
-    random angle), ``JamKinematics.model_vrms(engine='emulator')`` against
+    slope and break, ``M_BH``, PSF 0.01-0.3 r_e, spaxels 0-0.2 r_e and at most 6.3
+    PSF sigmas, turned at a random angle), ``JamKinematics.model_vrms(engine='emulator')`` against
     ``engine='exact'`` at the same bins.
 ``fits``
     jampy's dark-halo and black-hole Bayesian examples (``bench_tabulated.SETUPS``:
@@ -31,6 +32,7 @@ Usage: python benchmarks/bench_general_emulator.py [--model FILE] [--parts ...]
 """
 
 import argparse
+import json
 import time
 import warnings
 
@@ -45,7 +47,14 @@ from sklearn_jam.emulator.general import (
     normalised_mge,
 )
 from sklearn_jam.exceptions import ChainConvergenceWarning, OutsidePriorWarning
-from sklearn_jam.general import R_E_ARCSEC, _engine_galaxies, _unit, general_vrms, sample_general
+from sklearn_jam.general import (
+    GENERAL_PARAM_NAMES,
+    R_E_ARCSEC,
+    _engine_galaxies,
+    _unit,
+    general_vrms,
+    sample_general,
+)
 from sklearn_jam.jam import MIN_Q_INTR, arcsec_to_pc, inc_from_qmin
 from sklearn_jam.jam.constants import DEFAULT_DISTANCE_MPC
 from sklearn_jam.jam.tabulated import anisotropy_factor, component_units
@@ -54,18 +63,39 @@ from sklearn_jam.utils import format_table
 DISTANCE = 10.0  # Mpc, for the real MGEs (the maps do not depend on it)
 
 
-def errors_summary(err):
-    """The issue's figures of per-map errors (n_maps, n_bins)."""
+#: What this run measured, written by ``--json`` (the shipped model's card takes it).
+RESULTS = {}
+
+
+def error_figures(err):
+    """The issue's figures of per-map errors (n_maps, n_bins), as a dict."""
     worst = np.nanmax(err, 1)
+    return {
+        "n_maps": len(err),
+        "maps_max_err_below_1pct": float(np.mean(worst < 0.01)),
+        "maps_max_err_below_2pct": float(np.mean(worst < 0.02)),
+        "median_abs_err": float(np.nanmedian(err)),
+        "p99_max_err": float(np.nanpercentile(worst, 99)),
+    }
+
+
+def errors_summary(err):
+    """The issue's figures of per-map errors, as a line."""
+    f = error_figures(err)
     return (
-        f"maps with max |E| < 1%: {np.mean(worst < 0.01):.4f}, < 2%: {np.mean(worst < 0.02):.4f}; "
-        f"median |E| {np.nanmedian(err):.2e}; 99th percentile of max |E| "
-        f"{np.nanpercentile(worst, 99):.2e}"
+        f"maps with max |E| < 1%: {f['maps_max_err_below_1pct']:.4f}, < 2%: "
+        f"{f['maps_max_err_below_2pct']:.4f}; median |E| {f['median_abs_err']:.2e}; 99th "
+        f"percentile of max |E| {f['p99_max_err']:.2e}"
     )
 
 
 def family(emulator, n, n_bins):
     params = sample_general(n, 99)
+    # Spaxels of at most 6.3 PSF sigmas (the emulator's 2-D rule, MAX_PIXEL_NODES).
+    col = {name: i for i, name in enumerate(GENERAL_PARAM_NAMES)}
+    params[:, col["pixsize"]] = np.minimum(
+        params[:, col["pixsize"]], 6.3 * params[:, col["sigma_psf"]]
+    )
     rng = np.random.default_rng(99)
     errs, seconds = [], 0.0
     for row, (p, lum, mass) in zip(params, _engine_galaxies(params), strict=True):
@@ -98,6 +128,7 @@ def family(emulator, n, n_bins):
         errs.append(np.abs(emulated / exact - 1))
     print(f"\n## The family: {n} held-out galaxies x {n_bins} bins within 2.5 r_e")
     print(errors_summary(np.array(errs)))
+    RESULTS["family"] = error_figures(np.array(errs)) | {"encode_ms": seconds / n * 1e3}
     print(f"encoding: {seconds / n * 1e3:.1f} ms per galaxy (one inclination node)")
 
 
@@ -180,11 +211,12 @@ def real(emulator, n, n_bins):
             }
             light = component_units(mge, DISTANCE)
             model["lg_mbh"] = np.log10(light) + rng.uniform(-5, -2)
+            sigma_psf = 10 ** rng.uniform(-2, np.log10(0.3))
             est = JamKinematics(
                 *mge,
                 distance=DISTANCE,
-                sigmapsf=10 ** rng.uniform(-2, np.log10(0.3)) * r_e,
-                pixsize=rng.uniform(0, 0.2) * r_e,
+                sigmapsf=sigma_psf * r_e,
+                pixsize=rng.uniform(0, min(0.2, 6.3 * sigma_psf)) * r_e,
                 pixang=rng.uniform(0, 90),
                 mass_model="gnfw",
                 black_hole=True,
@@ -207,10 +239,12 @@ def real(emulator, n, n_bins):
             refused = None
         if refused:
             rows.append([name, "refused", "", refused[:90]])
+            RESULTS.setdefault("real", {})[name] = {"refused": refused}
             continue
         errs = np.array(errs)
         all_err.append(errs)
         worst = np.nanmax(errs, 1)
+        RESULTS.setdefault("real", {})[name] = error_figures(errs)
         rows.append(
             [
                 name,
@@ -221,6 +255,7 @@ def real(emulator, n, n_bins):
         )
     print(format_table(rows, ["MGE", "maps < 1%", "median |E|", "worst max |E|"]))
     print("all: " + errors_summary(np.concatenate(all_err)))
+    RESULTS.setdefault("real", {})["all"] = error_figures(np.concatenate(all_err))
 
 
 def fits(emulator, n_steps):
@@ -256,6 +291,11 @@ def fits(emulator, n_steps):
         print(format_table(rows, ["parameter", "exact median", "sigma", "emulator", "reweighted"]))
         t_em, em = out["emulator"]
         t_rw, rw = out["reweighted"]
+        RESULTS.setdefault("fits", {})[name] = {
+            "max_median_shift_sigma": max(abs(float(r[3])) for r in rows),
+            "max_median_shift_sigma_reweighted": max(abs(float(r[4])) for r in rows),
+            "seconds": {"exact": t_ex, "emulator": t_em, "reweighted": t_rw},
+        }
         print(
             f"wall time: exact {t_ex:.1f} s, emulator {t_em:.2f} s ({t_ex / t_em:.0f}x; encode "
             f"{em.encode_seconds_:.2f} s), reweighted {t_rw:.1f} s ({t_ex / t_rw:.1f}x; ESS "
@@ -301,6 +341,8 @@ def speed(emulator, n_walkers, repeat):
         t0 = time.perf_counter()
         exact.model_vrms(walkers, X)
         t_exact = (time.perf_counter() - t0) / n_walkers
+    RESULTS["speed"] = {"encode_s": encode, "ms_per_model": min(per_model) * 1e3}
+    RESULTS["speed"]["exact_ms_per_model"] = t_exact * 1e3
     print(
         f"\n## Speed, one thread: 200 bins, a two-Gaussian PSF, spaxels, stars + NFW + black hole, "
         f"{n_walkers} walkers\nencode {encode:.2f} s; emulated {min(per_model) * 1e3:.3f} ms per "
@@ -323,6 +365,7 @@ def main():
     parser.add_argument("--n-steps", type=int, default=1000)
     parser.add_argument("--n-walkers", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", help="write the measured figures here")
     args = parser.parse_args()
     emulator = load_general_emulator(args.model) if args.model else load_general_pretrained()
     card = emulator.info
@@ -335,6 +378,9 @@ def main():
         fits(emulator, args.n_steps)
     if "speed" in args.parts:
         speed(emulator, args.n_walkers, args.repeat)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(RESULTS | {"arguments": vars(args)}, fh, indent=1)
 
 
 if __name__ == "__main__":

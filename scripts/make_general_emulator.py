@@ -3,7 +3,9 @@
 Usage:
     python scripts/make_general_emulator.py make --n 12000 --seed 1 --out DIR [--n-jobs 2]
     python scripts/make_general_emulator.py train --data DIR [DIR ...] --out MODEL.npz
-        [--seconds 1800] [--hidden 512 512 512 512]
+        [--epochs 600] [--hidden 512 512 512 512]
+    python scripts/make_general_emulator.py ship --model MODEL.npz --accuracy BENCH.json
+        --out sklearn_jam/data/jam_emulator_general.npz
 
 ``make`` draws galaxies of the general family (:func:`sklearn_jam.general.sample_general`,
 spaxels off: the emulator applies them itself), one round mass Gaussian of
@@ -13,7 +15,13 @@ Gaussian and of a black hole on the emulator's polar grid
 (:data:`sklearn_jam.emulator.general.GRID`), in chunk files of 100 galaxies so that
 an interrupted run resumes where it stopped. ``train`` fits a
 :class:`~sklearn_jam.JamEmulatorRegressor` (tabular) on them, evaluates it on the
-held-out last 10%, and writes the model and its card.
+held-out last 10%, and writes the model and its card. ``ship`` adds the figures of
+``benchmarks/bench_general_emulator.py --json`` to the card and prints the SHA-256
+that :data:`sklearn_jam.emulator.general.GENERAL_PRETRAINED_SHA256` must hold.
+
+The shipped model: ``make --n 14000 --seed 1 --out d1``, ``make --n 14000 --seed 2
+--out d2`` (9-11 min each on 2 cores), ``train --data d1 d2 --epochs 600``
+(about 35 minutes on 2 CPU threads).
 """
 
 import argparse
@@ -134,13 +142,33 @@ def train(args):
         "training_seconds": round(seconds),
         "hardware": f"{platform.processor() or platform.machine()}, {args.threads} threads",
         "command": "python scripts/make_general_emulator.py make ...; ... train "
-        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-                   if k in ("epochs", "lr", "batch_size")),
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}"
+            for k, v in vars(args).items()
+            if k in ("epochs", "lr", "batch_size")
+        ),
         **metrics,
     }
     emulator = GeneralEmulator.from_regressor(reg, X_train, info=info)
     save_general_emulator(emulator, args.out)
     print(f"trained in {seconds:.0f} s; wrote {args.out}")
+
+
+def ship(args):
+    """Write the shipped model: the trained one with the benchmark's figures in its card."""
+    import hashlib
+
+    from sklearn_jam.emulator.general import load_general_emulator, save_general_emulator
+
+    emulator = load_general_emulator(args.model)
+    with open(args.accuracy) as fh:
+        emulator.info["benchmark"] = json.load(fh)
+    emulator.info["benchmark_command"] = "python benchmarks/bench_general_emulator.py " + (
+        " ".join(args.benchmark_args)
+    )
+    save_general_emulator(emulator, args.out)
+    digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
+    print(f"wrote {args.out}: SHA-256 {digest} (GENERAL_PRETRAINED_SHA256)")
 
 
 def main():
@@ -161,8 +189,13 @@ def main():
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--test-fraction", type=float, default=0.1)
+    p = sub.add_parser("ship")
+    p.add_argument("--model", required=True, help="train's output")
+    p.add_argument("--accuracy", required=True, help="bench_general_emulator.py --json output")
+    p.add_argument("--benchmark-args", nargs="*", default=[], help="how the benchmark ran")
+    p.add_argument("--out", required=True)
     args = parser.parse_args()
-    {"make": make, "train": train}[args.command](args)
+    {"make": make, "train": train, "ship": ship}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ __all__ = [
     "PSF_RANGE",
     "PIXSIZE_RANGE",
     "REFUSE_OUTSIDE",
+    "MAX_PIXEL_NODES",
     "NEIGHBOUR_QUANTILE",
 ]
 
@@ -102,6 +103,9 @@ FEATURE_RADII = np.geomspace(0.01, 4.0, 12)
 #: The training domain of the observation: PSF Gaussians' and spaxels' sizes in r_e.
 PSF_RANGE = (0.001, 0.3)
 PIXSIZE_RANGE = GENERAL_PRIOR_BOUNDS["pixsize"]
+#: Most points per spaxel side of the emulator's 2-D spaxel rule (the engine's rule,
+#: 2.5 per PSF sigma across the spaxel): spaxels up to 6.4 PSF sigmas.
+MAX_PIXEL_NODES = 16
 #: Photometry outside the training box of a feature by more than this fraction of the
 #: box's width is refused; less than that warns.
 REFUSE_OUTSIDE = 0.05
@@ -552,6 +556,14 @@ class GeneralEmulator:
             sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole
         )
         self._check_range("PSF sigma", sigmapsf / r_e, PSF_RANGE, log=True)
+        if pixsize > 0 and pixel_nodes > MAX_PIXEL_NODES:
+            raise ValueError(
+                f"a spaxel of {pixsize:.4g} arcsec is {pixsize / sigmapsf.min():.3g} times the "
+                f"narrowest PSF sigma ({sigmapsf.min():.4g} arcsec): its 2-D rule would need "
+                f"{pixel_nodes} x {pixel_nodes} points, more than the general emulator's "
+                f"{MAX_PIXEL_NODES} x {MAX_PIXEL_NODES} (spaxels up to "
+                f"{MAX_PIXEL_NODES / 2.5:.3g} PSF sigmas): use engine='tabulated' (exact)"
+            )
         # Small spaxels (or none) are no edge: the emulator applies them itself.
         self._check_range("spaxel side", pixsize / r_e, PIXSIZE_RANGE, edges=("high",))
         x, y = (np.asarray(v, dtype=float).ravel() / r_e for v in (x, y))
