@@ -338,13 +338,48 @@ def _engine_galaxies(params):
     The galaxy runs at ``r_e = R_E_ARCSEC`` and ``DEFAULT_DISTANCE_MPC`` with a
     stellar mass of 1e10 Msun (M/L = 1), so that jampy's units stay ordinary.
     """
-    surf, sigma, qobs = general_mge(params)
-    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
-    sigma = sigma * R_E_ARCSEC
-    surf = surf * 1e10 / (pc * R_E_ARCSEC) ** 2  # total light 1 -> 1e10 Lsun
+    surf, sigma, qobs = _engine_units(*general_mge(params))
     for row, lum in zip(params, zip(surf, sigma, qobs, strict=True), strict=True):
         p = dict(zip(GENERAL_PARAM_NAMES, row, strict=True))
         yield p, lum, _mass_model(p, *lum)
+
+
+def _engine_units(surf, sigma, qobs):
+    """An MGE of unit light and ``r_e = 1`` in the engine's units: Lsun/pc^2 (1e10 Lsun), arcsec."""
+    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
+    return surf * 1e10 / (pc * R_E_ARCSEC) ** 2, sigma * R_E_ARCSEC, qobs
+
+
+def _stellar_mass(surf, sigma, qobs):
+    """Total mass (Msun, M/L = 1) of an MGE in the engine's units."""
+    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
+    return 2 * np.pi * np.sum(surf * (sigma * pc) ** 2 * qobs)
+
+
+def _black_hole_only(lum):
+    """A mass MGE of zero weight: the potential of the black hole alone."""
+    return 0 * lum[0][:1], lum[1][:1], lum[2][:1]
+
+
+def _probe_maps(lum, parts, p, x, y, n_nodes):
+    """V_rms^2 (``G M_* / r_e``) of each ``(pot, mbh)`` part at beta_z = 0 and the probe.
+
+    Every part takes the whole model's spaxel rule (a black hole's), so that the
+    parts add up exactly: the engine's own choice would differ between them.
+
+    Returns
+    -------
+    v2 : ndarray of shape (n_parts, 2, n_points)
+    """
+    psf = (p["sigma_psf"] * R_E_ARCSEC, 1.0, p["pixsize"] * R_E_ARCSEC, 0.0, None)
+    pixel_nodes = check_psf(*psf, black_hole=True)[4]
+    unit2 = _unit(lum) ** 2
+    out = np.empty((len(parts), 2, x.size))
+    for c, (pot, mbh) in enumerate(parts):
+        for k, beta in enumerate((0.0, BETA_PROBE)):
+            vrms = _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes)
+            out[c, k] = vrms**2 / unit2
+    return out
 
 
 def _engine_call(align, lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes=None):
@@ -446,24 +481,15 @@ def general_basis(params, x, y, *, n_nodes=None):
     iso = np.empty((len(params), len(GENERAL_COMPONENTS), x.size))
     aniso = np.empty_like(iso)
     for i, (p, lum, mass) in enumerate(_engine_galaxies(params)):
-        n_lum, unit2 = lum[0].size, _unit(lum) ** 2
-        no_mass = (0 * lum[0][:1], lum[1][:1], lum[2][:1])
+        n_lum = lum[0].size
         parts = (
             (tuple(v[:n_lum] for v in mass["pot"]), 0.0),
             (mass["halo_unit"], 0.0),
-            (no_mass, mass["m_star"]),
+            (_black_hole_only(lum), mass["m_star"]),
         )
-        # Every component takes the whole model's spaxel rule (a black hole's), so the
-        # split is exact: the engine's own choice would differ between the components.
-        psf = (p["sigma_psf"] * R_E_ARCSEC, 1.0, p["pixsize"] * R_E_ARCSEC, 0.0, None)
-        pixel_nodes = check_psf(*psf, black_hole=True)[4]
-        for c, (pot, mbh) in enumerate(parts):
-            v2 = [
-                _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes) ** 2 / unit2
-                for beta in (0.0, BETA_PROBE)
-            ]
-            iso[i, c] = v2[0]
-            aniso[i, c] = (v2[1] - v2[0]) / float(anisotropy_factor(BETA_PROBE))
+        v2 = _probe_maps(lum, parts, p, x, y, n_nodes)
+        iso[i] = v2[:, 0]
+        aniso[i] = (v2[:, 1] - v2[:, 0]) / float(anisotropy_factor(BETA_PROBE))
     return iso, aniso
 
 
@@ -511,8 +537,7 @@ def combine_basis(iso, aniso, weights, b_minus_1):
 
 def _mass_model(p, surf, sigma, qobs):
     """The potential's MGE (stars and halo), the black hole and the halo's weight."""
-    pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
-    m_star = 2 * np.pi * np.sum(surf * (sigma * pc) ** 2 * qobs)
+    m_star = _stellar_mass(surf, sigma, qobs)
     rbreak = 10 ** p["lg_rbreak"] * R_E_ARCSEC
     # The halo MGE covers the stars' radii (as JamKinematics): beyond 10 sigma of the
     # widest Gaussian a spherical shell exerts no force on the stars.
@@ -637,23 +662,14 @@ def unit_maps_of_mge(mge, inc, sigma_psf, pixsize, lg_sigma_mass, x, y, *, n_nod
     """
     x, y = (np.asarray(v, dtype=float).ravel() * R_E_ARCSEC for v in (x, y))
     pc = arcsec_to_pc(DEFAULT_DISTANCE_MPC)
-    surf, sigma, qobs = (np.asarray(v, dtype=float) for v in mge)
-    lum = (surf * 1e10 / (pc * R_E_ARCSEC) ** 2, sigma * R_E_ARCSEC, qobs)  # 1e10 Lsun
-    m_star = 2 * np.pi * np.sum(lum[0] * (lum[1] * pc) ** 2 * lum[2])
-    unit2 = _unit(lum) ** 2
+    lum = _engine_units(*(np.asarray(v, dtype=float) for v in mge))
+    m_star = _stellar_mass(*lum)
     sigma_m = 10**lg_sigma_mass * R_E_ARCSEC
     gaussian = np.array([m_star / (2 * np.pi * (sigma_m * pc) ** 2)])
-    parts = (
+    parts = (  # the order of UNIT_COMPONENTS
         (lum, 0.0),
         ((gaussian, np.array([sigma_m]), np.ones(1)), 0.0),
-        ((0 * lum[0][:1], lum[1][:1], lum[2][:1]), m_star),
+        (_black_hole_only(lum), m_star),
     )
     p = {"inc": inc, "sigma_psf": sigma_psf, "pixsize": pixsize}
-    psf = (sigma_psf * R_E_ARCSEC, 1.0, pixsize * R_E_ARCSEC, 0.0, None)
-    pixel_nodes = check_psf(*psf, black_hole=True)[4]
-    out = np.empty((len(UNIT_COMPONENTS), 2, x.size))
-    for c, (pot, mbh) in enumerate(parts):
-        for k, beta in enumerate((0.0, BETA_PROBE)):
-            vrms = _engine_call("cyl", lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes)
-            out[c, k] = vrms**2 / unit2
-    return out
+    return _probe_maps(lum, parts, p, x, y, n_nodes)

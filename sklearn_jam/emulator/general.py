@@ -30,14 +30,13 @@ black hole is, as in the exact engine, a round Gaussian of ``rbh`` in the mass,
 so it is one more such row.
 """
 
-import hashlib
 import json
 import warnings
 from importlib import resources
 
 import numpy as np
-from numpy.polynomial import chebyshev
 from scipy.interpolate import CubicSpline
+from scipy.spatial import cKDTree
 
 from .._version import SPEC_VERSION, __version__
 from ..exceptions import OutsidePriorWarning
@@ -51,15 +50,10 @@ from ..general import (
 from ..jam._convolution import check_psf, mge_surf, spaxel_points
 from ..jam.mass import mge_half_light_radius
 from ..jam.sersic import vrms_unit
-from ..jam.tabulated import (
-    BETA_PROBE,
-    DEFAULT_N_INC,
-    InclinationTable,
-    anisotropy_factor,
-    inclination_nodes,
-)
+from ..jam.tabulated import DEFAULT_N_INC, inclination_nodes, table_from_probes
 from ._estimator import JamEmulatorRegressor
 from .persistence import emulator_arrays, emulator_from_arrays
+from .pretrained import _data_path, check_shipped
 
 __all__ = [
     "GeneralEmulator",
@@ -384,10 +378,9 @@ class GeneralEmulator:
         keep = rng.permutation(len(photometry))[:n_sample]
         sample = photometry[keep]
         scale = regressor.scalar_scale_[: sample.shape[1]]
-        z = sample / scale
-        dist = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(-1))
-        np.fill_diagonal(dist, np.inf)
-        threshold = np.quantile(dist.min(1), NEIGHBOUR_QUANTILE)
+        # Each galaxy's nearest other one (the first neighbour is itself).
+        nearest = cKDTree(sample / scale).query(sample / scale, k=2)[0][:, 1]
+        threshold = np.quantile(nearest, NEIGHBOUR_QUANTILE)
         return cls(regressor, sample, threshold, info)
 
     # -- the network's domain ----------------------------------------------------------
@@ -578,13 +571,12 @@ class GeneralEmulator:
         self.check_photometry(photometry)
         q_flat = float(np.min(lum[2]))  # the components after the stars are round
         inc, nodes = inclination_nodes(q_flat, inc_range, n_inc)
-        weights_sub, W = _spaxel_operator(x, y, pixsize / r_e, pixang, pixel_nodes)
+        xs, ys, weights_sub = _sub_points(x, y, pixsize / r_e, pixang, pixel_nodes)
+        W = grid_interpolation(xs, ys)
         numerator = 0.0
         denominator = 0.0
         for s_k, n_k in zip(sigmapsf / r_e, normpsf, strict=True):
-            surf_k = _convolved_surface(
-                x, y, (surf_n, sigma_n, qobs_n), s_k, pixsize / r_e, pixang, pixel_nodes
-            )  # (n_bins, n_sub)
+            surf_k = _convolved_surface(xs, ys, (surf_n, sigma_n, qobs_n), s_k)  # (n_bins, n_sub)
             # Each bin's surface-brightness-weighted spaxel mean of the interpolated grid,
             # as one operator on the grid (n_bins, n_grid): the sub-points summed first.
             weighted = (surf_k * weights_sub).reshape(-1, 1) * W
@@ -594,11 +586,7 @@ class GeneralEmulator:
             denominator = denominator + n_k * (surf_k * weights_sub).sum(-1)
         v2 = numerator / denominator  # (n_inc, C, 2, n_bins), units G M_* / r_e
         unit2 = float(vrms_unit(lum[0] * lum[2], lum[1], 1.0, r_e, distance)) ** 2
-        iso, probe = v2[:, :, 0] * unit2, v2[:, :, 1] * unit2
-        values = np.stack([iso, (probe - iso) / float(anisotropy_factor(BETA_PROBE))], 1)
-        coef = chebyshev.chebfit(nodes, values.reshape(len(nodes), -1), len(nodes) - 1)
-        low, high = (float(v) for v in inc_range)
-        return InclinationTable(coef.reshape(values.shape), q_flat, (low, high))
+        return table_from_probes(v2[:, :, 0] * unit2, v2[:, :, 1] * unit2, nodes, q_flat, inc_range)
 
     def _halo_sigmas(self, lum, components, r_e):
         """log10 sigma (r_e) of the round Gaussians after the stars; refuse anything else."""
@@ -652,15 +640,8 @@ def _sub_points(x, y, pixsize, pixang, pixel_nodes):
     return x[:, None] + dx, y[:, None] + dy, w
 
 
-def _spaxel_operator(x, y, pixsize, pixang, pixel_nodes):
-    """The rule's weights (n_sub,) and the grid interpolation at every sub-point."""
-    xs, ys, w = _sub_points(x, y, pixsize, pixang, pixel_nodes)
-    return w, grid_interpolation(xs, ys)
-
-
-def _convolved_surface(x, y, mge, sigma_psf, pixsize, pixang, pixel_nodes):
-    """The MGE's surface brightness convolved with one PSF Gaussian at the sub-points."""
-    xs, ys, _ = _sub_points(x, y, pixsize, pixang, pixel_nodes)
+def _convolved_surface(xs, ys, mge, sigma_psf):
+    """The MGE's surface brightness convolved with one PSF Gaussian at points (n, n_sub)."""
     surf, sigma, qobs = (v[None] for v in mge)
     psf = (np.array([[sigma_psf]]), np.ones(1))
     flat = mge_surf(np, xs.reshape(1, -1), ys.reshape(1, -1), surf, sigma, qobs, psf=psf)
@@ -718,9 +699,7 @@ def load_general_emulator(path, device="cpu"):
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is not a general emulator file (.npz): {exc}") from None
     with data:
-        if _FILE_HEADER not in data.files:
-            raise ValueError(f"{path} is an .npz archive but not a general emulator file")
-        header = json.loads(bytes(data[_FILE_HEADER]).decode())
+        header = _header(data, path)
         arrays = {k: data[k] for k in data.files if k != _FILE_HEADER}
     same = (
         header.get("grid_shape") == list(GRID_SHAPE)
@@ -747,17 +726,20 @@ def load_general_emulator(path, device="cpu"):
     )
 
 
-def _shipped(name):
-    return resources.files("sklearn_jam") / "data" / name
+def _header(data, path):
+    """The JSON header of an open general emulator file, refused if it has none."""
+    if _FILE_HEADER not in data.files:
+        raise ValueError(f"{path} is an .npz archive but not a general emulator file")
+    return json.loads(bytes(data[_FILE_HEADER]).decode())
 
 
 def general_pretrained_card():
     """The card of the shipped general emulator (its data, domain, accuracy, training)."""
-    path = _shipped(GENERAL_PRETRAINED_FILE)
+    path = _data_path(GENERAL_PRETRAINED_FILE)
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
-        return json.loads(bytes(data[_FILE_HEADER]).decode())["info"]
+        return _header(data, path)["info"]
 
 
 def load_general_pretrained(device="cpu"):
@@ -776,12 +758,7 @@ def load_general_pretrained(device="cpu"):
     ValueError
         If the shipped file's SHA-256 is not the released one.
     """
-    path = _shipped(GENERAL_PRETRAINED_FILE)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != GENERAL_PRETRAINED_SHA256:
-        raise ValueError(
-            f"the shipped general emulator {path} has SHA-256 {digest}, not the released "
-            f"{GENERAL_PRETRAINED_SHA256}: reinstall sklearn_jam"
-        )
+    path = _data_path(GENERAL_PRETRAINED_FILE)
+    check_shipped(path, GENERAL_PRETRAINED_SHA256)
     with resources.as_file(path) as local:
         return load_general_emulator(local, device=device)

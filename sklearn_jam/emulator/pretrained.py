@@ -16,6 +16,7 @@ __all__ = [
     "PRETRAINED_FILE",
     "PRETRAINED_CARD",
     "PRETRAINED_SHA256",
+    "check_shipped",
 ]
 
 PRETRAINED_FILE = "jam_emulator_default.npz"
@@ -26,6 +27,29 @@ PRETRAINED_SHA256 = "75bea36e971b9675e2e4e19e14c3e132e3bc4a6fe396b2d7ee3f39a3863
 
 def _data_path(name):
     return resources.files("sklearn_jam") / "data" / name
+
+
+def check_shipped(path, sha256):
+    """Refuse a shipped model file whose SHA-256 is not the released one, before it is read.
+
+    Parameters
+    ----------
+    path : Traversable or path-like
+        The file in the package's data.
+    sha256 : str
+        The released file's SHA-256 (hex).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and both digests.
+    """
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise ValueError(
+            f"the shipped model {path} is not the file this sklearn_jam was released with "
+            f"(SHA-256 {digest}, not the released {sha256}); reinstall sklearn_jam"
+        )
 
 
 def pretrained_card():
@@ -64,11 +88,6 @@ def load_pretrained(missing="raise"):
         raise FileNotFoundError(
             f"no pretrained model at {path}; create it with `python scripts/train_pretrained.py`"
         )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != PRETRAINED_SHA256:
-        raise ValueError(
-            f"the shipped model {path} is not the file this sklearn_jam was released with "
-            f"(SHA-256 {digest}, expected {PRETRAINED_SHA256}); reinstall sklearn_jam"
-        )
+    check_shipped(path, PRETRAINED_SHA256)
     with resources.as_file(path) as p:
         return load_emulator(p)

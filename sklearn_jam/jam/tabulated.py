@@ -38,6 +38,7 @@ __all__ = [
     "tabulate_cyl",
     "component_units",
     "inclination_nodes",
+    "table_from_probes",
     "anisotropy_factor",
     "BETA_PROBE",
     "DEFAULT_N_INC",
@@ -259,11 +260,11 @@ def tabulate_cyl(
     # Every component takes the whole model's spaxel rule, so the split is exact (the
     # engine's own choice takes more points with a black hole).
     pixel_nodes = check_psf(sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole)[4]
-    values = np.empty((n_inc, 2, len(calls), x.size))
+    v2 = np.empty((2, n_inc, len(calls), x.size))  # beta_z = 0 and the probe
     for c, (pot, mbh) in enumerate(calls):
         batch = 2 * n_inc
         beta = np.repeat([0.0, BETA_PROBE], n_inc)[:, None] * np.ones(lum[0].size)
-        v2 = (
+        v2[:, :, c] = (
             jam_axi_cyl(
                 *(np.broadcast_to(v, (batch, v.size)) for v in lum),
                 *(np.broadcast_to(v, (batch, v.size)) for v in pot),
@@ -283,11 +284,31 @@ def tabulate_cyl(
                 n_jobs=n_jobs,
             )
             ** 2
-        )
-        iso, probe = v2[:n_inc], v2[n_inc:]
-        values[:, 0, c] = iso
-        values[:, 1, c] = (probe - iso) / float(anisotropy_factor(BETA_PROBE))
+        ).reshape(2, n_inc, x.size)
+    return table_from_probes(v2[0], v2[1], nodes, q_flat, (low, high))
+
+
+def table_from_probes(iso, probe, nodes, q_flat, inc_range):
+    """The table of V_rms^2 at ``beta_z = 0`` and at :data:`BETA_PROBE` at the nodes.
+
+    Parameters
+    ----------
+    iso, probe : ndarray of shape (n_inc, n_components, n_bins)
+        Each component's V_rms^2 ((km/s)^2 per unit weight) at ``beta_z = 0`` and
+        at the probe, at the inclinations of :func:`inclination_nodes`.
+    nodes : ndarray of shape (n_inc,)
+        Their Chebyshev variable.
+    q_flat : float
+    inc_range : tuple of float
+
+    Returns
+    -------
+    table : InclinationTable
+    """
+    values = np.stack([iso, (probe - iso) / float(anisotropy_factor(BETA_PROBE))], 1)
+    n_inc = len(nodes)
     coef = chebyshev.chebfit(nodes, values.reshape(n_inc, -1), n_inc - 1)
+    low, high = (float(v) for v in inc_range)
     return InclinationTable(coef.reshape(values.shape), q_flat, (low, high))
 
 
