@@ -10,9 +10,15 @@ their characteristics and projected, all with QUADPACK) at ``epsrel=1e-9``, chec
 against a second run at 1e-7 (the difference is stored as the truth's error bound).
 Nothing of the engine is used. About 20 minutes on one core.
 
+With ``--eq37`` it writes the models of jampy 9's Bayesian examples' anisotropy
+instead: ``beta(theta) = 1 - ratio^(-2 cos 2 theta)`` (eq. 37 of Cappellari 2026,
+:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`), on six of the same
+galaxies, with the ratio stored in the column ``ratio``.
+
 Usage::
 
     python scripts/make_sph_reference.py tests/data/sph_reference.npz
+    python scripts/make_sph_reference.py --eq37 tests/data/sph_reference_eq37.npz
 """
 
 import sys
@@ -20,6 +26,7 @@ import time
 
 import numpy as np
 
+from sklearn_jam.jam.anisotropy import CylindricalLikeBeta
 from sklearn_jam.jam.reference import quad_vrms_sph
 
 #: Luminous and mass Gaussians per model, at most (models are padded to these).
@@ -135,6 +142,28 @@ def models():
     return out
 
 
+#: The eq. (37) models: a galaxy of :func:`models` and its ``sigma_theta / sigma_r`` on
+#: the equator (ratio > 1 is tangential there, radial on the axis).
+EQ37_RATIOS = {
+    "typical": 0.8,
+    "black_hole": 0.9,
+    "flat_disk_halo": 0.6,
+    "face_on_disk": 0.7,
+    "near_limit": 0.85,
+    "edge_on_tangential": 1.2,
+}
+
+
+def models_eq37():
+    """The eq. (37) models: ``(kind, keyword arguments)`` with ``ratio`` in place of ``beta``."""
+    out = []
+    for kind, m in models():
+        if kind in EQ37_RATIOS:
+            m = {k: v for k, v in m.items() if k != "beta"}
+            out.append((f"{kind}_eq37", {**m, "ratio": EQ37_RATIOS[kind]}))
+    return out
+
+
 def pad(values, n, fill):
     out = np.full(n, fill, dtype=float)
     values = np.atleast_1d(values)
@@ -142,14 +171,15 @@ def pad(values, n, fill):
     return out
 
 
-def main(path):
+def main(path, eq37=False):
     t0 = time.perf_counter()
     rows = []
-    for kind, m in models():
-        m = {"mbh": 0.0, **m}
+    for kind, m in models_eq37() if eq37 else models():
+        m = {"mbh": 0.0, "ratio": np.nan, "beta": 0.0, **m}
         m["beta"] = np.broadcast_to(np.asarray(m["beta"], dtype=float), m["sigma_lum"].shape)
+        beta = CylindricalLikeBeta(m["ratio"]) if eq37 else m["beta"]
         args = [m[k] for k in ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot")]
-        args += [m["qobs_pot"], m["inc"], m["beta"], m["x"], m["y"]]
+        args += [m["qobs_pot"], m["inc"], beta, m["x"], m["y"]]
         truth = quad_vrms_sph(*args, distance=DISTANCE, mbh=m["mbh"], epsrel=1e-9)
         check = quad_vrms_sph(*args, distance=DISTANCE, mbh=m["mbh"], epsrel=1e-7)
         rows.append((kind, m, truth, np.abs(check / truth - 1)))
@@ -165,7 +195,7 @@ def main(path):
         ("qobs_pot", N_POT, 1.0),
     ):
         out[key] = np.array([pad(m[key], n, fill) for _, m, _, _ in rows])
-    for key in ("inc", "mbh"):
+    for key in ("inc", "mbh", "ratio"):
         out[key] = np.array([float(m[key]) for _, m, _, _ in rows])
     out["distance"] = np.full(len(rows), DISTANCE)
     for key in ("x", "y"):
@@ -178,4 +208,7 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/data/sph_reference.npz")
+    eq37 = "--eq37" in sys.argv[1:]
+    paths = [a for a in sys.argv[1:] if a != "--eq37"]
+    default = "tests/data/sph_reference_eq37.npz" if eq37 else "tests/data/sph_reference.npz"
+    main(paths[0] if paths else default, eq37=eq37)

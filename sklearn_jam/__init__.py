@@ -22,7 +22,14 @@ from .emulator import JamEmulatorRegressor, load_pretrained, pretrained_card
 from .exceptions import SimulationFailureWarning
 from .grid import PolarGrid
 from .io import dataset_status, load_dataset, simulate_to_store
-from .jam import arcsec_to_pc, jam_axi_cyl, jam_axi_sph, sersic_mge, sersic_vrms
+from .jam import (
+    CylindricalLikeBeta,
+    arcsec_to_pc,
+    jam_axi_cyl,
+    jam_axi_sph,
+    sersic_mge,
+    sersic_vrms,
+)
 from .kinematics import JamKinematics
 from .likelihood import JamLikelihood
 from .photometry import sersic_images
@@ -40,6 +47,7 @@ __all__ = [
     "JamKinematics",
     "jam_axi_cyl",
     "jam_axi_sph",
+    "CylindricalLikeBeta",
     "sersic_vrms",
     "sersic_mge",
     "arcsec_to_pc",

@@ -22,6 +22,7 @@ __all__ = [
     "BLACK_HOLE_PSF_NODES_PER_DECADE",
     "CUTOFF",
     "gauss_legendre",
+    "exp_sinh_rule",
     "pixel_rule",
     "radius_groups",
 ]
@@ -67,6 +68,21 @@ def gauss_legendre(n_nodes):
     """Nodes and weights of ``n_nodes``-point Gauss-Legendre quadrature on [0, 1]."""
     t, w = np.polynomial.legendre.leggauss(int(n_nodes))
     return 0.5 * (t + 1), 0.5 * w
+
+
+def exp_sinh_rule(n_nodes, lo, hi):
+    """Nodes ``d = exp(pi/2 sinh(s))`` from ``lo`` to ``hi`` and their weights in ``d``.
+
+    Gauss-Legendre in ``s``: the rule of an integrand with scales from ``lo`` to
+    ``hi`` (decades apart, as along a characteristic), ``lo, hi`` of any (broadcast)
+    shape; nodes and weights on a new last axis of length ``n_nodes``.
+    """
+    s_lo = np.arcsinh(2 / np.pi * np.log(lo))[..., None]
+    s_hi = np.arcsinh(2 / np.pi * np.log(hi))[..., None]
+    nodes, weights = gauss_legendre(n_nodes)
+    s = s_lo + (s_hi - s_lo) * nodes
+    d = np.exp(0.5 * np.pi * np.sinh(s))
+    return d, d * 0.5 * np.pi * np.cosh(s) * (s_hi - s_lo) * weights
 
 
 def pixel_rule(n):

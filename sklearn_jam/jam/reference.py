@@ -27,6 +27,10 @@ one, from the point ``(r0, theta0)`` to infinity where ``P`` vanishes,
 
 because ``dPhi/dr - tan(theta) dPhi/dtheta / r = r Phi_z / z`` for any axisymmetric
 potential (``Phi_R = R F_R``, ``Phi_z = z F_z``). On the curve ``R = R0 (r / r0)^beta``.
+With ``beta = beta(theta)`` (a callable, such as jampy 9's eq. 37) the equation gains
+``tan(theta) dbeta/dtheta P / r`` on its left, the characteristic obeys
+``d log(sin theta) / d log r = -(1 - beta)`` (followed by DOP853), and the integrating
+factor ``(r / r0)^(2 beta)`` becomes ``(1 - beta) R^2 / ((1 - beta0) R0^2)``.
 ``<v_phi^2>`` then follows from the radial equation,
 
     nu <v_phi^2> = r dP/dr + (1 + beta) P + r nu Phi_r,
@@ -104,26 +108,66 @@ def _density(big_r, z, dens, sigma, q):
     return dens * np.exp(-(big_r**2 + (z / q) ** 2) / (2 * sigma**2))
 
 
+def _characteristic(sin0, beta, tau_max):
+    """``sin(theta)`` along the characteristic through a point, as a function of ``log(r / r0)``.
+
+    The characteristic of the eliminated Jeans equation obeys ``d log(sin theta) /
+    d log r = -(1 - beta(theta))``. A constant ``beta`` (one per luminous Gaussian,
+    shape (J,)) integrates it to ``sin theta = sin0 (r / r0)^(beta - 1)``; a callable
+    ``beta(theta)`` is integrated by DOP853 at ``rtol=1e-13`` (it is smooth in
+    ``w = log(sin theta)``: ``beta`` is even about the equator). Returns a function of
+    ``tau`` (any shape) giving ``sin theta`` of shape ``tau.shape + (J,)``, or ``(1,)``
+    for a callable (one characteristic for every Gaussian).
+    """
+    if not callable(beta):
+        return lambda tau: sin0 * np.exp((beta - 1) * np.asarray(tau)[..., None])
+    from scipy.integrate import solve_ivp
+
+    def slope(_tau, w):
+        return -(1 - beta(np.arcsin(np.minimum(np.exp(w), 1.0))))
+
+    w0 = np.log(max(sin0, 1e-200))  # on the axis the characteristic is the axis
+    sol = solve_ivp(
+        slope, (0.0, tau_max), [w0], method="DOP853", rtol=1e-13, atol=1e-13, dense_output=True
+    )
+    return lambda tau: np.exp(sol.sol(np.ravel(tau))[0]).reshape(np.shape(tau) + (1,))
+
+
 def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs):
     """``P = nu sigma_r^2`` of each luminous Gaussian along the characteristics, by quad_vec.
 
-    ``r0`` (n,) radii and ``sin0`` (n,) sines of the polar angle; ``beta`` (J,).
-    Returns (n, J). The integral runs over ``t = log(r - r0)``, which resolves the
-    scales near ``r0`` (a flat Gaussian's, a black hole's) as well as far out.
+    ``r0`` (n,) radii, all at the polar angle of sine ``sin0``; ``beta`` (J,) or a
+    callable of the polar angle. Along the characteristic ``P`` obeys
+    ``dP/dr + (2 beta + tan(theta) dbeta/dtheta) P / r = -nu r Phi_z / z``, whose
+    integrating factor is ``(1 - beta) R^2`` (``docs/physics.rst``), so
+
+        P(r0) = int_r0^inf (1 - beta) R^2 nu r F_z dr / ((1 - beta0) R0^2),
+
+    ``(r / r0)^(2 beta)`` for a constant ``beta``. Returns (n, J). The integral runs
+    over ``t = log(r - r0)``, which resolves the scales near ``r0`` (a flat
+    Gaussian's, a black hole's) as well as far out.
     """
     from scipy.integrate import quad_vec
 
     dens, sigma, q = lum
-    big_r0 = r0 * sin0
+    sin_along = _characteristic(sin0, beta, np.log(r_max / r0.min()) + 1.0)
+    beta_of = (lambda s: beta(np.arcsin(np.minimum(s, 1.0)))) if callable(beta) else None
+    one_minus_beta0 = 1 - beta_of(np.array([sin0]))[0] if beta_of else 1.0
 
     def integrand(t):
         r = r0[:, None] + np.exp(t)  # (n, 1)
         ratio = r / r0[:, None]
-        big_r = big_r0[:, None] * ratio**beta  # (n, J): on each Gaussian's characteristic
-        z = np.sqrt(np.clip(r * r - big_r * big_r, 0, None))
+        sin_th = sin_along(np.log(ratio[:, 0]))  # (n, J) or (n, 1)
+        big_r = r * sin_th
+        z = r * np.sqrt(np.clip(1 - sin_th * sin_th, 0, None))
+        if beta_of:  # (1 - beta) R^2 / ((1 - beta0) R0^2), not dividing by R0 (0 on the axis)
+            along = (ratio * sin_th / max(sin0, 1e-200)) ** 2
+            factor = along * (1 - beta_of(sin_th)) / one_minus_beta0
+        else:
+            factor = ratio ** (2 * beta)
         nu = dens * np.exp(-(big_r**2 + (z / q) ** 2) / (2 * sigma**2))
         _, f_z = mge_forces(big_r, z, *pot, mbh)
-        return ratio ** (2 * beta) * nu * r * f_z * np.exp(t)
+        return factor * nu * r * f_z * np.exp(t)
 
     t_lo = np.log(1e-12 * r0.min())
     with warnings.catch_warnings():
@@ -143,8 +187,9 @@ def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12, epsabs=0.0
         The point in pc, ``(big_r, z) != (0, 0)``.
     lum : tuple of ndarray of shape (n_lum,)
         ``(dens, sigma, q)``: central density (Lsun/pc^3), sigma (pc), intrinsic q.
-    beta : ndarray of shape (n_lum,)
-        ``1 - sigma_theta^2 / sigma_r^2`` of each Gaussian.
+    beta : ndarray of shape (n_lum,) or callable
+        ``1 - sigma_theta^2 / sigma_r^2`` of each Gaussian, or a function of the
+        polar angle ``theta`` (radians, an array) giving ``beta`` for all of them.
     pot : tuple of ndarray of shape (n_pot,)
         The mass Gaussians, as ``lum`` (Msun/pc^3).
     mbh : float, default=0
@@ -172,13 +217,20 @@ def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12, epsabs=0.0
     step = _DIFF_STEP / max(1.0, slope / 3)
     stencil = np.array([-2, -1, 1, 2, 0]) * step
     r_max = r0 + 12 * np.max(lum[1])  # every Gaussian is below exp(-72) of its peak beyond
-    p = _p_integral(
-        r0 * (1 + stencil), np.full(5, sin0), lum, beta, pot, mbh, r_max, epsrel, epsabs
-    )
+    p = _p_integral(r0 * (1 + stencil), sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs)
     dp_dr = (p[0] - 8 * p[1] + 8 * p[2] - p[3]) / (12 * step * r0)
     f_r, f_z = mge_forces(big_r, z, *pot, mbh)
     phi_r = (big_r**2 * f_r + z**2 * f_z) / r0
-    return p[4], r0 * dp_dr + (1 + beta) * p[4] + r0 * nu * phi_r
+    beta0 = _beta_at(beta, sin0, len(lum[0]))
+    return p[4], r0 * dp_dr + (1 + beta0) * p[4] + r0 * nu * phi_r
+
+
+def _beta_at(beta, sin_th, n_lum):
+    """``beta`` of each luminous Gaussian at a polar angle of sine ``sin_th``: (n_lum,)."""
+    if callable(beta):
+        value = beta(np.arcsin(np.minimum(np.atleast_1d(sin_th), 1.0)))
+        return np.full(n_lum, float(np.ravel(value)[0]))
+    return beta
 
 
 def quad_vrms_sph(
@@ -211,8 +263,10 @@ def quad_vrms_sph(
         Mass MGE: Msun/pc^2, arcsec, observed axial ratio.
     inc : float
         Inclination in degrees.
-    beta : float or array-like of shape (n_lum,)
-        ``1 - sigma_theta^2 / sigma_r^2`` of each luminous Gaussian.
+    beta : float, array-like of shape (n_lum,) or callable
+        ``1 - sigma_theta^2 / sigma_r^2`` of each luminous Gaussian, or a function
+        ``beta(theta)`` of the polar angle (radians, an array; even about the
+        equator), such as jampy 9's eq. (37) of Cappellari (2026), for all of them.
     x, y : array-like of shape (n_points,)
         Sky positions in arcsec (x along the major axis), not (0, 0).
     distance : float
@@ -241,7 +295,8 @@ def quad_vrms_sph(
         np.asarray(v, dtype=float) for v in (surf_pot, sigma_pot, qobs_pot)
     )
     pot = deproject_gaussians(surf_pot, sigma_pot * pc, qobs_pot, *cs_inc)
-    beta = np.asarray(beta, dtype=float) * np.ones_like(surf_lum)
+    if not callable(beta):
+        beta = np.asarray(beta, dtype=float) * np.ones_like(surf_lum)
     si, ci = np.sin(inc_rad), np.cos(inc_rad)
     out = []
     for xp_arc, yp_arc in zip(np.atleast_1d(x), np.atleast_1d(y), strict=True):
@@ -261,7 +316,8 @@ def quad_vrms_sph(
             n_r = si * sin_th * sin_ph + ci * cos_th  # the line of sight (0, sin i, cos i)
             n_th = si * cos_th * sin_ph - ci * sin_th
             n_ph = si * cos_ph
-            v2 = (n_r**2 + n_th**2 * (1 - beta)) * nu_sig2r + n_ph**2 * nu_v2phi
+            beta_here = _beta_at(beta, sin_th, len(surf_lum))
+            v2 = (n_r**2 + n_th**2 * (1 - beta_here)) * nu_sig2r + n_ph**2 * nu_v2phi
             return v2.sum() * scale * np.cosh(t)
 
         scale = max(min(np.hypot(xs, ys), np.min(lum[1] * lum[2])), 1e-3 * np.min(lum[1]))

@@ -43,7 +43,9 @@ from ._base import (
     vrms_from_moments,
 )
 from ._convolution import check_psf, mge_surf, spaxel_points
-from ._quadrature import CUTOFF, HARD_Q_INTR, gauss_legendre, radius_groups
+from ._quadrature import CUTOFF, HARD_Q_INTR, exp_sinh_rule, radius_groups
+from .angular import ANGULAR_N_NODES, Characteristic, angular_surface_moments
+from .anisotropy import angular_beta
 from .constants import G_JAMPY, arcsec_to_pc
 from .projection import deproject_gaussians
 
@@ -137,8 +139,14 @@ def jam_axi_sph(
         The same for the mass Gaussians; ``surf_pot`` in Msun/pc^2.
     inc : float or array-like of shape (n_galaxies,)
         Inclination in degrees (90 = edge-on).
-    beta : float or array-like, same shape as ``surf_lum``
-        Anisotropy ``1 - sigma_theta^2 / sigma_r^2`` of each luminous Gaussian.
+    beta : float, array-like (same shape as ``surf_lum``) or callable
+        Anisotropy ``1 - sigma_theta^2 / sigma_r^2``: one value for every
+        luminous Gaussian, one per Gaussian, or a function of the polar angle,
+        ``beta(theta)`` (radians) or jampy 9's ``beta(r, theta)`` not varying with
+        ``r``, such as jampy 9's eq. (37)
+        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`). A function is
+        integrated along its curved characteristics (:mod:`sklearn_jam.jam.angular`:
+        NumPy, at the points, without PSF or spaxels yet).
     x, y : array-like of shape (n_points,) or (n_galaxies, n_points)
         Sky positions in arcsec, x along the projected major axis; not (0, 0).
     distance : float or array-like of shape (n_galaxies,)
@@ -161,7 +169,9 @@ def jam_axi_sph(
         ``FLAT_N_NODES_SPH`` (64) for a batch with a Gaussian of intrinsic
         axial ratio below 0.1, ``BLACK_HOLE_N_NODES_SPH`` (80) for one with a
         black hole; within 1e-5 of the adaptive-quadrature truth on the hard
-        cases measured (``docs/physics.rst``).
+        cases measured (``docs/physics.rst``). With ``beta`` a function, the
+        nodes of each of its three rules (the line of sight's four pieces too),
+        ``ANGULAR_N_NODES`` (64) by default.
     pixel_nodes : int, default=None
         Gauss-Legendre points per spaxel side, as :func:`~sklearn_jam.jam.jam_axi_cyl`.
     n_jobs : int, default=None
@@ -184,12 +194,15 @@ def jam_axi_sph(
     UnphysicalModelWarning
         Where ``V_rms^2 < 0``; V_rms is NaN there.
     """
+    beta_of_theta = angular_beta(beta) if callable(beta) else None
     xp, m, batched = prepare_arguments(
         dict(
             surf_lum=surf_lum,
             sigma_lum=sigma_lum,
             qobs_lum=qobs_lum,
-            beta=beta,
+            # a function of theta is checked by its Characteristic; the per-Gaussian
+            # checks (shapes, beta < 1) then see an isotropic placeholder
+            beta=0.0 if beta_of_theta else beta,
             surf_pot=surf_pot,
             sigma_pot=sigma_pot,
             qobs_pot=qobs_pot,
@@ -205,11 +218,65 @@ def jam_axi_sph(
     psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes, black_hole=black_hole)
     n_gal = check_arguments(xp, m, n_nodes)
     m = to_batch(xp, m, n_gal)
-    n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
+    if beta_of_theta is not None:
+        _check_angular(xp, psf_opts)
+        n_nodes = ANGULAR_N_NODES if n_nodes is None else int(n_nodes)
+    else:
+        n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
     check_observation_sph(psf_opts[0], pixsize, pixel_nodes, xp.numpy(m["x"]), xp.numpy(m["y"]))
-    sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
+    if beta_of_theta is not None:
+        sb_mu2, mu = _angular_moments(xp, m, Characteristic(beta_of_theta), n_nodes)
+    else:
+        sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
+
+
+def _check_angular(xp, psf_opts):
+    """Refuse what the engine of ``beta(theta)`` does not compute: torch, a PSF, spaxels."""
+    if xp.name != "numpy":
+        raise TypeError(
+            "beta as a function of theta is computed in NumPy only (its characteristics "
+            "are tabulated with scipy): give NumPy arrays, or a constant beta per "
+            "luminous Gaussian for torch and autograd"
+        )
+    sigmapsf, _, pixsize = psf_opts[:3]
+    if np.max(sigmapsf) > 0 or pixsize > 0:
+        raise ValueError(
+            f"sigmapsf={sigmapsf.tolist()!r}, pixsize={pixsize!r} with beta as a function of "
+            "theta: that engine computes V_rms at the points only (no PSF or spaxel "
+            "average yet); use a constant beta per luminous Gaussian with a PSF"
+        )
+
+
+def _angular_moments(xp, m, char, n_nodes):
+    """``Sigma <V_los^2>`` and ``Sigma`` at the points with ``beta(theta)``: (B, P) each.
+
+    One galaxy at a time, and by radius groups (:func:`_group_moments`'s ladder), whose
+    smallest radius sets the ``u`` rule's cutoff.
+    """
+    pc = arcsec_to_pc(m["distance"])[:, None]
+    lum, pot, inc_rad = _deproject(xp, m, pc)
+    x, y = m["x"] * pc, m["y"] * pc
+    mu = mge_surf(xp, x, y, m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], None)
+    check_light(xp, mu, m)
+    total = np.zeros_like(x)
+    for g in range(x.shape[0]):
+        lum_g = tuple(v[g] for v in lum)
+        radius = np.hypot(x[g], y[g]) / pc[g, 0]
+        inner = _inner_radius(radius[None], None, lum_g[1].max() / pc[g, 0])
+        r_group, group = radius_groups(inner, _RUNGS)
+        for k, r_k in enumerate(r_group):
+            idx = np.flatnonzero(group == k)
+            r_k_pc = np.array([r_k * pc[g, 0]])
+            reach = np.array([_D_MAX * lum_g[1].max() + r_k_pc[0]])
+            pot_g = tuple(v[g : g + 1] for v in pot)
+            mass = _mass_terms(xp, pot_g, m["mbh"][g : g + 1], n_nodes, r_k_pc, reach)
+            mass = tuple(v[0] for v in mass)
+            total[g, idx] = angular_surface_moments(
+                x[g, idx], y[g, idx], lum_g, mass, inc_rad[g], char, n_nodes
+            )
+    return total, mu
 
 
 def _default_nodes(xp, m):
@@ -530,12 +597,7 @@ def _lambda_rule(xp, n_nodes, span):
     times the smaller of 1 and ``span`` to ``span`` (B, J): the integrand's scales
     near ``lambda = 1`` (a black hole's, a flat disk's) are fractions of 1.
     """
-    s_lo = np.arcsinh(2 / np.pi * np.log(_D_MIN * np.minimum(span, 1)))
-    s_hi = np.arcsinh(2 / np.pi * np.log(span))
-    nodes, weights = gauss_legendre(n_nodes)
-    s_d = s_lo[..., None] + (s_hi - s_lo)[..., None] * nodes
-    lam_m1 = np.exp(0.5 * np.pi * np.sinh(s_d))
-    w_lam = lam_m1 * 0.5 * np.pi * np.cosh(s_d) * (s_hi - s_lo)[..., None] * weights
+    lam_m1, w_lam = exp_sinh_rule(n_nodes, _D_MIN * np.minimum(span, 1), span)
     return xp.asarray(1 + lam_m1), xp.asarray(w_lam)
 
 

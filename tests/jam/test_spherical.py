@@ -21,6 +21,7 @@ from scipy.special import erf
 
 from sklearn_jam.exceptions import UnphysicalModelWarning
 from sklearn_jam.jam import G_JAMPY, jam_axi_cyl, jam_axi_sph
+from sklearn_jam.jam.anisotropy import CylindricalLikeBeta
 from sklearn_jam.jam.crosscheck import jampy_major_version, spherical_isotropic_vrms
 from sklearn_jam.jam.reference import mge_forces, quad_moments_sph
 
@@ -229,6 +230,58 @@ def test_truth_moments_are_the_spherical_jeans_solution_when_round(mbh):
         p, v = quad_moments_sph(big_r, z, lum, np.zeros(2), pot, mbh=mbh)
         assert p.sum() == pytest.approx(want, rel=1e-11)
         assert v.sum() == pytest.approx(want, rel=1e-9)
+
+
+def test_truth_with_a_constant_beta_function_is_the_constant_beta_truth():
+    """A callable beta(theta) follows its characteristic by an ODE; a constant, by r^beta."""
+    for big_r, z in ((100.0, 20.0), (10.0, 300.0)):
+        want = quad_moments_sph(big_r, z, LUM, np.full(3, 0.2), POT)
+        got = quad_moments_sph(big_r, z, LUM, lambda theta: 0.2 + 0 * theta, POT)
+        np.testing.assert_allclose(got, want, rtol=1e-11)
+
+
+@pytest.mark.parametrize("ratio", [0.6, 1.3])
+def test_truth_characteristic_of_eq37_is_its_closed_form(ratio):
+    """d log(sin theta) / d log r = -(1 - beta): for eq. (37) an exponential integral.
+
+    With ``s = sin^2 theta``, ``log(r / r0) = (ratio^2 / 2) [Ei(k s0) - Ei(k s)]``... taken
+    from ``s`` to 1, ``k = -4 log(ratio)``.
+    """
+    from scipy.special import expi
+
+    from sklearn_jam.jam.reference import _characteristic
+
+    k = -4 * np.log(ratio)
+    tau = np.array([0.01, 0.5, 3.0, 20.0])
+    sin0 = 0.93
+    sin_th = _characteristic(sin0, CylindricalLikeBeta(ratio), 25.0)(tau)[:, 0]
+    along = ratio**2 / 2 * (expi(k * sin0**2) - expi(k * sin_th**2))
+    np.testing.assert_allclose(along, tau, rtol=1e-11)
+
+
+@pytest.mark.parametrize(("big_r", "z"), [(60.0, 25.0), (400.0, 40.0), (15.0, 120.0)])
+def test_truth_moments_with_eq37_satisfy_the_angular_jeans_equation(big_r, z):
+    """The truth takes the radial equation; the angular one then holds, by differences.
+
+    ``d((1 - beta) P)/dtheta + ((1 - beta) P - nu <v_phi^2>) cot(theta) = -nu dPhi/dtheta``
+    at fixed ``r``, each term of the same size as the residual's bound times 1e7.
+    """
+    beta = CylindricalLikeBeta(0.7)
+    r, theta = np.hypot(big_r, z), np.arctan2(big_r, z)
+    step = 2e-3
+    p_side = [
+        quad_moments_sph(r * np.sin(t), r * np.cos(t), LUM, beta, POT)[0].sum()
+        for t in theta + step * np.array([-2, -1, 1, 2])
+    ]
+    weight_side = 1 - beta(theta + step * np.array([-2, -1, 1, 2]))
+    d_sig2th = np.array([1, -8, 8, -1]) @ (weight_side * p_side) / (12 * step)
+    p, v2phi = (v.sum() for v in quad_moments_sph(big_r, z, LUM, beta, POT))
+    f_r, f_z = mge_forces(big_r, z, *POT)
+    nu = np.sum(LUM[0] * np.exp(-(big_r**2 + (z / LUM[2]) ** 2) / (2 * LUM[1] ** 2)))
+    dphi_dtheta = big_r * z * (f_r - f_z)  # r^2 sin cos (F_R - F_z)
+    sig2th = (1 - beta(theta)) * p
+    terms = np.array([d_sig2th, (sig2th - v2phi) / np.tan(theta), nu * dphi_dtheta])
+    assert abs(terms[0] + terms[1] + terms[2]) < 1e-7 * np.abs(terms).max()
 
 
 @pytest.mark.skipif(jampy_major_version() != 8, reason="jampy 8.1's intrinsic sph solution")

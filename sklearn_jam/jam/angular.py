@@ -1,0 +1,262 @@
+"""The spherically aligned model with an anisotropy that varies with the polar angle.
+
+With ``beta = beta(theta)`` (jampy 9's Bayesian examples take eq. 37 of Cappellari
+2026, :class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`) the characteristics
+of the Jeans equations are no longer the power laws ``R ∝ r^beta`` that make
+:func:`~sklearn_jam.jam.jam_axi_sph`'s line-of-sight integral analytic, so this
+module integrates the solution numerically, with fixed rules, at every point of
+every line of sight.
+
+The solution (``docs/physics.rst``)
+-----------------------------------
+With ``w = log(sin theta)`` a characteristic obeys ``dw / d log r = -(1 - beta)``,
+so it is one curve for every starting radius, shifted in ``log r``: with
+``T(w) = int_w^0 dw' / (1 - beta)`` (tabulated once per ``beta`` by
+:class:`Characteristic`), the characteristic through ``(r0, w0)`` reaches ``w`` at
+``r = r0 exp(T(w) - T(w0))``. Along it the integrating factor of ``P = nu
+sigma_r^2`` is ``(1 - beta) R^2``, so with ``rho = r / r0``
+
+    P(r0, theta0) = r0^2 / ((1 - beta0) sin^2 theta0)
+                    int_1^inf (1 - beta) sin^2 theta nu F_z rho^3 d rho,
+
+``F_z = Phi_z / z`` Chandrasekhar's sum of the mass Gaussians (and ``G M / r^3``
+for a black hole, a point mass as in jampy 9). Its radial derivative at fixed
+``theta`` is the same integral of the integrand's ``r d/dr`` (analytic: every
+factor is a Gaussian), so the radial Jeans equation gives
+
+    nu <v_phi^2> = r dP/dr + (1 + beta0) P + r nu Phi_r
+
+with no numerical difference, and the line of sight takes ``nu <v_los^2> = n_r^2 P
++ n_theta^2 (1 - beta0) P + n_phi^2 nu <v_phi^2>``.
+
+The rules: the line of sight ``z' = s sinh(t)`` by the trapezoid rule in ``t``
+(``s`` the smaller of the point's radius and the flattest Gaussian's minor
+sigma); the characteristic ``rho - 1 = exp(pi/2 sinh(v))`` by Gauss-Legendre in
+``v``, from ``1e-9`` to where the widest luminous Gaussian has fallen by
+``exp(-36)``; Chandrasekhar's ``u`` and the black hole's rule as the analytic
+engine (:func:`sklearn_jam.jam.spherical._mass_terms`). NumPy only, one galaxy at a
+time.
+"""
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.interpolate import CubicSpline
+
+from ._quadrature import CUTOFF, exp_sinh_rule, gauss_legendre
+
+__all__ = ["Characteristic", "intrinsic_moments", "angular_surface_moments", "ANGULAR_N_NODES"]
+
+#: Nodes of the rule along the characteristic and of the line of sight, and of
+#: Chandrasekhar's ``u``, when ``n_nodes=None``.
+ANGULAR_N_NODES = 64
+#: ``w = log(sin theta)`` is tabulated down to here; beyond, ``beta`` is its value on
+#: the axis to ``O(sin^2 theta) = e^-28``.
+_W_MIN = -14.0
+#: The characteristic starts ``_D_MIN`` (relative) beyond the point.
+_D_MIN = 1e-9
+
+
+class Characteristic:
+    """The characteristics of ``beta(theta)``: ``T(w)`` and its inverse, tabulated.
+
+    ``T(w) = int_w^0 dw' / (1 - beta(arcsin(e^w')))`` is the ``log r`` a
+    characteristic travels from the equator to ``w = log(sin theta)``; it is the
+    solution of ``dw / dT = -(1 - beta)`` from ``w = 0`` (DOP853 at ``rtol=1e-13``),
+    tabulated on 4,000 points and interpolated by cubic splines, and continued
+    linearly below ``_W_MIN``.
+
+    Parameters
+    ----------
+    beta : callable
+        ``beta(theta)``, theta in radians (an ndarray), even about the equator and
+        below 1 everywhere.
+    """
+
+    def __init__(self, beta):
+        self.beta = beta
+        theta = np.linspace(0, np.pi / 2, 2001)
+        values = np.asarray(beta(theta), dtype=float)
+        if values.shape != theta.shape or not np.all(np.isfinite(values)) or values.max() >= 1:
+            raise ValueError(
+                f"beta(theta) must return finite values below 1 for theta in [0, pi/2]; "
+                f"{beta!r} gives {values.min():.3g} to {values.max():.3g}"
+            )
+        self.slope_axis = 1 - float(values[0])  # -dw/dT on the axis
+        t_max = -_W_MIN / (1 - values.max()) + 1  # dw/dT is at most -(1 - max beta)
+
+        def slope(_t, w):
+            return -(1 - beta(np.arcsin(np.minimum(np.exp(w), 1.0))))
+
+        def reach(_t, w):
+            return w[0] - _W_MIN
+
+        reach.terminal = True
+        sol = solve_ivp(
+            slope, (0.0, t_max), [0.0], method="DOP853", rtol=1e-13, atol=1e-13,
+            dense_output=True, events=reach,
+        )  # fmt: skip
+        t_end = float(sol.t[-1])
+        t_grid = np.linspace(0, t_end, 4000)
+        w_grid = sol.sol(t_grid)[0]
+        self.t_end, self.w_end = t_end, float(w_grid[-1])
+        self._w_of_t = CubicSpline(t_grid, w_grid)
+        self._t_of_w = CubicSpline(w_grid[::-1], t_grid[::-1])
+
+    def t_of_w(self, w):
+        """``T(w)``; linear below the table (the axis's ``beta``)."""
+        w = np.asarray(w, dtype=float)
+        inside = self._t_of_w(np.maximum(w, self.w_end))
+        return np.where(w < self.w_end, self.t_end + (self.w_end - w) / self.slope_axis, inside)
+
+    def w_of_t(self, t):
+        """The inverse, ``w(T)``."""
+        t = np.asarray(t, dtype=float)
+        inside = self._w_of_t(np.minimum(t, self.t_end))
+        return np.where(t > self.t_end, self.w_end - (t - self.t_end) * self.slope_axis, inside)
+
+
+def _char_rule(n_nodes, span):
+    """Nodes ``rho`` and weights (n, N) along the characteristic: ``rho - 1 = exp(pi/2 sinh v)``."""
+    rho_m1, weights = exp_sinh_rule(n_nodes, _D_MIN * np.minimum(span, 1), span)
+    return 1 + rho_m1, weights
+
+
+def _light(big_r2, z2, lum):
+    """``nu`` and ``r dnu/dr`` at fixed theta, summed over the luminous Gaussians."""
+    dens, sigma, q = lum
+    e = np.exp(-(big_r2[..., None] + z2[..., None] / q**2) / (2 * sigma**2)) * dens
+    r_dr = -e * (big_r2[..., None] + z2[..., None] / q**2) / sigma**2
+    return e.sum(-1), r_dr.sum(-1)
+
+
+def _forces(big_r2, z2, mass):
+    """``F_z``, ``F_R - F_z`` and ``r dF_z/dr`` (fixed theta) from the Gaussian terms."""
+    a, b, amp, amp_rz = mass
+    expo = -(big_r2[..., None] * a + z2[..., None] * b)
+    e = np.exp(expo)
+    return (e * amp).sum(-1), (e * amp_rz).sum(-1), (2 * expo * e * amp).sum(-1)
+
+
+def intrinsic_moments(big_r, z, lum, mass, char, n_nodes):
+    """``P = nu sigma_r^2``, ``nu <v_phi^2>`` and ``beta`` at intrinsic points (n,).
+
+    Parameters
+    ----------
+    big_r, z : ndarray of shape (n,)
+        Cylindrical radius and height in pc, not both 0.
+    lum : tuple of ndarray of shape (n_lum,)
+        Deprojected luminous Gaussians: density (Lsun/pc^3), sigma (pc), q.
+    mass : tuple of ndarray of shape (n_terms,)
+        The force terms of :func:`sklearn_jam.jam.spherical._mass_terms` (one galaxy).
+    char : Characteristic
+    n_nodes : int
+        Gauss-Legendre nodes along the characteristic.
+
+    Returns
+    -------
+    p, nu_v2phi, beta0 : ndarray of shape (n,)
+        In Lsun/pc^3 (km/s)^2, and ``beta`` at the points.
+    """
+    r0 = np.hypot(big_r, z)
+    sin0 = np.maximum(big_r / r0, 1e-300)
+    w0 = np.log(sin0)
+    t0 = char.t_of_w(w0)
+    span = np.sqrt(1 + 2 * CUTOFF * lum[1].max() ** 2 / r0**2) - 1
+    rho, w_rho = _char_rule(n_nodes, span)  # (n, N)
+    r = r0[:, None] * rho
+    w = char.w_of_t(t0[:, None] + np.log(rho))
+    sin2 = np.exp(2 * w)
+    big_r2, z2 = r * r * sin2, r * r * (1 - sin2)
+    nu, r_dnu = _light(big_r2, z2, lum)
+    f_z, _, r_df_z = _forces(big_r2, z2, mass)
+    theta = np.arcsin(np.sqrt(sin2))
+    # (1 - beta) sin^2(theta) / ((1 - beta0) sin^2(theta0)), without dividing by sin0
+    beta0 = char.beta(np.arcsin(sin0))
+    factor = (1 - char.beta(theta)) * np.exp(2 * (w - w0[:, None])) / (1 - beta0[:, None])
+    weight = factor * rho**3 * w_rho * r0[:, None] ** 2
+    p = (weight * nu * f_z).sum(-1)
+    r_dp = 2 * p + (weight * (r_dnu * f_z + nu * r_df_z)).sum(-1)
+    # r nu dPhi/dr = nu (R^2 F_R + z^2 F_z)
+    nu0, _ = _light(big_r**2, z**2, lum)
+    f_z0, f_rz0, _ = _forces(big_r**2, z**2, mass)
+    nu_r_dphi = nu0 * (big_r**2 * f_rz0 + r0**2 * f_z0)
+    return p, r_dp + (1 + beta0) * p + nu_r_dphi, beta0
+
+
+def angular_surface_moments(x, y, lum, mass, inc_rad, char, n_nodes):
+    """``Sigma <V_los^2>`` at sky points (pc) of one galaxy, by the line-of-sight rule.
+
+    Parameters
+    ----------
+    x, y : ndarray of shape (n_points,)
+        Sky positions in pc, x along the major axis; not (0, 0).
+    lum, mass, char, n_nodes
+        As :func:`intrinsic_moments`.
+    inc_rad : float
+        Inclination in radians.
+
+    Returns
+    -------
+    sb_v2 : ndarray of shape (n_points,)
+        In Lsun/pc^2 (km/s)^2.
+    """
+    si, ci = np.sin(inc_rad), np.cos(inc_rad)
+    zs, weight = _los_rule(x, y, lum, si, ci, n_nodes)  # (P, L)
+    big_x = np.broadcast_to(x[:, None], zs.shape)
+    big_y = zs * si + y[:, None] * ci  # C20 eq. (29): the line of sight is z'
+    z = zs * ci - y[:, None] * si
+    big_r = np.hypot(big_x, big_y)
+    moments = intrinsic_moments(big_r.ravel(), z.ravel(), lum, mass, char, n_nodes)
+    p, nu_v2phi, beta0 = (v.reshape(zs.shape) for v in moments)
+    r = np.hypot(big_r, z)
+    sin_th, cos_th = big_r / r, z / r
+    safe = np.maximum(big_r, 1e-300)
+    cos_ph, sin_ph = np.where(big_r > 0, big_x / safe, 1.0), np.where(big_r > 0, big_y / safe, 0.0)
+    n_r = si * sin_th * sin_ph + ci * cos_th  # the line of sight (0, sin i, cos i)
+    n_th = si * cos_th * sin_ph - ci * sin_th
+    n_ph = si * cos_ph
+    v2 = (n_r**2 + n_th**2 * (1 - beta0)) * p + n_ph**2 * nu_v2phi
+    return (v2 * weight).sum(-1)
+
+
+def _los_rule(x, y, lum, si, ci, n_nodes):
+    """Nodes ``z'`` and weights (P, 4 n) of the line-of-sight rule at sky points (pc).
+
+    The integrand has two places of its own scale: the line of sight's closest
+    approach to the centre (``z' = 0``, the point's radius or the flattest
+    Gaussian's thickness), and the flattest Gaussian's crossing (``z'_c``, where its
+    density along the line of sight peaks, with that Gaussian's width along it:
+    near ``y tan(i)`` and ``q sigma / cos(i)`` for a thin disk). The line is cut at
+    both and half-way between, and each of the four pieces takes ``n`` Gauss-Legendre
+    nodes in ``t`` with ``z' = centre +- scale sinh(t)`` from its nearer place.
+    """
+    dens, sigma, q = lum
+    radius = np.hypot(x, y)
+    k = int(np.argmin(q))
+    q2 = q[k] ** 2
+    width = sigma[k] / np.sqrt(si**2 + ci**2 / q2)  # the flattest Gaussian along the line
+    crossing = y * si * ci * (1 / q2 - 1) / (si**2 + ci**2 / q2)
+    scale_a = np.maximum(np.minimum(radius, width), 1e-3 * np.min(sigma))
+    # a crossing within a few widths of the centre is one place with the smaller scale
+    scale_b = np.where(np.abs(crossing) < 3 * width, scale_a, width)
+    far = np.sqrt(2 * CUTOFF) * sigma.max() + radius  # beyond, every Gaussian is below e^-36
+    a, b = np.minimum(0.0, crossing), np.maximum(0.0, crossing)
+    s_a = np.where(crossing < 0, scale_b, scale_a)
+    s_b = np.where(crossing < 0, scale_a, scale_b)
+    middle = 0.5 * (a + b)
+    nodes, weights = gauss_legendre(n_nodes)
+    pieces = []
+    # (centre, scale, direction, length): outward from a and from b, and each to the middle
+    for centre, scale, sign, length in (
+        (a, s_a, -1, far),
+        (a, s_a, 1, middle - a),
+        (b, s_b, -1, b - middle),
+        (b, s_b, 1, far),
+    ):
+        t_hi = np.arcsinh(length / scale)[:, None]
+        t = t_hi * nodes
+        pieces.append(
+            (centre[:, None] + sign * scale[:, None] * np.sinh(t),
+             scale[:, None] * np.cosh(t) * t_hi * weights)
+        )  # fmt: skip
+    return tuple(np.concatenate(v, 1) for v in zip(*pieces, strict=True))

@@ -1,0 +1,180 @@
+"""The spherically aligned model with ``beta(theta)`` (:mod:`sklearn_jam.jam.angular`).
+
+The engine integrates the Jeans solution along curved characteristics with fixed rules;
+its truths are the adaptive-quadrature solution of :mod:`sklearn_jam.jam.reference`
+(vendored: ``sph_reference_eq37.npz`` for jampy 9's eq. (37), ``sph_reference.npz``
+with its constant anisotropy given as a function), the analytic engine where the
+anisotropy is constant, and, under Python 3.12 with jampy 9, jampy 9 at converged
+settings where its line of sight is long enough.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from _helpers import DATA
+
+from sklearn_jam.jam import jam_axi_sph
+from sklearn_jam.jam.angular import Characteristic
+from sklearn_jam.jam.anisotropy import CylindricalLikeBeta, angular_beta
+from sklearn_jam.jam.crosscheck import jampy_major_version
+
+ENGINE_ARGS = ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
+EQ37_REFERENCE = DATA / "sph_reference_eq37.npz"
+SPH_REFERENCE = DATA / "sph_reference.npz"
+
+
+def _model(ref, i, beta):
+    """The engine's arguments for model ``i`` of a reference file, with ``beta``."""
+    args = [ref[k][i] for k in ENGINE_ARGS] + [ref["inc"][i], beta, ref["x"][i], ref["y"][i]]
+    return args, dict(distance=ref["distance"][i], mbh=ref["mbh"][i])
+
+
+def _constant(value):
+    """A constant anisotropy as a function of theta (module level: it pickles)."""
+    return lambda theta: value + 0 * theta
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(6))
+def test_engine_matches_the_eq37_truth_at_its_defaults(index):
+    """Six hard models (a black hole, a q = 0.2 disk with a halo, near the inclination
+    limit, face-on, edge-on with ratio > 1) with jampy 9's eq. (37): within 1e-5."""
+    ref = np.load(EQ37_REFERENCE)
+    args, kw = _model(ref, index, CylindricalLikeBeta(ref["ratio"][index]))
+    vrms = jam_axi_sph(*args, **kw)
+    truth = ref["vrms"][index]
+    assert np.max(np.abs(vrms / truth - 1)) < 1e-5, ref["kind"][index]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["typical", "black_hole", "near_limit", "edge_on_tangential"])
+def test_constant_beta_as_a_function_matches_the_constant_beta_truth(kind):
+    """The curved-characteristic engine given a constant: the analytic model's truth."""
+    ref = np.load(SPH_REFERENCE)
+    i = [str(k) for k in ref["kind"]].index(kind)
+    args, kw = _model(ref, i, _constant(float(ref["beta"][i][0])))
+    assert np.max(np.abs(jam_axi_sph(*args, **kw) / ref["vrms"][i] - 1)) < 1e-5
+
+
+def test_isotropic_eq37_is_the_analytic_isotropic_model():
+    """ratio = 1 is beta = 0 everywhere: the analytic engine's model, to its accuracy."""
+    surf, sigma, qobs = np.array([2e4, 3e3]), np.array([0.8, 5.0]), np.array([0.85, 0.4])
+    x, y = np.array([0.1, 1.0, 3.0, 0.0]), np.array([0.05, 0.7, 0.0, 2.0])
+    args = (surf, sigma, qobs, 3 * surf, sigma, qobs, 70.0)
+    got = jam_axi_sph(*args, CylindricalLikeBeta(1.0), x, y, distance=15.0, mbh=1e7)
+    want = jam_axi_sph(*args, 0.0, x, y, distance=15.0, mbh=1e7)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_jampy_style_beta_function_is_taken_as_a_function_of_theta():
+    """jampy 9's ``beta(r, theta) -> (beta, dbeta/dtheta)`` gives the same model."""
+    beta = CylindricalLikeBeta(0.75)
+    surf, sigma, qobs = np.array([1e4]), np.array([2.0]), np.array([0.6])
+    x, y = np.array([0.5, 1.5]), np.array([0.3, 1.0])
+    args = (surf, sigma, qobs, 2 * surf, sigma, qobs, 60.0)
+    want = jam_axi_sph(*args, beta, x, y, distance=10.0)
+    np.testing.assert_array_equal(jam_axi_sph(*args, beta.jampy, x, y, distance=10.0), want)
+
+
+def test_beta_varying_with_radius_is_refused_naming_the_rule():
+    def logistic(r, theta):
+        return 0.3 / (1 + (100 / r) ** 2) + 0 * theta, 0 * theta
+
+    with pytest.raises(ValueError, match="varies with r.*polar angle theta only"):
+        angular_beta(logistic)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [
+        (dict(sigmapsf=0.5), ValueError, "at the points only"),
+        (dict(pixsize=0.5, pixel_nodes=4), ValueError, "at the points only"),
+    ],
+)
+def test_psf_and_spaxels_with_a_beta_function_are_refused(changes, error, match):
+    surf, sigma, qobs = np.array([1e4]), np.array([2.0]), np.array([0.6])
+    args = (surf, sigma, qobs, 2 * surf, sigma, qobs, 60.0, CylindricalLikeBeta(0.8))
+    with pytest.raises(error, match=match):
+        jam_axi_sph(*args, np.array([1.0]), np.array([0.5]), distance=10.0, **changes)
+
+
+def test_torch_with_a_beta_function_is_refused():
+    surf = torch.tensor([1e4], dtype=torch.float64)
+    one = torch.tensor([1.0], dtype=torch.float64)
+    with pytest.raises(TypeError, match="NumPy only"):
+        jam_axi_sph(
+            surf, 2 * one, 0.6 * one, 2 * surf, 2 * one, 0.6 * one, 60.0,
+            CylindricalLikeBeta(0.8), one, 0.5 * one, distance=10.0,
+        )  # fmt: skip
+
+
+def test_unphysical_beta_function_is_refused_naming_it():
+    with pytest.raises(ValueError, match="below 1"):
+        Characteristic(lambda theta: 1.2 + 0 * theta)
+
+
+def test_characteristic_table_inverts_itself():
+    char = Characteristic(CylindricalLikeBeta(0.6))
+    w = np.array([-20.0, -13.9, -5.0, -0.3, -1e-6])
+    np.testing.assert_allclose(char.w_of_t(char.t_of_w(w)), w, rtol=1e-9, atol=1e-11)
+
+
+class TestCylindricalLikeBeta:
+    def test_values_on_the_axis_and_the_equator(self):
+        beta = CylindricalLikeBeta(0.8)
+        np.testing.assert_allclose(beta(np.array([0.0, np.pi / 2])), [1 - 0.8**-2, 1 - 0.8**2])
+
+    def test_derivative_is_the_finite_difference(self):
+        beta, theta, h = CylindricalLikeBeta(0.7), np.linspace(0.1, 1.5, 6), 1e-6
+        numeric = (beta(theta + h) - beta(theta - h)) / (2 * h)
+        np.testing.assert_allclose(beta.derivative(theta), numeric, rtol=1e-7)
+
+    def test_torch_and_numpy_agree(self):
+        beta, theta = CylindricalLikeBeta(1.3), np.linspace(0, np.pi, 7)
+        np.testing.assert_allclose(beta(torch.tensor(theta)).numpy(), beta(theta), rtol=1e-14)
+
+    def test_pickles_and_compares(self):
+        beta = CylindricalLikeBeta(0.9)
+        assert pickle.loads(pickle.dumps(beta)) == beta
+        assert beta != CylindricalLikeBeta(0.8)
+        assert repr(beta) == "CylindricalLikeBeta(ratio=0.9)"
+
+    @pytest.mark.parametrize("ratio", [0.0, -0.5, np.inf, np.nan])
+    def test_bad_ratio_is_refused_naming_it(self, ratio):
+        with pytest.raises(ValueError, match="ratio="):
+            CylindricalLikeBeta(ratio)
+
+
+#: jampy 9's settings at which its solution has converged (to 2.5e-5 on M32, issue 20).
+JAMPY9_CONVERGED = dict(nang=60, nlos=300, nrad=200)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(jampy_major_version() != 9, reason="jampy 9's spherically aligned solver")
+@pytest.mark.parametrize("kind", ["face_on_disk_eq37", "near_limit_eq37"])
+def test_jampy9_converged_with_eq37_the_truth_and_the_engine_agree(kind):
+    """jampy 9.0.2 with its examples' ``beta_fun``, where its line of sight is long enough.
+
+    As for a constant beta (``test_spherical.py``), jampy 9 ends every line of sight at
+    the widest luminous sigma, so the check takes the points within 0.35 of it.
+    """
+    from jampy.axi.jam_axi_proj import jam_axi_proj
+
+    ref = np.load(EQ37_REFERENCE)
+    i = [str(k) for k in ref["kind"]].index(kind)
+    n_lum, keep = int(np.sum(ref["surf_lum"][i] > 0)), ref["surf_pot"][i] > 0
+    lum = np.array([ref[k][i][:n_lum] for k in ENGINE_ARGS[:3]])
+    pot = np.array([ref[k][i][keep] for k in ENGINE_ARGS[3:]])
+    x, y = ref["x"][i], ref["y"][i]
+    inner = np.hypot(x, y) < 0.35 * lum[1].max()
+    assert inner.sum() >= 3
+    beta = CylindricalLikeBeta(ref["ratio"][i])
+    args = (lum, pot, ref["inc"][i], ref["mbh"][i], ref["distance"][i], x[inner], y[inner])
+    jampy9 = jam_axi_proj(*args, beta=beta.jampy, plot=False, quiet=True, **JAMPY9_CONVERGED)
+    np.testing.assert_allclose(jampy9.model, ref["vrms"][i][inner], rtol=1e-5)
+    engine = jam_axi_sph(
+        *lum, *pot, ref["inc"][i], beta, x[inner], y[inner], distance=ref["distance"][i]
+    )
+    np.testing.assert_allclose(engine, jampy9.model, rtol=1e-5)
