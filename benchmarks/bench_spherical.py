@@ -55,7 +55,11 @@ d = np.load(sys.argv[1])
 kw, repeat = json.loads(sys.argv[2]), int(sys.argv[3])
 args = (d["lum"], d["pot"], float(d["inc"]), float(d["mbh"]), float(d["distance"]),
         d["x"], d["y"])
-opts = dict(beta=float(d["beta"]), sigmapsf=d["sigmapsf"], normpsf=d["normpsf"],
+ratio = float(d["ratio"])  # eq. (37) of Cappellari (2026), as jampy 9's examples write it
+beta = (lambda r, th: (1 - ratio**(-2*np.cos(2*th)),
+                       -4*np.log(ratio)*ratio**(-2*np.cos(2*th))*np.sin(2*th))
+        ) if np.isfinite(ratio) else float(d["beta"])
+opts = dict(beta=beta, sigmapsf=d["sigmapsf"], normpsf=d["normpsf"],
             pixsize=float(d["pixsize"]), plot=False, quiet=True, **kw)
 if repeat > 1:
     jam_axi_proj(*args, **opts)  # warm up
@@ -97,8 +101,10 @@ def setups():
     return out
 
 
-def run_jampy9(python, model, psf, x, y):
+def run_jampy9(python, model, psf, x, y, ratio=np.nan):
     """jampy 9 at each of :data:`JAMPY9_SETTINGS`, each in its own process: {label: result}.
+
+    ``ratio`` (finite): eq. (37)'s ``beta(theta)`` instead of the model's constant ``beta``.
 
     A call that crashes (jampy 9.0.2 at the finest settings on the black-hole set-up
     dies in ``numpy.linalg.solve``) is reported with its exit status.
@@ -111,7 +117,7 @@ def run_jampy9(python, model, psf, x, y):
             lum=np.array([model[k] for k in ("surf_lum", "sigma_lum", "qobs_lum")]),
             pot=np.array([model[k] for k in ("surf_pot", "sigma_pot", "qobs_pot")]),
             inc=model["inc"], mbh=model["mbh"], distance=model["distance"], beta=model["beta"],
-            x=x, y=y, **psf,
+            ratio=ratio, x=x, y=y, **psf,
         )  # fmt: skip
         for label, kw in JAMPY9_SETTINGS.items():
             repeat = 3 if label == "defaults" else 1

@@ -115,6 +115,11 @@ def test_unphysical_beta_function_is_refused_naming_it():
         Characteristic(lambda theta: 1.2 + 0 * theta)
 
 
+def test_beta_function_not_symmetric_about_the_equator_is_refused():
+    with pytest.raises(ValueError, match="even about the equator"):
+        Characteristic(lambda theta: 0.1 * np.cos(theta))
+
+
 def test_characteristic_table_inverts_itself():
     char = Characteristic(CylindricalLikeBeta(0.6))
     w = np.array([-20.0, -13.9, -5.0, -0.3, -1e-6])

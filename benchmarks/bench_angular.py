@@ -1,0 +1,77 @@
+"""jam_axi_sph with jampy 9's eq. (37) anisotropy against jampy 9, on jampy's two set-ups.
+
+jampy 9's Bayesian examples take ``beta(theta) = 1 - ratio^(-2 cos 2 theta)`` (eq. 37 of
+Cappellari 2026) with ``ratio = 0.9`` at their start. The engine of a ``beta(theta)``
+(:mod:`sklearn_jam.jam.angular`) computes V_rms at the points only, so this compares
+unconvolved models at the bins of jampy's dark-halo and black-hole examples (M32's MGE,
+the same mass models as ``bench_spherical.py``), every ``--every``-th bin:
+
+- ``jam_axi_sph`` at ``n_nodes`` 32, 48 and its default 64: seconds per call (one
+  thread) and the error against itself at ``--reference-nodes`` (within 6.7e-7 of the
+  adaptive-quadrature truth on the hard cases, ``docs/physics.rst``);
+- jampy 9's ``jam_axi_proj`` with the same ``beta_fun`` at its defaults and two finer
+  settings (``bench_spherical.JAMPY9_SETTINGS``), each in a subprocess of
+  ``--jampy9-python``: seconds per call and error.
+
+Usage::
+
+    python benchmarks/bench_angular.py --jampy9-python /path/to/py312/bin/python
+"""
+
+import argparse
+import functools
+import sys
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph
+from sklearn_jam.utils import best_time, format_table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_spherical import run_jampy9, setups  # noqa: E402
+
+#: sigma_theta / sigma_r on the equator at the start of jampy 9's examples.
+RATIO = 0.9
+NO_PSF = dict(sigmapsf=np.array([0.0]), normpsf=np.array([1.0]), pixsize=0.0)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jampy9-python", help="a Python >= 3.12 with jampy 9 installed")
+    parser.add_argument("--every", type=int, default=4, help="take every n-th bin")
+    parser.add_argument("--reference-nodes", type=int, default=96)
+    parser.add_argument("--nodes", type=int, nargs="*", default=[32, 48, 64])
+    args = parser.parse_args(argv)
+    beta = CylindricalLikeBeta(RATIO)
+    rows = []
+    with threadpool_limits(1):
+        for name, model, _, x, y in setups():
+            x, y = x[:: args.every], y[:: args.every]
+            model = {**model, "beta": beta}
+            ref = jam_axi_sph(**model, x=x, y=y, n_nodes=args.reference_nodes)
+            for n_nodes in args.nodes:
+                call = functools.partial(jam_axi_sph, **model, x=x, y=y, n_nodes=n_nodes)
+                seconds = best_time(call, 1)
+                err = np.max(np.abs(call() / ref - 1))
+                label = f"sklearn_jam, n_nodes={n_nodes}" + (" (default)" if n_nodes == 64 else "")
+                rows.append([name, len(x), label, f"{1e3 * seconds:.0f}", f"{err:.1e}"])
+            if args.jampy9_python:
+                plain = {**model, "beta": 1 - RATIO**2}  # replaced by ratio's beta_fun
+                for label, res in run_jampy9(
+                    args.jampy9_python, plain, NO_PSF, x, y, ratio=RATIO
+                ).items():
+                    if "failed" in res:
+                        rows.append([name, len(x), f"jampy 9, {label}", res["failed"], ""])
+                        continue
+                    err9 = np.max(np.abs(np.asarray(res["vrms"]) / ref - 1))
+                    rows.append([name, len(x), f"jampy 9, {label}",
+                                 f"{1e3 * res['seconds']:.0f}", f"{err9:.1e}"])  # fmt: skip
+    error = f"max |err| vs {args.reference_nodes} nodes"
+    header = ["set-up", "bins", "model", "ms per call", error]
+    print(format_table(rows, header))
+
+
+if __name__ == "__main__":
+    main()
