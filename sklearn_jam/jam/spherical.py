@@ -225,7 +225,7 @@ def jam_axi_sph(
         n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
     check_observation_sph(psf_opts[0], pixsize, pixel_nodes, xp.numpy(m["x"]), xp.numpy(m["y"]))
     if beta_of_theta is not None:
-        sb_mu2, mu = _angular_moments(xp, m, Characteristic(beta_of_theta), n_nodes)
+        sb_mu2, mu = _angular_moments(xp, m, Characteristic(beta_of_theta), n_nodes, n_jobs)
     else:
         sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
@@ -249,33 +249,43 @@ def _check_angular(xp, psf_opts):
         )
 
 
-def _angular_moments(xp, m, char, n_nodes):
+def _angular_moments(xp, m, char, n_nodes, n_jobs=None):
     """``Sigma <V_los^2>`` and ``Sigma`` at the points with ``beta(theta)``: (B, P) each.
 
     One galaxy at a time, and by radius groups (:func:`_group_moments`'s ladder), whose
-    smallest radius sets the ``u`` rule's cutoff.
+    smallest radius sets the ``u`` rule's cutoff; ``n_jobs`` threads share the groups'
+    points (NumPy releases the GIL in its loops).
     """
     pc = arcsec_to_pc(m["distance"])[:, None]
     lum, pot, inc_rad = _deproject(xp, m, pc)
     x, y = m["x"] * pc, m["y"] * pc
     mu = mge_surf(xp, x, y, m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], None)
     check_light(xp, mu, m)
-    total = np.zeros_like(x)
+    n_jobs = 1 if n_jobs is None else int(n_jobs)
+    items = []  # (galaxy, points, the group's force terms)
     for g in range(x.shape[0]):
-        lum_g = tuple(v[g] for v in lum)
-        radius = np.hypot(x[g], y[g]) / pc[g, 0]
-        inner = _inner_radius(radius[None], None, lum_g[1].max() / pc[g, 0])
+        sigma_max = lum[1][g].max()
+        inner = _inner_radius(np.hypot(x[g], y[g])[None] / pc[g, 0], None, sigma_max / pc[g, 0])
         r_group, group = radius_groups(inner, _RUNGS)
         for k, r_k in enumerate(r_group):
-            idx = np.flatnonzero(group == k)
             r_k_pc = np.array([r_k * pc[g, 0]])
-            reach = np.array([_D_MAX * lum_g[1].max() + r_k_pc[0]])
             pot_g = tuple(v[g : g + 1] for v in pot)
+            reach = _D_MAX * sigma_max + r_k_pc
             mass = _mass_terms(xp, pot_g, m["mbh"][g : g + 1], n_nodes, r_k_pc, reach)
-            mass = tuple(v[0] for v in mass)
-            total[g, idx] = angular_surface_moments(
-                x[g, idx], y[g, idx], lum_g, mass, inc_rad[g], char, n_nodes
-            )
+            members = np.flatnonzero(group == k)
+            for idx in np.array_split(members, min(n_jobs, members.size)):
+                items.append((g, idx, tuple(v[0] for v in mass)))
+
+    def item_moments(item):
+        g, idx, mass = item
+        lum_g = tuple(v[g] for v in lum)
+        return angular_surface_moments(x[g, idx], y[g, idx], lum_g, mass, inc_rad[g], char, n_nodes)
+
+    with ThreadPoolExecutor(n_jobs) as pool:
+        parts = list(pool.map(item_moments, items))
+    total = np.zeros_like(x)
+    for (g, idx, _), part in zip(items, parts, strict=True):
+        total[g, idx] = part
     return total, mu
 
 

@@ -78,6 +78,19 @@ def test_jampy_style_beta_function_is_taken_as_a_function_of_theta():
     np.testing.assert_array_equal(jam_axi_sph(*args, beta.jampy, x, y, distance=10.0), want)
 
 
+def test_threads_and_batches_give_the_same_values():
+    """``n_jobs`` threads share the points; a batch of galaxies is each galaxy alone."""
+    surf, sigma, qobs = np.array([2e4, 3e3]), np.array([0.8, 5.0]), np.array([0.85, 0.6])
+    x, y = np.geomspace(0.1, 8, 9), np.linspace(0.05, 3, 9)
+    args = (surf, sigma, qobs, 3 * surf, sigma, qobs)
+    beta = CylindricalLikeBeta(0.8)
+    alone = [jam_axi_sph(*args, inc, beta, x, y, distance=12.0, n_nodes=24) for inc in (60, 80)]
+    threads = jam_axi_sph(*args, 60.0, beta, x, y, distance=12.0, n_nodes=24, n_jobs=2)
+    np.testing.assert_array_equal(threads, alone[0])
+    batch = jam_axi_sph(*args, np.array([60.0, 80.0]), beta, x, y, distance=12.0, n_nodes=24)
+    np.testing.assert_array_equal(batch, np.array(alone))
+
+
 def test_beta_varying_with_radius_is_refused_naming_the_rule():
     def logistic(r, theta):
         return 0.3 / (1 + (100 / r) ** 2) + 0 * theta, 0 * theta
