@@ -84,3 +84,28 @@ def flaky_env_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance=10.0):
     if os.environ.get("SKLEARN_JAM_TEST_BROKEN"):
         raise ImportError("deliberately broken installation")
     return toy_vrms(n_ser, r_ser, q_l, q_m, beta_z, inc, x, y, distance)
+
+
+#: jampy 9's settings at which its solution has converged (to 2.5e-5 on M32, issue 20).
+JAMPY9_CONVERGED = dict(nang=60, nlos=300, nrad=200)
+
+#: The engines' MGE arguments, as the spherical reference files store them.
+MGE_ARGS = ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
+
+
+def jampy9_inner_points(ref, i):
+    """Model ``i`` of a spherical reference file where jampy 9's line of sight is long enough.
+
+    jampy 9 ends every line of sight at the widest luminous sigma (``docs/physics.rst``),
+    so the cross-checks take the points within 0.35 of it (at least 3). Returns
+    ``(lum, pot, inner, args)``: the (3, n) MGEs, the points' mask, and jam_axi_proj's
+    positional arguments at those points.
+    """
+    n_lum, keep = int(np.sum(ref["surf_lum"][i] > 0)), ref["surf_pot"][i] > 0
+    lum = np.array([ref[k][i][:n_lum] for k in MGE_ARGS[:3]])
+    pot = np.array([ref[k][i][keep] for k in MGE_ARGS[3:]])
+    x, y = ref["x"][i], ref["y"][i]
+    inner = np.hypot(x, y) < 0.35 * lum[1].max()
+    assert inner.sum() >= 3
+    args = (lum, pot, ref["inc"][i], ref["mbh"][i], ref["distance"][i], x[inner], y[inner])
+    return lum, pot, inner, args

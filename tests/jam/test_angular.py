@@ -13,21 +13,20 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from _helpers import DATA
+from _helpers import DATA, JAMPY9_CONVERGED, MGE_ARGS, jampy9_inner_points
 
 from sklearn_jam.jam import jam_axi_sph
 from sklearn_jam.jam.angular import Characteristic
 from sklearn_jam.jam.anisotropy import CylindricalLikeBeta, angular_beta
 from sklearn_jam.jam.crosscheck import jampy_major_version
 
-ENGINE_ARGS = ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
 EQ37_REFERENCE = DATA / "sph_reference_eq37.npz"
 SPH_REFERENCE = DATA / "sph_reference.npz"
 
 
 def _model(ref, i, beta):
     """The engine's arguments for model ``i`` of a reference file, with ``beta``."""
-    args = [ref[k][i] for k in ENGINE_ARGS] + [ref["inc"][i], beta, ref["x"][i], ref["y"][i]]
+    args = [ref[k][i] for k in MGE_ARGS] + [ref["inc"][i], beta, ref["x"][i], ref["y"][i]]
     return args, dict(distance=ref["distance"][i], mbh=ref["mbh"][i])
 
 
@@ -165,10 +164,6 @@ class TestCylindricalLikeBeta:
             CylindricalLikeBeta(ratio)
 
 
-#: jampy 9's settings at which its solution has converged (to 2.5e-5 on M32, issue 20).
-JAMPY9_CONVERGED = dict(nang=60, nlos=300, nrad=200)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(jampy_major_version() != 9, reason="jampy 9's spherically aligned solver")
 @pytest.mark.parametrize("kind", ["face_on_disk_eq37", "near_limit_eq37"])
@@ -182,17 +177,9 @@ def test_jampy9_converged_with_eq37_the_truth_and_the_engine_agree(kind):
 
     ref = np.load(EQ37_REFERENCE)
     i = [str(k) for k in ref["kind"]].index(kind)
-    n_lum, keep = int(np.sum(ref["surf_lum"][i] > 0)), ref["surf_pot"][i] > 0
-    lum = np.array([ref[k][i][:n_lum] for k in ENGINE_ARGS[:3]])
-    pot = np.array([ref[k][i][keep] for k in ENGINE_ARGS[3:]])
-    x, y = ref["x"][i], ref["y"][i]
-    inner = np.hypot(x, y) < 0.35 * lum[1].max()
-    assert inner.sum() >= 3
+    lum, pot, inner, args = jampy9_inner_points(ref, i)
     beta = CylindricalLikeBeta(ref["ratio"][i])
-    args = (lum, pot, ref["inc"][i], ref["mbh"][i], ref["distance"][i], x[inner], y[inner])
     jampy9 = jam_axi_proj(*args, beta=beta.jampy, plot=False, quiet=True, **JAMPY9_CONVERGED)
     np.testing.assert_allclose(jampy9.model, ref["vrms"][i][inner], rtol=1e-5)
-    engine = jam_axi_sph(
-        *lum, *pot, ref["inc"][i], beta, x[inner], y[inner], distance=ref["distance"][i]
-    )
+    engine = jam_axi_sph(*lum, *pot, ref["inc"][i], beta, *args[-2:], distance=args[4])
     np.testing.assert_allclose(engine, jampy9.model, rtol=1e-5)

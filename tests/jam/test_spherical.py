@@ -13,7 +13,7 @@ long enough.
 import numpy as np
 import pytest
 import torch
-from _helpers import DATA
+from _helpers import DATA, JAMPY9_CONVERGED, MGE_ARGS, jampy9_inner_points
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
@@ -26,7 +26,6 @@ from sklearn_jam.jam.crosscheck import jampy_major_version, spherical_isotropic_
 from sklearn_jam.jam.reference import mge_forces, quad_moments_sph
 
 SPH_REFERENCE = DATA / "sph_reference.npz"
-ENGINE_ARGS = ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot", "qobs_pot")
 
 #: A flattened three-Gaussian galaxy with mass following light (Lsun/pc^2, arcsec).
 SURF = np.array([3e4, 5e3, 8e2])
@@ -54,7 +53,7 @@ def _reference():
 @pytest.mark.parametrize("index", range(7))
 def test_engine_matches_the_vendored_truth_at_its_defaults(index):
     ref, kinds = _reference()
-    model = {k: ref[k][index] for k in ENGINE_ARGS + ("beta", "x", "y")}
+    model = {k: ref[k][index] for k in MGE_ARGS + ("beta", "x", "y")}
     vrms = jam_axi_sph(
         **model, inc=ref["inc"][index], distance=ref["distance"][index], mbh=ref["mbh"][index]
     )
@@ -324,10 +323,6 @@ def test_default_nodes_follow_the_hardest_galaxy_of_the_batch(changes, n_nodes):
     assert np.max(np.abs(fewer / alone - 1)) > 1e-11
 
 
-#: jampy 9's settings at which its solution has converged (to 2.5e-5 on M32, issue 20).
-JAMPY9_CONVERGED = dict(nang=60, nlos=300, nrad=200)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(jampy_major_version() != 9, reason="jampy 9's spherically aligned solver")
 @pytest.mark.parametrize("kind", ["face_on_disk", "near_limit"])
@@ -343,20 +338,12 @@ def test_jampy9_converged_the_truth_and_the_engine_agree(kind):
 
     ref, kinds = _reference()
     i = kinds.index(kind)
-    n_lum, keep = int(np.sum(ref["surf_lum"][i] > 0)), ref["surf_pot"][i] > 0
-    lum = np.array([ref[k][i][:n_lum] for k in ENGINE_ARGS[:3]])
-    pot = np.array([ref[k][i][keep] for k in ENGINE_ARGS[3:]])
-    x, y = ref["x"][i], ref["y"][i]
-    inner = np.hypot(x, y) < 0.35 * lum[1].max()
-    assert inner.sum() >= 3
-    beta = ref["beta"][i][:n_lum]
+    lum, pot, inner, args = jampy9_inner_points(ref, i)
+    beta = ref["beta"][i][: lum.shape[1]]
     assert np.ptp(beta) == 0  # jampy 9 takes one anisotropy
-    args = (lum, pot, ref["inc"][i], ref["mbh"][i], ref["distance"][i], x[inner], y[inner])
     jampy9 = jam_axi_proj(*args, beta=float(beta[0]), plot=False, quiet=True, **JAMPY9_CONVERGED)
     np.testing.assert_allclose(jampy9.model, ref["vrms"][i][inner], rtol=1e-5)
-    engine = jam_axi_sph(
-        *lum, *pot, ref["inc"][i], beta, x[inner], y[inner], distance=ref["distance"][i]
-    )
+    engine = jam_axi_sph(*lum, *pot, ref["inc"][i], beta, *args[-2:], distance=args[4])
     np.testing.assert_allclose(engine, jampy9.model, rtol=1e-5)
 
 
