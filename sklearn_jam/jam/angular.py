@@ -76,15 +76,15 @@ class Characteristic:
     """
 
     def __init__(self, beta):
-        self.beta = beta
+        self._user_beta = beta
         theta = np.linspace(0, np.pi / 2, 2001)
-        values = np.asarray(beta(theta), dtype=float)
-        if values.shape != theta.shape or not np.all(np.isfinite(values)) or values.max() >= 1:
+        values = self.beta(theta)
+        if not np.all(np.isfinite(values)) or values.max() >= 1:
             raise ValueError(
                 f"beta(theta) must return finite values below 1 for theta in [0, pi/2]; "
                 f"{beta!r} gives {values.min():.3g} to {values.max():.3g}"
             )
-        mirrored = np.asarray(beta(np.pi - theta), dtype=float)
+        mirrored = self.beta(np.pi - theta)
         if np.max(np.abs(mirrored - values)) > 1e-10:
             raise ValueError(
                 f"beta(theta) must be even about the equator, beta(pi - theta) = beta(theta), "
@@ -95,7 +95,7 @@ class Characteristic:
         t_max = -_W_MIN / (1 - values.max()) + 1  # dw/dT is at most -(1 - max beta)
 
         def slope(_t, w):
-            return -(1 - beta(np.arcsin(np.minimum(np.exp(w), 1.0))))
+            return -(1 - self.beta(np.arcsin(np.minimum(np.exp(w), 1.0))))
 
         def reach(_t, w):
             return w[0] - _W_MIN
@@ -111,6 +111,18 @@ class Characteristic:
         self.t_end, self.w_end = t_end, float(w_grid[-1])
         self._w_of_t = CubicSpline(t_grid, w_grid)
         self._t_of_w = CubicSpline(w_grid[::-1], t_grid[::-1])
+
+    def beta(self, theta):
+        """The user's ``beta`` at ``theta``, as floats of ``theta``'s shape (a constant too)."""
+        theta = np.asarray(theta, dtype=float)
+        values = np.asarray(self._user_beta(theta), dtype=float)
+        try:
+            return np.broadcast_to(values, theta.shape)
+        except ValueError:
+            raise ValueError(
+                f"beta(theta) must return one value per theta; {self._user_beta!r} gives "
+                f"shape {values.shape} for theta of shape {theta.shape}"
+            ) from None
 
     def t_of_w(self, w):
         """``T(w)``; linear below the table (the axis's ``beta``)."""

@@ -127,6 +127,21 @@ def test_unphysical_beta_function_is_refused_naming_it():
         Characteristic(lambda theta: 1.2 + 0 * theta)
 
 
+def test_beta_function_returning_a_constant_is_taken():
+    """``lambda theta: 0.2`` (a float, not an array) is the constant 0.2."""
+    surf, sigma, qobs = np.array([1e4]), np.array([2.0]), np.array([0.6])
+    args = (surf, sigma, qobs, 2 * surf, sigma, qobs, 60.0)
+    x, y = np.array([0.5, 1.5]), np.array([0.3, 1.0])
+    got = jam_axi_sph(*args, lambda theta: 0.2, x, y, distance=10.0, n_nodes=24)
+    want = jam_axi_sph(*args, _constant(0.2), x, y, distance=10.0, n_nodes=24)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_beta_function_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match="one value per theta"):
+        Characteristic(lambda theta: np.zeros(3))
+
+
 def test_beta_function_not_symmetric_about_the_equator_is_refused():
     with pytest.raises(ValueError, match="even about the equator"):
         Characteristic(lambda theta: 0.1 * np.cos(theta))
