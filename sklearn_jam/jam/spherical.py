@@ -44,7 +44,14 @@ from ._base import (
 )
 from ._convolution import check_psf, mge_surf, spaxel_points
 from ._quadrature import CUTOFF, HARD_Q_INTR, exp_sinh_rule, radius_groups
-from .angular import ANGULAR_N_NODES, Characteristic, angular_surface_moments
+from .angular import (
+    ANGULAR_N_NODES,
+    Characteristic,
+    SkyInterpolant,
+    angular_surface_moments,
+    convolved_moments,
+    sky_grid,
+)
 from .anisotropy import angular_beta
 from .constants import G_JAMPY, arcsec_to_pc
 from .projection import deproject_gaussians
@@ -146,7 +153,7 @@ def jam_axi_sph(
         ``r``, such as jampy 9's eq. (37)
         (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`). A function is
         integrated along its curved characteristics (:mod:`sklearn_jam.jam.angular`:
-        NumPy, at the points, without PSF or spaxels yet).
+        NumPy; with a PSF through a polar sky grid of V^2, seconds to minutes a model).
     x, y : array-like of shape (n_points,) or (n_galaxies, n_points)
         Sky positions in arcsec, x along the projected major axis; not (0, 0).
     distance : float or array-like of shape (n_galaxies,)
@@ -225,7 +232,11 @@ def jam_axi_sph(
         n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
     check_observation_sph(psf_opts[0], pixsize, pixel_nodes, xp.numpy(m["x"]), xp.numpy(m["y"]))
     if beta_of_theta is not None:
-        sb_mu2, mu = _angular_moments(xp, m, Characteristic(beta_of_theta), n_nodes, n_jobs)
+        char = Characteristic(beta_of_theta)
+        if psf_opts[0].max() > 0 or pixsize > 0:
+            sb_mu2, mu = _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs)
+        else:
+            sb_mu2, mu = _angular_moments(xp, m, char, n_nodes, n_jobs)
     else:
         sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
@@ -233,20 +244,45 @@ def jam_axi_sph(
 
 
 def _check_angular(xp, psf_opts):
-    """Refuse what the engine of ``beta(theta)`` does not compute: torch, a PSF, spaxels."""
+    """Refuse what the engine of ``beta(theta)`` does not compute: torch."""
     if xp.name != "numpy":
         raise TypeError(
             "beta as a function of theta is computed in NumPy only (its characteristics "
             "are tabulated with scipy): give NumPy arrays, or a constant beta per "
             "luminous Gaussian for torch and autograd"
         )
-    sigmapsf, _, pixsize = psf_opts[:3]
-    if np.max(sigmapsf) > 0 or pixsize > 0:
-        raise ValueError(
-            f"sigmapsf={sigmapsf.tolist()!r}, pixsize={pixsize!r} with beta as a function of "
-            "theta: that engine computes V_rms at the points only (no PSF or spaxel "
-            "average yet); use a constant beta per luminous Gaussian with a PSF"
-        )
+
+
+def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
+    """As :func:`_angular_moments`, convolved with the PSF and averaged over the spaxels.
+
+    ``V^2`` is computed on a polar sky grid (:func:`~sklearn_jam.jam.angular.sky_grid`,
+    from 1e-3 of the narrowest PSF or minor sigma to the farthest sub-point plus 4
+    PSF sigmas), interpolated (:class:`~sklearn_jam.jam.angular.SkyInterpolant`) and
+    convolved by :func:`~sklearn_jam.jam.angular.convolved_moments` at the spaxels'
+    sub-points, whose weighted mean is the spaxel's.
+    """
+    sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
+    if sigmapsf.max() == 0:  # spaxels alone (an explicit pixel_nodes): a PSF of zero width
+        sigmapsf, normpsf = np.array([1e-9 * float(np.min(m["sigma_lum"]))]), np.ones(1)
+    dx, dy, sub_w = spaxel_points(pixsize, pixang, pixel_nodes) if pixsize > 0 else (
+        np.zeros(1), np.zeros(1), np.ones(1)
+    )  # fmt: skip
+    xs = (m["x"][..., None] + dx).reshape(m["x"].shape[0], -1)  # (B, P * S) in arcsec
+    ys = (m["y"][..., None] + dy).reshape(xs.shape)
+    minor = m["sigma_lum"] * m["qobs_lum"]
+    r_lo = 1e-3 * min(sigmapsf[sigmapsf > 0].min(), minor[m["surf_lum"] > 0].min())
+    r_hi = np.hypot(xs, ys).max() + 4 * sigmapsf.max()
+    radii, angles, gx, gy = sky_grid(r_lo, r_hi)
+    n_gal = xs.shape[0]
+    grid = {**m, "x": np.tile(gx, (n_gal, 1)), "y": np.tile(gy, (n_gal, 1))}
+    sb_v2_grid, mu_grid = _angular_moments(xp, grid, char, n_nodes, n_jobs)
+    sb_v2, mu = np.zeros_like(xs), np.zeros_like(xs)
+    for g in range(n_gal):
+        v2 = SkyInterpolant(radii, angles, (sb_v2_grid[g] / mu_grid[g]).reshape(radii.size, -1))
+        lum = (m["surf_lum"][g], m["sigma_lum"][g], m["qobs_lum"][g])
+        sb_v2[g], mu[g] = convolved_moments(v2, xs[g], ys[g], *lum, sigmapsf, normpsf, r_lo)
+    return tuple(_spaxel_mean(v, sub_w) for v in (sb_v2, mu))
 
 
 def _angular_moments(xp, m, char, n_nodes, n_jobs=None):
