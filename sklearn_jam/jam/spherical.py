@@ -263,13 +263,14 @@ def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
     sub-points, whose weighted mean is the spaxel's.
     """
     sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
-    if sigmapsf.max() == 0:  # spaxels alone (an explicit pixel_nodes): a PSF of zero width
-        sigmapsf, normpsf = np.array([1e-9 * float(np.min(m["sigma_lum"]))]), np.ones(1)
     dx, dy, sub_w = spaxel_points(pixsize, pixang, pixel_nodes) if pixsize > 0 else (
         np.zeros(1), np.zeros(1), np.ones(1)
     )  # fmt: skip
     xs = (m["x"][..., None] + dx).reshape(m["x"].shape[0], -1)  # (B, P * S) in arcsec
     ys = (m["y"][..., None] + dy).reshape(xs.shape)
+    if sigmapsf.max() == 0:  # spaxels alone (an explicit pixel_nodes): at the sub-points
+        sub = _angular_moments(xp, {**m, "x": xs, "y": ys}, char, n_nodes, n_jobs)
+        return tuple(_spaxel_mean(v, sub_w) for v in sub)
     minor = m["sigma_lum"] * m["qobs_lum"]
     r_lo = 1e-3 * min(sigmapsf[sigmapsf > 0].min(), minor[m["surf_lum"] > 0].min())
     r_hi = np.hypot(xs, ys).max() + 4 * sigmapsf.max()

@@ -114,6 +114,16 @@ def test_convolved_constant_beta_as_a_function_is_the_analytic_convolved_model(k
     np.testing.assert_allclose(got, jam_axi_sph(*args, **kw, **psf), rtol=1e-5)
 
 
+def test_spaxels_without_a_psf_are_the_mean_of_their_sub_points():
+    """An explicit ``pixel_nodes`` and no PSF: the analytic engine's rule, the same beta."""
+    surf, sigma, qobs = np.array([1e4, 2e3]), np.array([0.7, 3.0]), np.array([0.8, 0.6])
+    args = (surf, sigma, qobs, 2 * surf, sigma, qobs, 60.0)
+    x, y = np.array([0.3, 1.5]), np.array([0.1, 1.0])
+    spaxel = dict(pixsize=0.4, pixel_nodes=3, distance=10.0)
+    got = jam_axi_sph(*args, _constant(0.1), x, y, n_nodes=48, **spaxel)
+    np.testing.assert_allclose(got, jam_axi_sph(*args, 0.1, x, y, **spaxel), rtol=1e-5)
+
+
 def test_tiny_psf_tends_to_the_unconvolved_model():
     surf, sigma, qobs = np.array([1e4, 2e3]), np.array([0.7, 3.0]), np.array([0.8, 0.6])
     args = (surf, sigma, qobs, 2 * surf, sigma, qobs, 60.0, CylindricalLikeBeta(0.8))
