@@ -164,9 +164,9 @@ def _char_rule(n_nodes, span):
 def _light(big_r2, z2, lum):
     """``nu`` and ``r dnu/dr`` at fixed theta, summed over the luminous Gaussians."""
     dens, sigma, q = lum
-    e = np.exp(-(big_r2[..., None] + z2[..., None] / q**2) / (2 * sigma**2)) * dens
-    r_dr = -e * (big_r2[..., None] + z2[..., None] / q**2) / sigma**2
-    return e.sum(-1), r_dr.sum(-1)
+    m2 = (big_r2[..., None] + z2[..., None] / q**2) / sigma**2  # each Gaussian's (m / sigma)^2
+    e = np.exp(-0.5 * m2) * dens
+    return e.sum(-1), -(e * m2).sum(-1)
 
 
 def _forces(big_r2, z2, mass):
@@ -284,7 +284,7 @@ def _los_rule(x, y, lum, si, ci, n_nodes):
     both and half-way between, and each of the four pieces takes ``n`` Gauss-Legendre
     nodes in ``t`` with ``z' = centre +- scale sinh(t)`` from its nearer place.
     """
-    dens, sigma, q = lum
+    _, sigma, q = lum
     radius = np.hypot(x, y)
     k = int(np.argmin(q))
     q2 = q[k] ** 2

@@ -226,24 +226,21 @@ def jam_axi_sph(
     n_gal = check_arguments(xp, m, n_nodes)
     m = to_batch(xp, m, n_gal)
     if beta_of_theta is not None:
-        _check_angular(xp, psf_opts)
+        _check_angular(xp)
         n_nodes = ANGULAR_N_NODES if n_nodes is None else int(n_nodes)
     else:
         n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
     check_observation_sph(psf_opts[0], pixsize, pixel_nodes, xp.numpy(m["x"]), xp.numpy(m["y"]))
     if beta_of_theta is not None:
         char = Characteristic(beta_of_theta)
-        if psf_opts[0].max() > 0 or pixsize > 0:
-            sb_mu2, mu = _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs)
-        else:
-            sb_mu2, mu = _angular_moments(xp, m, char, n_nodes, n_jobs)
+        sb_mu2, mu = _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs)
     else:
         sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     vrms = vrms_from_moments(xp, sb_mu2, mu)
     return vrms if batched else vrms[0]
 
 
-def _check_angular(xp, psf_opts):
+def _check_angular(xp):
     """Refuse what the engine of ``beta(theta)`` does not compute: torch."""
     if xp.name != "numpy":
         raise TypeError(
@@ -256,10 +253,12 @@ def _check_angular(xp, psf_opts):
 def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
     """As :func:`_angular_moments`, convolved with the PSF and averaged over the spaxels.
 
-    ``V^2`` is computed on a polar sky grid (:func:`~sklearn_jam.jam.angular.sky_grid`,
-    from 1e-3 of the narrowest PSF or minor sigma to the farthest sub-point plus 4
-    PSF sigmas), interpolated (:class:`~sklearn_jam.jam.angular.SkyInterpolant`) and
-    convolved by :func:`~sklearn_jam.jam.angular.convolved_moments` at the spaxels'
+    Without a PSF the engine runs at the spaxels' sub-points (at the points themselves
+    without spaxels). With one, ``V^2`` is computed on a polar sky grid
+    (:func:`~sklearn_jam.jam.angular.sky_grid`, from 1e-3 of the narrowest PSF or minor
+    sigma to the farthest sub-point plus 4 PSF sigmas), interpolated
+    (:class:`~sklearn_jam.jam.angular.SkyInterpolant`) and convolved by
+    :func:`~sklearn_jam.jam.angular.convolved_moments` at the spaxels'
     sub-points, whose weighted mean is the spaxel's.
     """
     sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
@@ -268,7 +267,7 @@ def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
     )  # fmt: skip
     xs = (m["x"][..., None] + dx).reshape(m["x"].shape[0], -1)  # (B, P * S) in arcsec
     ys = (m["y"][..., None] + dy).reshape(xs.shape)
-    if sigmapsf.max() == 0:  # spaxels alone (an explicit pixel_nodes): at the sub-points
+    if sigmapsf.max() == 0:  # the points, or spaxels alone (an explicit pixel_nodes)
         sub = _angular_moments(xp, {**m, "x": xs, "y": ys}, char, n_nodes, n_jobs)
         return tuple(_spaxel_mean(v, sub_w) for v in sub)
     minor = m["sigma_lum"] * m["qobs_lum"]
