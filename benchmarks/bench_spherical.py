@@ -101,10 +101,11 @@ def setups():
     return out
 
 
-def run_jampy9(python, model, psf, x, y, ratio=np.nan):
-    """jampy 9 at each of :data:`JAMPY9_SETTINGS`, each in its own process: {label: result}.
+def run_jampy9(python, model, psf, x, y, ratio=np.nan, settings=None):
+    """jampy 9 at each of ``settings``, each in its own process: {label: result}.
 
     ``ratio`` (finite): eq. (37)'s ``beta(theta)`` instead of the model's constant ``beta``.
+    ``settings``: labels of :data:`JAMPY9_SETTINGS` (None: all).
 
     A call that crashes (jampy 9.0.2 at the finest settings on the black-hole set-up
     dies in ``numpy.linalg.solve``) is reported with its exit status.
@@ -120,6 +121,8 @@ def run_jampy9(python, model, psf, x, y, ratio=np.nan):
             ratio=ratio, x=x, y=y, **psf,
         )  # fmt: skip
         for label, kw in JAMPY9_SETTINGS.items():
+            if settings is not None and label not in settings:
+                continue
             repeat = 3 if label == "defaults" else 1
             command = [python, "-c", JAMPY9, str(path), json.dumps(kw), str(repeat)]
             done = subprocess.run(command, capture_output=True, text=True)

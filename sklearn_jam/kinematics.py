@@ -30,9 +30,13 @@ velocity ellipsoid (``align``): cylindrical (:func:`~sklearn_jam.jam.jam_axi_cyl
 jampy 8's default) samples ``ratio`` = sigma_z / sigma_R, or ``beta_z`` = 1 -
 (sigma_z / sigma_R)^2 with ``anisotropy='beta'``; spherical
 (:func:`~sklearn_jam.jam.jam_axi_sph`, jampy 9's) samples ``ratio_th`` =
-sigma_theta / sigma_r, or ``beta_r`` = 1 - (sigma_theta / sigma_r)^2. With the
-spherical alignment the black hole is a point mass (jampy 9), and a model costs
-seconds rather than milliseconds (``docs/physics.rst``).
+sigma_theta / sigma_r, or ``beta_r`` = 1 - (sigma_theta / sigma_r)^2, or, with
+``anisotropy='ratio_eq37'``, ``ratio_eq37``: the anisotropy of jampy 9's eq. (37)
+and Bayesian examples, ``beta(theta) = 1 - ratio_eq37^(-2 cos 2 theta)``
+(:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`, sigma_theta / sigma_r
+on the equator). With the spherical alignment the black hole is a point mass
+(jampy 9), and an exact model costs seconds rather than milliseconds
+(``docs/physics.rst``): ``engine='tabulated'`` tabulates it first.
 
 Any parameter can be held fixed with ``fixed={'gamma': -1.0}``.
 
@@ -63,15 +67,16 @@ from .importance import MAX_PARETO_K, importance_weights, weighted_percentile
 from .jam import ENGINES, MIN_Q_INTR, arcsec_to_pc, check_device, inc_from_qmin
 from .jam._base import namespace, refuse_first_bad
 from .jam._convolution import check_psf, mge_surf
+from .jam.anisotropy import CylindricalLikeBeta
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
 from .jam.spherical import check_observation_sph
-from .jam.tabulated import anisotropy_factor, component_units, tabulate_cyl
+from .jam.tabulated import anisotropy_factor, component_units, tabulate_cyl, tabulate_sph
 from .utils import strip_unit
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
 
 #: Parameters of each mass model (before the inclination/anisotropy choice and the black hole).
-#: The engines that tabulate one galaxy at its bins before sampling (cylindrical, NumPy).
+#: The engines that tabulate one galaxy at its bins before sampling (NumPy).
 FAST_ENGINES = ("tabulated", "emulator")
 
 MASS_MODELS = {
@@ -85,7 +90,12 @@ ANISOTROPY_PARAMETERS = {
     ("cyl", "beta"): "beta_z",
     ("sph", "ratio"): "ratio_th",
     ("sph", "beta"): "beta_r",
+    ("sph", "ratio_eq37"): "ratio_eq37",
 }
+
+#: The variable of a spherically aligned table of each anisotropy parameter
+#: (:data:`~sklearn_jam.jam.tabulated.TABLE_ANISOTROPIES`).
+_TABLE_KIND = {"ratio_th": "ratio", "beta_r": "beta", "ratio_eq37": "ratio_eq37"}
 
 #: Default flat-prior bounds; ``q_min`` and ``inc`` are limited further by the MGE.
 DEFAULT_BOUNDS = {
@@ -95,6 +105,7 @@ DEFAULT_BOUNDS = {
     "beta_z": (-1.0, 0.75),
     "ratio_th": (0.5, 1.5),
     "beta_r": (-1.0, 0.75),
+    "ratio_eq37": (0.5, 1.5),
     "lg_ml": (-1.0, 1.5),
     "f_dm": (0.0, 0.9),
     "gamma": (-1.6, 0.0),
@@ -108,6 +119,7 @@ PHYSICAL_RANGE = {
     "beta_z": (lambda v: v < 1, "< 1"),
     "ratio_th": (lambda v: v > 0, "> 0 (sigma_theta / sigma_r)"),
     "beta_r": (lambda v: v < 1, "< 1"),
+    "ratio_eq37": (lambda v: v > 0, "> 0 (sigma_theta / sigma_r on the equator)"),
     "lg_ml": (lambda v: np.isfinite(v), "finite"),
     "f_dm": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "gamma": (lambda v: -3 <= v <= 0, "in [-3, 0] (the halo's inner slope)"),
@@ -126,6 +138,7 @@ LABELS = {
     "beta_z": r"$\beta_z$",
     "ratio_th": r"$\sigma_\theta/\sigma_r$",
     "beta_r": r"$\beta_r$",
+    "ratio_eq37": r"$\sigma_\theta/\sigma_r$ (eq. 37)",
     "lg_ml": r"$\lg(M/L)$",
     "f_dm": r"$f_{\rm DM}(r_{\rm e})$",
     "gamma": r"$\gamma$",
@@ -138,6 +151,15 @@ LABELS = {
 def _halo_mge(gamma, rbreak, r_min, r_max, sigma_max=None):
     """The gNFW MGE, cached: walkers share it when gamma and rbreak are fixed."""
     return gnfw_mge(gamma, rbreak, r_min=r_min, r_max=r_max, sigma_max=sigma_max)
+
+
+def _rows(dyn):
+    """The engine's inputs of each model of :meth:`JamKinematics._dynamics`, one at a time.
+
+    ``beta`` is a list of functions of theta, one per model: each row takes its own.
+    """
+    for k, beta in enumerate(dyn["beta"]):
+        yield {**{key: v[k : k + 1] for key, v in dyn.items() if key != "beta"}, "beta": beta}
 
 
 class JamKinematics(RegressorMixin, BaseEstimator):
@@ -178,25 +200,34 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     inclination : {'q_min', 'inc'}, default='q_min'
         Sample the intrinsic axial ratio of the flattest Gaussian (jampy's
         recommendation) or the inclination in degrees.
-    anisotropy : {'ratio', 'beta', 'beta_z'}, default='ratio'
+    anisotropy : {'ratio', 'beta', 'beta_z', 'ratio_eq37'}, default='ratio'
         Sample the ratio of the velocity ellipsoid's axes, ``sigma_z / sigma_R``
         (``ratio``) or ``sigma_theta / sigma_r`` (``ratio_th``, with
         ``align='sph'``), or ``beta``: ``beta_z = 1 - (sigma_z / sigma_R)^2``
         or ``beta_r = 1 - (sigma_theta / sigma_r)^2`` (one value for all
         Gaussians). ``'beta_z'`` is ``'beta'`` of the cylindrical alignment.
+        ``'ratio_eq37'`` (``align='sph'``): jampy 9's eq. (37), ``beta(theta) = 1 -
+        ratio_eq37^(-2 cos 2 theta)``, the spherically aligned approximation of a
+        cylindrical ellipsoid of ``sigma_z / sigma_R = ratio_eq37`` that jampy 9's
+        Bayesian examples fit (NumPy).
     align : {'cyl', 'sph'}, default='cyl'
         Alignment of the velocity ellipsoid: cylindrical (jampy 8's default,
         :func:`~sklearn_jam.jam.jam_axi_cyl`) or spherical (jampy 9's,
         :func:`~sklearn_jam.jam.jam_axi_sph`, whose black hole is a point mass;
         it needs a PSF with spaxels, and no bin at (0, 0) without a PSF).
     engine : {'exact', 'tabulated', 'emulator'}, default='exact'
-        'exact': every model is an engine call. 'tabulated' (cylindrical only,
-        NumPy): :meth:`fit` first tabulates the exact engine at the bins
+        'exact': every model is an engine call. 'tabulated' (NumPy): :meth:`fit`
+        first tabulates the exact engine at the bins
         (:func:`~sklearn_jam.jam.tabulated.tabulate_cyl`, about a second), for
-        the stars, each Gaussian of the halo and the black hole, in the
-        inclination; every model is then a matrix product on that table, within
-        1e-6 of the engine (``docs/real_galaxies.rst``) and about 0.02 ms per model
-        (0.3 ms with a free halo shape, whose MGE is refitted per model).
+        the stars, the halo (each Gaussian of it when its shape is free) and the
+        black hole, in the inclination; every model is then a matrix product on
+        that table, within 1e-6 of the engine (``docs/real_galaxies.rst``) and
+        about 0.02 ms per model (0.3 ms with a free halo shape, whose MGE is
+        refitted per model). With ``align='sph'`` the table is in the
+        inclination and the anisotropy
+        (:func:`~sklearn_jam.jam.tabulated.tabulate_sph`: minutes for a constant
+        beta, tens of minutes for ``'ratio_eq37'``, quoted in
+        ``docs/real_galaxies.rst``).
         'emulator' (cylindrical only, NumPy): the same table made by the general
         emulator (:mod:`sklearn_jam.emulator.general`, ``emulator``) in a fraction
         of the time, as accurate as its card says (``fit(reweight=True)`` makes
@@ -320,7 +351,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "black_hole": ["boolean"],
         "bh_convention": [StrOptions({"absolute", "jampy"})],
         "inclination": [StrOptions({"q_min", "inc"})],
-        "anisotropy": [StrOptions({"ratio", "beta", "beta_z"})],
+        "anisotropy": [StrOptions({"ratio", "beta", "beta_z", "ratio_eq37"})],
         "align": [StrOptions({"cyl", "sph"})],
         "engine": [StrOptions({"exact", "tabulated", "emulator"})],
         "emulator": [str, os.PathLike, HasMethods(["table", "unit_maps"])],
@@ -443,11 +474,11 @@ class JamKinematics(RegressorMixin, BaseEstimator):
 
         if self.align == "sph":  # spaxels need a PSF: refused before any bins are seen
             check_observation_sph(psf[0], psf[2])
-        if self.engine in FAST_ENGINES and (self.align != "cyl" or self._torch_device()):
+        self._check_fast_engine(self.engine)
+        if self._angular() and self._torch_device() is not None:
             raise ValueError(
-                f"engine={self.engine!r} tabulates the cylindrical model in NumPy, got "
-                f"align={self.align!r}, device={self.device!r}: use align='cyl' and device=None, "
-                "or engine='exact'"
+                f"anisotropy='ratio_eq37' (a beta(theta)) is computed in NumPy, got "
+                f"device={self.device!r}: use device=None"
             )
         names = list(MASS_MODELS[self.mass_model])
         names[0], names[1] = self.inclination, self._anisotropy_parameter()
@@ -521,8 +552,29 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             high=high,
         )
 
+    def _check_fast_engine(self, engine):
+        """Refuse a fast engine for what it does not tabulate: torch; the emulator's sph."""
+        if engine not in FAST_ENGINES:
+            return
+        if self._torch_device() is not None:
+            raise ValueError(
+                f"engine={engine!r} tabulates the model in NumPy, got device={self.device!r}: "
+                "use device=None, or engine='exact'"
+            )
+        if engine == "emulator" and self.align != "cyl":
+            raise ValueError(
+                f"engine='emulator' emulates the cylindrical model, got align={self.align!r}: "
+                "use engine='tabulated' (the exact spherical model tabulated) or align='cyl'"
+            )
+
     def _anisotropy_parameter(self):
         """The name of the sampled anisotropy parameter (:data:`ANISOTROPY_PARAMETERS`)."""
+        if self.anisotropy == "ratio_eq37" and self.align != "sph":
+            raise ValueError(
+                "anisotropy='ratio_eq37' is jampy 9's eq. (37), a beta(theta) of the spherically "
+                "aligned model: use align='sph', or anisotropy='ratio' (sigma_z / sigma_R) with "
+                "align='cyl'"
+            )
         if self.anisotropy == "beta_z" and self.align == "sph":
             raise ValueError(
                 "anisotropy='beta_z' is the cylindrical alignment's beta_z = 1 - (sigma_z / "
@@ -566,12 +618,22 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             sigma_pot=sigma_pot,
             qobs_pot=qobs_pot,
             inc=np.asarray(inc, dtype=float),
-            beta=beta_ani[:, None] * np.ones_like(surf),
+            beta=beta_ani if self._angular() else beta_ani[:, None] * np.ones_like(surf),
             mbh=self._mbh(params),
         )
 
+    def _angular(self):
+        """Whether the anisotropy is a function of the polar angle (jampy 9's eq. 37)."""
+        return self.anisotropy == "ratio_eq37"
+
     def _beta(self, params):
-        """The anisotropy (n,) of models: beta_z (cylindrical) or beta_r (spherical)."""
+        """The anisotropy of models: beta_z (cylindrical) or beta_r (spherical), (n,) each.
+
+        With ``anisotropy='ratio_eq37'`` a list of n
+        :class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`.
+        """
+        if self._angular():
+            return [CylindricalLikeBeta(float(r)) for r in params["ratio_eq37"]]
         ratio, beta = (ANISOTROPY_PARAMETERS[self.align, k] for k in ("ratio", "beta"))
         return params[beta] if beta in params else 1 - params[ratio] ** 2
 
@@ -623,6 +685,12 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if (engine or self.engine) in FAST_ENGINES:
             return self._tabulated_model(setup, params, x, y, engine or self.engine)
         dyn = self._dynamics(setup, params)
+        if self._angular():  # a function of theta is one per call: a call per model
+            return np.concatenate([self._engine_call(setup, row, x, y) for row in _rows(dyn)])
+        return self._engine_call(setup, dyn, x, y)
+
+    def _engine_call(self, setup, dyn, x, y):
+        """V_rms (n, n_bins) of the engine's inputs ``dyn`` (:meth:`_dynamics`) at (x, y)."""
         args = (*setup["mge"], dyn["surf_pot"], dyn["sigma_pot"], dyn["qobs_pot"], dyn["inc"])
         args += (dyn["beta"], x, y, dyn["mbh"])
         if self._torch_device() is not None:
@@ -661,18 +729,25 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         return tuple(float(self._inc(setup, {key: np.array([v])})[0]) for v in (low, high))
 
     def _table(self, setup, x, y, engine="tabulated"):
-        """The inclination table of this galaxy at the bins (x, y), made once per bins.
+        """The table of this galaxy at the bins (x, y), made once per bins.
 
-        Components: the stars (the MGE), every Gaussian of the halo's fixed basis
-        (:meth:`_halo` with ``fixed_sigmas``) and the black hole; computed by the
-        exact engine (``engine='tabulated'``) or by the general emulator.
+        Components: the stars (the MGE), the halo (one component when its shape is
+        fixed, else every Gaussian of its fixed basis, :meth:`_halo` with
+        ``fixed_sigmas``) and the black hole; computed by the exact engine
+        (``engine='tabulated'``; in the inclination, and in the anisotropy with
+        ``align='sph'``) or by the general emulator.
         """
         key = (engine, x.tobytes(), y.tobytes(), self._inc_range(setup))
+        key += (self._ani_range(setup),)
         cache = getattr(self, "_table_cache", None)
         if cache is not None and cache[0] == key:
             return cache[1]
         components = [setup["mge"]]
-        if self.mass_model == "gnfw":
+        if self.mass_model == "gnfw" and self._fixed_halo_shape(setup):
+            fixed = {k: [setup["fixed"][k]] for k in ("gamma", "rbreak_kpc")}
+            halo = self._halo(setup, fixed | {"f_dm": [0.5]}, [90.0], fixed_sigmas=True)
+            components.append(tuple(v[0] for v in halo))
+        elif self.mass_model == "gnfw":
             # The basis's shape does not depend on the halo's parameters: any halo will do.
             basis = self._halo(
                 setup,
@@ -681,18 +756,30 @@ class JamKinematics(RegressorMixin, BaseEstimator):
                 fixed_sigmas=True,
             )
             components += [(np.ones(1), np.array([s]), np.ones(1)) for s in basis[1][0]]
-        make = tabulate_cyl if engine == "tabulated" else self._general_emulator().table
-        table = make(
-            setup["mge"],
-            components,
-            x,
-            y,
-            inc_range=self._inc_range(setup),
-            black_hole=self.black_hole,
-            **self._engine_options(setup),
-        )
+        options = dict(inc_range=self._inc_range(setup), black_hole=self.black_hole)
+        if engine == "emulator":
+            make = self._general_emulator().table
+        elif self.align == "cyl":
+            make = tabulate_cyl
+        else:
+            make = tabulate_sph
+            kind = _TABLE_KIND[self._anisotropy_parameter()]
+            options |= dict(ani_range=self._ani_range(setup), anisotropy=kind)
+        table = make(setup["mge"], components, x, y, **options, **self._engine_options(setup))
         self._table_cache = (key, table)
         return table
+
+    def _fixed_halo_shape(self, setup):
+        """Whether the halo's slope and break radius are both fixed (one table component)."""
+        return all(k in setup["fixed"] for k in ("gamma", "rbreak_kpc"))
+
+    def _ani_range(self, setup):
+        """The sampled anisotropy's range, a spherically aligned table's (None for 'cyl')."""
+        if self.align != "sph":
+            return None
+        key = self._anisotropy_parameter()
+        low, high = (setup["fixed"][key],) * 2 if key in setup["fixed"] else setup["bounds"][key]
+        return (float(low), float(high))
 
     def _general_emulator(self):
         """The general emulator (``GeneralEmulator``) of ``emulator``, loaded once."""
@@ -716,7 +803,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         return model
 
     def _tabulated_model(self, setup, params, x, y, engine="tabulated"):
-        """V_rms (n, n_bins) from the inclination table: the models' exact weights on it."""
+        """V_rms (n, n_bins) from the table: the models' exact weights on it."""
         table = self._table(setup, x, y, engine)
         inc = self._inc(setup, params)
         ml = 10 ** params["lg_ml"]
@@ -725,11 +812,15 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if self.mass_model == "gnfw":
             surf, sigma, _ = self._halo(setup, params, inc, fixed_sigmas=True)
             mass = 2 * np.pi * surf * (sigma * arcsec_to_pc(setup["distance"])) ** 2
+            if self._fixed_halo_shape(setup):  # one component: the whole halo
+                mass = mass.sum(1, keepdims=True)
             weights.append(ml[:, None] * mass / unit)
         if self.black_hole:
             weights.append(self._mbh(params)[:, None] / unit)
-        b_minus_1 = anisotropy_factor(self._beta(params))
-        return table.vrms(inc, np.concatenate(weights, 1), b_minus_1)
+        weights = np.concatenate(weights, 1)
+        if self.align == "cyl":
+            return table.vrms(inc, weights, anisotropy_factor(self._beta(params)))
+        return table.vrms(inc, weights, params[self._anisotropy_parameter()])
 
     def _log_prob(self, setup, theta, x, y, vrms, vrms_err, engine=None):
         """Log-posterior of rows of free parameters: -inf outside the bounds.
@@ -1280,8 +1371,5 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             raise ValueError(f"engine={engine!r} must be 'exact', 'tabulated', 'emulator' or None")
         setup, full = self._complete(params)
         X = np.asarray(X, dtype=float)
-        if (engine or self.engine) in FAST_ENGINES and self.align != "cyl":
-            raise ValueError(
-                f"engine={engine or self.engine!r} tabulates the cylindrical model: align='cyl'"
-            )
+        self._check_fast_engine(engine or self.engine)
         return self._model(setup, full, X[:, 0], X[:, 1], engine=engine)

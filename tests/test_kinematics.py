@@ -658,6 +658,44 @@ def test_align_sph_refuses_before_sampling(monkeypatch, options, bins, match):
         fit.fit(X, [50.0, 60.0], [2.0, 2.0])
 
 
+def test_tabulated_sph_is_the_exact_spherical_model_in_its_anisotropy():
+    X = np.array([[0.5, 0.3], [-2.0, 1.5], [3.0, -2.5]])
+    kw = dict(align="sph", black_hole=True, fixed={"q_min": 0.45}, n_nodes=16, **PSF)
+    params = {"ratio_th": [0.55, 0.9, 1.4], "lg_ml": [0.1, 0.2, 0.3], "lg_mbh": [6.0, 6.5, 7.0]}
+    exact = JamKinematics(SURF, SIGMA, QOBS, 0.7, **kw).model_vrms(params, X)
+    tabulated = JamKinematics(SURF, SIGMA, QOBS, 0.7, engine="tabulated", **kw)
+    # in ratio_th, the sampled variable: 2.6e-8 measured (in beta_r 12 nodes left 1.5e-5)
+    np.testing.assert_allclose(tabulated.model_vrms(params, X), exact, rtol=1e-6)
+    assert tabulated._table_cache[1].ani_range == (0.5, 1.5)  # ratio_th, the sampled variable
+
+
+def test_ratio_eq37_is_jampy9s_beta_theta_exactly_and_tabulated():
+    from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph
+
+    X = np.array([[0.5, 0.3], [-2.0, 1.5], [3.0, -2.5]])
+    kw = dict(align="sph", anisotropy="ratio_eq37", n_nodes=16)
+    bounds = {"ratio_eq37": (0.8, 1.0)}
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, bounds=bounds, **kw)
+    params = {"q_min": [0.45, 0.3], "ratio_eq37": [0.85, 0.95], "lg_ml": [0.2, 0.1]}
+    ours = fit.model_vrms(params, X)
+    dyn = fit.dynamical_inputs(params)
+    assert [b.ratio for b in dyn["beta"]] == [0.85, 0.95]
+    for k, ratio in enumerate(params["ratio_eq37"]):
+        args = (SURF, SIGMA, QOBS, dyn["surf_pot"][k], dyn["sigma_pot"][k], dyn["qobs_pot"][k])
+        direct = jam_axi_sph(
+            *args, dyn["inc"][k], CylindricalLikeBeta(ratio), X[:, 0], X[:, 1], distance=0.7,
+            n_nodes=16,
+        )  # fmt: skip
+        np.testing.assert_allclose(ours[k], direct, rtol=1e-13)
+    tabulated = JamKinematics(
+        SURF, SIGMA, QOBS, 0.7, bounds=bounds, fixed={"q_min": 0.45}, engine="tabulated", **kw
+    )
+    fixed = {"ratio_eq37": [0.85, 0.93], "lg_ml": [0.2, 0.1]}
+    np.testing.assert_allclose(
+        tabulated.model_vrms(fixed, X), fit.model_vrms({**fixed, "q_min": 0.45}, X), rtol=1e-5
+    )
+
+
 def test_cli_fit_takes_the_alignment(tmp_path, capsys):
     out = tmp_path / "out"
     argv = [*_fit_files(tmp_path), "--align", "sph", "--nodes", "12", "--out", str(out)]
@@ -756,13 +794,18 @@ def test_reweighting_is_refused_where_it_means_nothing(options, reweight, messag
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (dict(align="sph"), "align='sph', device=None: use align='cyl'"),
-        (dict(device="cuda"), "align='cyl', device='cuda'"),
+        (dict(engine="emulator", align="sph"), "engine='emulator' emulates the cylindrical"),
+        (dict(device="cuda"), "tabulates the model in NumPy, got device='cuda'"),
+        (
+            dict(engine="exact", align="sph", anisotropy="ratio_eq37", device="cuda"),
+            "anisotropy='ratio_eq37' (a beta(theta)) is computed in NumPy",
+        ),
+        (dict(anisotropy="ratio_eq37"), "anisotropy='ratio_eq37' is jampy 9's eq. (37)"),
     ],
 )
 def test_tabulated_engine_refuses_what_it_cannot_tabulate(options, message):
     X, vrms, err = mock(n_side=3)
-    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, engine="tabulated", **PSF, **options)
+    fit = JamKinematics(SURF, SIGMA, QOBS, 0.7, **{"engine": "tabulated", **PSF, **options})
     with pytest.raises(ValueError, match=re.escape(message)):
         fit.fit(X, vrms, err)
     with pytest.raises(ValueError, match=re.escape("engine='fast' must be 'exact'")):

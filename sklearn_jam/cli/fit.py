@@ -409,10 +409,11 @@ def add_parser(subparsers):
     p.add_argument("--inclination", choices=["q_min", "inc"], default="q_min", help="parameter")
     p.add_argument(
         "--anisotropy",
-        choices=["ratio", "beta", "beta_z"],
+        choices=["ratio", "beta", "beta_z", "ratio_eq37"],
         default="ratio",
         help="parameter: the ratio of the velocity ellipsoid's axes (ratio; ratio_th with "
-        "--align sph) or beta (beta_z; beta_r with --align sph); beta_z is beta of --align cyl",
+        "--align sph) or beta (beta_z; beta_r with --align sph); beta_z is beta of --align cyl; "
+        "ratio_eq37 (--align sph): jampy 9's eq. (37) beta(theta) of its Bayesian examples",
     )
     p.add_argument(
         "--align",
@@ -425,8 +426,9 @@ def add_parser(subparsers):
         "--engine",
         choices=["exact", "tabulated", "emulator"],
         default="exact",
-        help="exact: an engine call per model; tabulated (cyl): the engine tabulated at the "
-        "bins first (about a second), then every model within 1e-6 of it in 0.02-0.3 ms; "
+        help="exact: an engine call per model; tabulated: the engine tabulated at the bins "
+        "first (cyl: about a second; sph: in the anisotropy too, minutes), then every model "
+        "within 1e-6 (cyl) or 1e-5 (sph) of it in 0.02-0.3 ms; "
         "emulator (cyl): the same table from the general emulator (--emulator), as accurate "
         "as its card says (add --reweight for the exact posterior)",
     )

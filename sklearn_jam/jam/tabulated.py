@@ -21,6 +21,16 @@ observed axial ratio: ``s`` is the flattest Gaussian's intrinsic axial ratio tim
 limit); :class:`InclinationTable` then interpolates them, so a batch of models
 costs a matrix product. :class:`~sklearn_jam.JamKinematics` uses it with
 ``engine='tabulated'``.
+
+The spherically aligned model (:func:`~sklearn_jam.jam.jam_axi_sph`) is linear in
+the mass components too, but not in its anisotropy: ``beta`` enters the
+characteristics themselves. :func:`tabulate_sph` therefore tabulates each
+component's V_rms^2 on a product of Chebyshev nodes, in ``s`` and in the anisotropy
+(a constant ``beta``, or the equatorial ``ratio`` of jampy 9's eq. 37,
+:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`), and
+:class:`AnisotropyTable` interpolates them:
+
+``V_rms^2 = sum_c w_c f_c(i, a)``.
 """
 
 from dataclasses import dataclass
@@ -30,19 +40,27 @@ from numpy.polynomial import chebyshev
 
 from ._base import namespace, vrms_from_moments
 from ._convolution import check_psf
+from .anisotropy import CylindricalLikeBeta
 from .constants import arcsec_to_pc
 from .cylindrical import jam_axi_cyl
+from .spherical import jam_axi_sph
 
 __all__ = [
     "InclinationTable",
+    "AnisotropyTable",
     "tabulate_cyl",
+    "tabulate_sph",
+    "TABLE_ANISOTROPIES",
     "component_units",
     "inclination_nodes",
+    "anisotropy_nodes",
     "table_from_probes",
     "anisotropy_factor",
     "BETA_PROBE",
     "DEFAULT_N_INC",
+    "DEFAULT_N_ANI",
     "TABLE_N_NODES",
+    "TABLE_N_NODES_ANGULAR",
 ]
 
 #: Chebyshev nodes in the inclination by default: over 256 models of each of jampy's
@@ -60,6 +78,25 @@ TABLE_N_NODES = 48
 #: b = 1: ``v_phi^2 = b X + (circular part >= 0)`` stays >= 0 when X < 0, whereas
 #: b > 1 can make a black hole's (alone) negative, which the engine reports as NaN.
 BETA_PROBE = -1.0
+
+#: Chebyshev nodes in the anisotropy of a spherically aligned table by default
+#: (``benchmarks/bench_tabulated.py --align sph`` measures 4, 6 and 8).
+DEFAULT_N_ANI = 12
+
+#: The angular engine's nodes (:mod:`~sklearn_jam.jam.angular`) for a table of jampy 9's
+#: eq. (37): on jampy's dark-halo set-up with its PSF and spaxels 32 nodes are within
+#: 6.9e-7 of 48 (24: 3.8e-5), at a quarter of the cost (9.7 s against 38 s a model on 2
+#: threads).
+TABLE_N_NODES_ANGULAR = 32
+
+#: The anisotropy variable of each kind of spherically aligned table: ``'beta'``, one
+#: ``beta = 1 - sigma_theta^2 / sigma_r^2`` for every Gaussian; ``'ratio'``, one
+#: ``sigma_theta / sigma_r`` (the same model, in the variable whose Chebyshev series
+#: converges faster: the model is singular at beta = 1, i.e. ratio = 0, which lies
+#: farther outside a range of ratio than of beta; over ratio 0.5-1.5 twelve nodes in beta
+#: left 1.5e-5 near a black hole); ``'ratio_eq37'``, ``sigma_theta / sigma_r`` on the
+#: equator of jampy 9's eq. (37).
+TABLE_ANISOTROPIES = ("beta", "ratio", "ratio_eq37")
 
 
 def anisotropy_factor(beta_z):
@@ -107,11 +144,7 @@ class InclinationTable:
 
     def _t(self, inc):
         """The Chebyshev variable of inclinations ``inc`` (degrees), in [-1, 1]."""
-        s = _s_of_inc(inc, self.q_flat)
-        s_lo, s_hi = (_s_of_inc(v, self.q_flat) for v in self.inc_range)
-        if s_hi == s_lo:  # one inclination, one node
-            return np.zeros_like(s)
-        return (2 * s - s_lo - s_hi) / (s_hi - s_lo)
+        return _inc_variable(inc, self.q_flat, self.inc_range)
 
     def vrms2(self, inc, weights, b_minus_1):
         """V_rms^2 (km/s)^2 at the bins of models, one matrix product for the batch.
@@ -130,13 +163,7 @@ class InclinationTable:
         vrms2 : ndarray of shape (n_models, n_bins)
             Negative where the anisotropy is unphysical there (as the engine's NaN).
         """
-        inc = np.atleast_1d(np.asarray(inc, dtype=float))
-        low, high = self.inc_range
-        bad = ~((inc >= low - 1e-9) & (inc <= high + 1e-9))
-        if np.any(bad):
-            raise ValueError(
-                f"inc={inc[bad][0]:.6g} deg is outside the table's range [{low:.6g}, {high:.6g}]"
-            )
+        inc = _check_inside(inc, self.inc_range, "inc", " deg")
         weights = np.asarray(weights, dtype=float).reshape(inc.size, self.n_components)
         b_minus_1 = np.asarray(b_minus_1, dtype=float).reshape(inc.size)
         basis = chebyshev.chebvander(np.clip(self._t(inc), -1, 1), self.coef.shape[0] - 1)
@@ -158,6 +185,110 @@ class InclinationTable:
         """
         v2 = self.vrms2(inc, weights, b_minus_1)
         return vrms_from_moments(namespace(()), v2, np.ones_like(v2))
+
+
+@dataclass(frozen=True)
+class AnisotropyTable:
+    """Chebyshev coefficients, in the inclination and the anisotropy, of each component's V_rms^2.
+
+    The spherically aligned model's table, made by :func:`tabulate_sph`; the
+    attributes are read-only.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_inc, n_ani, n_components, n_bins)
+        Chebyshev coefficients (in ``s`` and in the anisotropy, each mapped to [-1, 1])
+        of each component's V_rms^2, in (km/s)^2 per unit weight.
+    q_flat : float
+        The flattest observed axial ratio, which defines ``s``.
+    inc_range : tuple of float
+        Inclinations (degrees) the table covers.
+    ani_range : tuple of float
+        Anisotropies it covers, of the kind ``anisotropy``.
+    anisotropy : {'beta', 'ratio', 'ratio_eq37'}
+        What the anisotropy variable is (:data:`TABLE_ANISOTROPIES`).
+    """
+
+    coef: np.ndarray
+    q_flat: float
+    inc_range: tuple
+    ani_range: tuple
+    anisotropy: str
+
+    @property
+    def n_components(self):
+        """Number of mass components (the black hole included)."""
+        return self.coef.shape[2]
+
+    def vrms2(self, inc, weights, ani):
+        """V_rms^2 (km/s)^2 at the bins of models, one matrix product for the batch.
+
+        Parameters
+        ----------
+        inc : array-like of shape (n_models,)
+            Inclinations in degrees, inside :attr:`inc_range`.
+        weights : array-like of shape (n_models, n_components)
+            Each component's weight (its mass over the unit the table was made with).
+        ani : array-like of shape (n_models,)
+            The anisotropy (``beta``, ``ratio`` or eq. 37's ``ratio``), inside :attr:`ani_range`.
+
+        Returns
+        -------
+        vrms2 : ndarray of shape (n_models, n_bins)
+            Negative where the anisotropy is unphysical there (as the engine's NaN).
+        """
+        inc = _check_inside(inc, self.inc_range, "inc", " deg")
+        ani = _check_inside(ani, self.ani_range, self.anisotropy, "").reshape(inc.size)
+        weights = np.asarray(weights, dtype=float).reshape(inc.size, self.n_components)
+        n_inc, n_ani, _, n_bins = self.coef.shape
+        t_inc = np.clip(_inc_variable(inc, self.q_flat, self.inc_range), -1, 1)
+        basis_inc = chebyshev.chebvander(t_inc, n_inc - 1)  # (n, n_inc)
+        t_ani = np.clip(_linear_variable(ani, self.ani_range), -1, 1)
+        basis_ani = chebyshev.chebvander(t_ani, n_ani - 1)  # (n, n_ani)
+        design = basis_inc[:, :, None, None] * basis_ani[:, None, :, None] * weights[:, None, None]
+        return design.reshape(inc.size, -1) @ self.coef.reshape(-1, n_bins)
+
+    def vrms(self, inc, weights, ani):
+        """V_rms (km/s) at the bins: the root of :meth:`vrms2`, NaN where that is < 0.
+
+        Takes the arguments of :meth:`vrms2`; warns as the engine
+        (:class:`~sklearn_jam.exceptions.UnphysicalModelWarning`) where the
+        anisotropy is unphysical.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n_models, n_bins)
+        """
+        v2 = self.vrms2(inc, weights, ani)
+        return vrms_from_moments(namespace(()), v2, np.ones_like(v2))
+
+
+def _check_inside(values, bounds, name, unit):
+    """``values`` as a 1-D float array, refused (naming the first) outside ``bounds``."""
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    low, high = bounds
+    bad = ~((values >= low - 1e-9) & (values <= high + 1e-9))
+    if np.any(bad):
+        raise ValueError(
+            f"{name}={values[bad][0]:.6g}{unit} is outside the table's range "
+            f"[{low:.6g}, {high:.6g}]"
+        )
+    return values
+
+
+def _linear_variable(values, bounds):
+    """``values`` mapped linearly from ``bounds`` to [-1, 1] (0 where the range is one value)."""
+    low, high = bounds
+    values = np.asarray(values, dtype=float)
+    if high == low:  # one value, one node
+        return np.zeros_like(values)
+    return (2 * values - low - high) / (high - low)
+
+
+def _inc_variable(inc, q_flat, inc_range):
+    """The Chebyshev variable of inclinations ``inc`` (degrees): ``s`` mapped to [-1, 1]."""
+    s_range = tuple(float(_s_of_inc(v, q_flat)) for v in inc_range)
+    return _linear_variable(_s_of_inc(inc, q_flat), s_range)
 
 
 def _s_of_inc(inc, q_flat):
@@ -288,6 +419,156 @@ def tabulate_cyl(
     return table_from_probes(v2[0], v2[1], nodes, q_flat, (low, high))
 
 
+def tabulate_sph(
+    lum,
+    components,
+    x,
+    y,
+    *,
+    distance,
+    inc_range,
+    ani_range,
+    anisotropy="beta",
+    black_hole=False,
+    sigmapsf=0.0,
+    normpsf=1.0,
+    pixsize=0.0,
+    pixang=0.0,
+    n_inc=DEFAULT_N_INC,
+    n_ani=DEFAULT_N_ANI,
+    n_nodes=None,
+    n_jobs=None,
+):
+    """Tabulate one galaxy's spherically aligned model at fixed bins in (inclination, anisotropy).
+
+    Calls :func:`~sklearn_jam.jam.jam_axi_sph` at the product of ``n_inc``
+    Chebyshev nodes of ``inc_range`` (in ``s``, as :func:`tabulate_cyl`) and
+    ``n_ani`` of ``ani_range``, for each component.
+
+    Parameters
+    ----------
+    lum, components, x, y, distance, inc_range
+        As :func:`tabulate_cyl`.
+    ani_range : tuple of float
+        ``(low, high)`` of the anisotropy: ``beta`` below 1, or a ``ratio`` above 0.
+    anisotropy : {'beta', 'ratio', 'ratio_eq37'}, default='beta'
+        ``'beta'``: one constant ``beta = 1 - sigma_theta^2 / sigma_r^2`` for every
+        Gaussian (the analytic engine); ``'ratio'``: the same, tabulated in
+        ``sigma_theta / sigma_r``. ``'ratio_eq37'``: jampy 9's eq. (37),
+        ``beta(theta) = 1 - ratio^(-2 cos 2 theta)``
+        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`, the angular engine,
+        seconds a node).
+    black_hole : bool, default=False
+        Add the black hole (a point mass, as the engine) as the last component.
+    sigmapsf, normpsf, pixsize, pixang
+        The PSF and spaxels, as :func:`~sklearn_jam.jam.jam_axi_sph`.
+    n_inc : int, default=24
+        Chebyshev nodes in the inclination.
+    n_ani : int, default=12
+        Chebyshev nodes in the anisotropy (one where ``ani_range`` is one value).
+    n_nodes : int or None, default=None
+        The engine's quadrature nodes, the same at every node. None: the engine's
+        own choice for a constant beta (one per component, from the whole batch of nodes),
+        :data:`TABLE_N_NODES_ANGULAR` for ``'ratio_eq37'``.
+    n_jobs : int, default=None
+        Threads of the engine.
+
+    Returns
+    -------
+    table : AnisotropyTable
+        Per unit weight, as :func:`tabulate_cyl`.
+    """
+    if anisotropy not in TABLE_ANISOTROPIES:
+        raise ValueError(f"anisotropy={anisotropy!r} must be one of {TABLE_ANISOTROPIES}")
+    lum = tuple(np.asarray(v, dtype=float) for v in lum)
+    x, y = (np.asarray(v, dtype=float).ravel() for v in (x, y))
+    q_flat = float(min(np.min(lum[2]), *(np.min(c[2]) for c in components)))
+    inc, inc_nodes = inclination_nodes(q_flat, inc_range, n_inc)
+    ani, ani_nodes = anisotropy_nodes(ani_range, anisotropy, n_ani)
+    unit = component_units(lum, distance)
+    calls = _component_calls(lum, components, black_hole, unit, arcsec_to_pc(distance))
+    if anisotropy == "ratio_eq37" and n_nodes is None:
+        n_nodes = TABLE_N_NODES_ANGULAR
+    pixel_nodes = check_psf(sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole)[4]
+    options = dict(
+        distance=distance,
+        sigmapsf=sigmapsf,
+        normpsf=normpsf,
+        pixsize=pixsize,
+        pixang=pixang,
+        n_nodes=n_nodes,
+        pixel_nodes=pixel_nodes,
+        n_jobs=n_jobs,
+    )
+    v2 = np.empty((inc.size, ani.size, len(calls), x.size))
+    for c, (pot, mbh) in enumerate(calls):
+        if anisotropy != "ratio_eq37":  # one batch: every (inclination, beta) node
+            beta_ani = ani if anisotropy == "beta" else 1 - ani**2
+            beta = np.repeat(beta_ani, inc.size)[:, None] * np.ones(lum[0].size)
+            vrms = _sph_call(lum, pot, mbh, np.tile(inc, ani.size), beta, x, y, options)
+            v2[:, :, c] = (vrms**2).reshape(ani.size, inc.size, x.size).transpose(1, 0, 2)
+        else:  # a function of theta is one per call: a batch of inclinations per ratio
+            for k, ratio in enumerate(ani):
+                beta = CylindricalLikeBeta(float(ratio))
+                v2[:, k, c] = _sph_call(lum, pot, mbh, inc, beta, x, y, options) ** 2
+    coef = chebyshev.chebfit(inc_nodes, v2.reshape(inc.size, -1), inc.size - 1)
+    coef = coef.reshape(v2.shape).transpose(1, 0, 2, 3).reshape(ani.size, -1)
+    coef = chebyshev.chebfit(ani_nodes, coef, ani.size - 1).reshape(
+        ani.size, inc.size, len(calls), x.size
+    )
+    low, high = (float(v) for v in inc_range)
+    return AnisotropyTable(
+        coef.transpose(1, 0, 2, 3), q_flat, (low, high), tuple(map(float, ani_range)), anisotropy
+    )
+
+
+def _sph_call(lum, pot, mbh, inc, beta, x, y, options):
+    """:func:`~sklearn_jam.jam.jam_axi_sph` of a batch of inclinations (n,), one mass component."""
+    n = np.size(inc)
+    return jam_axi_sph(
+        *(np.broadcast_to(v, (n, v.size)) for v in lum),
+        *(np.broadcast_to(v, (n, v.size)) for v in pot),
+        inc,
+        beta,
+        x,
+        y,
+        mbh=np.full(n, mbh),
+        **options,
+    )
+
+
+def anisotropy_nodes(ani_range, anisotropy="beta", n_ani=DEFAULT_N_ANI):
+    """The Chebyshev nodes of a spherically aligned table over ``ani_range``.
+
+    Parameters
+    ----------
+    ani_range : tuple of float
+        ``(low, high)``: ``beta`` below 1 or a ``ratio`` above 0.
+    anisotropy : {'beta', 'ratio', 'ratio_eq37'}, default='beta'
+    n_ani : int, default=12
+        Nodes; one for a fixed anisotropy (``low == high``).
+
+    Returns
+    -------
+    ani : ndarray of shape (n_ani,)
+        The nodes' anisotropies.
+    nodes : ndarray of shape (n_ani,)
+        Their Chebyshev variable in [-1, 1] (points of the first kind).
+    """
+    low, high = (float(v) for v in ani_range)
+    valid = low < 1 if anisotropy == "beta" else low > 0
+    if not (np.isfinite(low) and np.isfinite(high) and low <= high and valid):
+        rule = "below 1" if anisotropy == "beta" else "above 0"
+        name = "beta" if anisotropy == "beta" else "the ratio"
+        raise ValueError(
+            f"ani_range=({low}, {high}) must be finite, must not fall, and {name} must stay {rule}"
+        )
+    if anisotropy == "beta" and high >= 1:
+        raise ValueError(f"ani_range=({low}, {high}): beta must stay below 1")
+    nodes = _chebyshev_points(1 if low == high else n_ani)
+    return 0.5 * (low + high) + 0.5 * (high - low) * nodes, nodes
+
+
 def table_from_probes(iso, probe, nodes, q_flat, inc_range):
     """The table of V_rms^2 at ``beta_z = 0`` and at :data:`BETA_PROBE` at the nodes.
 
@@ -339,10 +620,15 @@ def inclination_nodes(q_flat, inc_range, n_inc=DEFAULT_N_INC):
             f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
             "and at or below 90 deg"
         )
-    n_inc = 1 if s_lo == s_hi else int(n_inc)  # a fixed inclination: one node
-    nodes = np.cos(np.pi * (np.arange(n_inc) + 0.5) / n_inc)  # Chebyshev points, first kind
+    nodes = _chebyshev_points(1 if s_lo == s_hi else n_inc)  # a fixed inclination: one node
     inc = _inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat)
     return np.clip(inc, low, high), nodes  # clipped: rounding at the ends
+
+
+def _chebyshev_points(n):
+    """The ``n`` Chebyshev points of the first kind in [-1, 1], descending."""
+    n = int(n)
+    return np.cos(np.pi * (np.arange(n) + 0.5) / n)
 
 
 def component_units(lum, distance):

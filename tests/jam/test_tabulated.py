@@ -1,16 +1,25 @@
-"""The inclination table against the engine it tabulates, its one-node case and its refusals."""
+"""The tables against the engines they tabulate, their one-node cases and their refusals."""
 
 import re
 
 import numpy as np
 import pytest
 
-from sklearn_jam.jam import arcsec_to_pc, inc_from_qmin, jam_axi_cyl
+from sklearn_jam.jam import (
+    CylindricalLikeBeta,
+    arcsec_to_pc,
+    inc_from_qmin,
+    jam_axi_cyl,
+    jam_axi_sph,
+)
 from sklearn_jam.jam.tabulated import (
     DEFAULT_N_INC,
     anisotropy_factor,
+    anisotropy_nodes,
     component_units,
+    inclination_nodes,
     tabulate_cyl,
+    tabulate_sph,
 )
 
 # A small galaxy with a flat Gaussian (q = 0.3): the table's range reaches close
@@ -96,3 +105,68 @@ def test_inclinations_outside_the_table_and_impossible_ranges_are_refused():
             distance=DISTANCE,
             inc_range=(75.0, 85.0),
         )
+
+
+# -- the spherically aligned table ------------------------------------------------------
+
+SPH_X, SPH_Y = X[:6], Y[:6]
+
+
+def sph_engine(inc, ml, mbh, beta, n_nodes, **psf):
+    """The spherically aligned engine's V_rms of the stars at ``ml`` and a black hole."""
+    unit = component_units(LUM, DISTANCE)
+    beta = beta if callable(beta) else np.full(3, beta)
+    return jam_axi_sph(
+        *LUM, LUM[0] * ml, *LUM[1:], inc, beta, SPH_X, SPH_Y,
+        distance=DISTANCE, mbh=mbh * unit, n_nodes=n_nodes, **psf,
+    )  # fmt: skip
+
+
+def test_sph_table_of_a_constant_beta_is_the_engine_at_its_nodes_and_between():
+    ranges = dict(inc_range=(75.0, 90.0), ani_range=(-0.4, 0.4))
+    table = tabulate_sph(
+        LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, **ranges, black_hole=True, n_inc=6,
+        n_ani=8, n_nodes=32, sigmapsf=0.5,
+    )  # fmt: skip
+    assert table.coef.shape == (6, 8, 2, SPH_X.size) and table.anisotropy == "beta"
+    inc = inclination_nodes(0.3, ranges["inc_range"], 6)[0]
+    beta = anisotropy_nodes(ranges["ani_range"], "beta", 8)[0]
+    # at a node the table is the engine, split in its components exactly (rounding)
+    ours = table.vrms([inc[2]], [[1.3, 2e-3]], [beta[5]])[0]
+    np.testing.assert_allclose(
+        ours, sph_engine(inc[2], 1.3, 2e-3, beta[5], 32, sigmapsf=0.5), 1e-10
+    )
+    # between the nodes: Chebyshev interpolation, 1.4e-6 at most when measured
+    for inc_k, beta_k in ((76.0, -0.33), (83.3, 0.05), (89.0, 0.37)):
+        ours = table.vrms([inc_k], [[0.8, 1e-3]], [beta_k])[0]
+        truth = sph_engine(inc_k, 0.8, 1e-3, beta_k, 32, sigmapsf=0.5)
+        np.testing.assert_allclose(ours, truth, rtol=2e-5)
+
+
+def test_sph_table_of_jampy9_eq37_interpolates_the_angular_engine():
+    table = tabulate_sph(
+        LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, inc_range=(80.0, 80.0),
+        ani_range=(0.8, 1.0), anisotropy="ratio_eq37", n_ani=5, n_nodes=24,
+    )  # fmt: skip
+    assert table.coef.shape == (1, 5, 1, SPH_X.size)  # a fixed inclination: one node
+    ratio = anisotropy_nodes((0.8, 1.0), "ratio_eq37", 5)[0]
+    for r, rtol in ((ratio[1], 1e-10), (0.87, 1e-5)):  # measured 2.6e-6 at 0.87
+        truth = sph_engine(80.0, 1.0, 0.0, CylindricalLikeBeta(r), 24)
+        np.testing.assert_allclose(table.vrms([80.0], [[1.0]], [r])[0], truth, rtol=rtol)
+
+
+def test_sph_tables_refuse_ranges_they_cannot_span():
+    kw = dict(distance=DISTANCE, inc_range=(80.0, 80.0), ani_range=(0.1, 0.2), n_ani=2)
+    table = tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, **kw, n_nodes=12, sigmapsf=0.5)
+    with pytest.raises(ValueError, match=re.escape("beta=0.3 is outside the table's range")):
+        table.vrms2([80.0], [[1.0]], [0.3])
+    for ani_range, anisotropy, match in (
+        ((0.5, 1.0), "beta", "beta must stay below 1"),
+        ((0.0, 1.0), "ratio_eq37", "the ratio must stay above 0"),
+        ((0.4, 0.2), "beta", "must not fall"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(match)):
+            tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, **{**kw, "ani_range": ani_range},
+                         anisotropy=anisotropy)  # fmt: skip
+    with pytest.raises(ValueError, match=re.escape("anisotropy='gamma' must be one of")):
+        tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, **kw, anisotropy="gamma")
