@@ -17,7 +17,15 @@ prints, side by side with jampy:
 
 and saves the corner plot and the data-versus-model maps.
 
+``--align sph`` fits jampy 9's version of the example instead: the spherically aligned
+model with its eq. (37) anisotropy (``anisotropy='ratio_eq37'``, sigma_theta / sigma_r
+on the equator, the same prior 0.5-1), against jampy 9's own run
+(``docs/_static/jampy9_examples``); the model comparison with jampy (1-2) is
+``benchmarks/bench_angular.py``'s there. ``--table-nodes N_INC N_ANI`` sets the
+table's Chebyshev nodes with ``--engine tabulated``.
+
 Run: python examples/jampy_dark_halo.py [--quick] [--sampler {adamet,emcee}] [--out DIR]
+     [--align {cyl,sph}] [--engine {exact,tabulated}] [--table-nodes 12 6] [--n-jobs 2]
 """
 
 import argparse
@@ -54,7 +62,14 @@ parser.add_argument(
 parser.add_argument(
     "--reweight", action="store_true", help="weigh a tabulated posterior by the exact engine"
 )
+parser.add_argument(
+    "--align", choices=["cyl", "sph"], default="cyl", help="sph: jampy 9's example (eq. 37)"
+)
+parser.add_argument("--table-nodes", type=int, nargs=2, default=None, help="n_inc n_ani")
+parser.add_argument("--n-jobs", type=int, default=None, help="threads of the engine")
 args = parser.parse_args()
+# the anisotropy parameter: jampy 8's sigma_z / sigma_R, or jampy 9's eq. (37) ratio
+ratio = "ratio" if args.align == "cyl" else "ratio_eq37"
 
 if args.sampler == "adamet":  # as the example calls it: adamet(..., nstep=1000, seed=2)
     sampling = dict(
@@ -62,7 +77,7 @@ if args.sampler == "adamet":  # as the example calls it: adamet(..., nstep=1000,
         n_steps=20 if args.quick else 1000,
         burn=0.0,  # the example's percentiles use the whole chain
         # the example's sigpar
-        step_sigma={"q_min": 0.15, "ratio": 0.15, "f_dm": 0.05, "lg_ml": 0.05},
+        step_sigma={"q_min": 0.15, ratio: 0.15, "f_dm": 0.05, "lg_ml": 0.05},
     )
 else:
     sampling = dict(n_walkers=8 if args.quick else 24, n_steps=5 if args.quick else 250)
@@ -70,7 +85,7 @@ else:
 data = load_jampy_example("dark_halo")
 erms = data.erms * (2 * data.vrms.size) ** 0.25  # the example's systematic-error recipe
 lg_ml0 = np.log10(1.4)
-start = {"q_min": 0.55, "ratio": 0.9, "f_dm": 0.15, "lg_ml": lg_ml0}  # the example's p0
+start = {"q_min": 0.55, ratio: 0.9, "f_dm": 0.15, "lg_ml": lg_ml0}  # the example's p0
 fit = JamKinematics(
     *data.mge,
     data.distance,
@@ -79,7 +94,7 @@ fit = JamKinematics(
     fixed={"gamma": -1.0, "rbreak_kpc": 20.0},
     bounds={  # the example's priors
         "q_min": (0.051, data.qobs_lum.min()),
-        "ratio": (0.5, 1.0),
+        ratio: (0.5, 1.0),
         "f_dm": (0.0, 0.5),
         "lg_ml": (lg_ml0 - 0.2, lg_ml0 + 0.2),
     },
@@ -88,13 +103,18 @@ fit = JamKinematics(
     random_state=2,
     progress=not args.quick,
     engine=args.engine,
+    **(dict(align="sph", anisotropy="ratio_eq37") if args.align == "sph" else {}),
+    table_nodes=args.table_nodes,
+    n_jobs=args.n_jobs,
 )
 
-# 1-2. Model and speed against jampy, same inputs, same run.
-cmp = compare_with_jampy(
-    fit, start, data.X, n_batch=8 if args.quick else 32, repeat=1 if args.quick else 3
-)
-print(format_comparison(cmp))
+# 1-2. Model and speed against jampy 8, same inputs, same run (the cylindrical model).
+cmp = {}
+if args.align == "cyl":
+    cmp = compare_with_jampy(
+        fit, start, data.X, n_batch=8 if args.quick else 32, repeat=1 if args.quick else 3
+    )
+    print(format_comparison(cmp))
 
 # 3. The posterior.
 fit.fit(data.X, data.vrms, erms, reweight=args.reweight)
@@ -102,10 +122,9 @@ print(
     f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s (acceptance {fit.acceptance_fraction_:.2f})"
 )
 # jampy's own run, in the example's parameter order
-reference = Path(__file__).resolve().parents[1] / "docs/_static/jampy_examples"
-jampy = read_jampy_posterior(
-    reference / "jampy_dark_halo.json", ["q_min", "ratio", "f_dm", "lg_ml"]
-)
+folder = "jampy_examples" if args.align == "cyl" else "jampy9_examples"
+reference = Path(__file__).resolve().parents[1] / "docs/_static" / folder
+jampy = read_jampy_posterior(reference / "jampy_dark_halo.json", ["q_min", ratio, "f_dm", "lg_ml"])
 print(posterior_table(fit, jampy))
 
 comparison = {k: v for k, v in cmp.items() if not k.startswith("vrms")}
@@ -116,7 +135,7 @@ save_fit_report(
     data.vrms,
     args.out,
     vrms_err=erms,
-    corner=dict(order=["q_min", "ratio", "f_dm", "lg_ml"], ranges="bounds"),
-    jampy_comparison=comparison,
+    corner=dict(order=["q_min", ratio, "f_dm", "lg_ml"], ranges="bounds"),
+    jampy_comparison=comparison or None,
 )
 print(f"the chain, tables, corner.png and maps.png written to {args.out}/")

@@ -70,7 +70,14 @@ from .jam._convolution import check_psf, mge_surf
 from .jam.anisotropy import CylindricalLikeBeta
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
 from .jam.spherical import check_observation_sph
-from .jam.tabulated import anisotropy_factor, component_units, tabulate_cyl, tabulate_sph
+from .jam.tabulated import (
+    DEFAULT_N_ANI,
+    DEFAULT_N_INC,
+    anisotropy_factor,
+    component_units,
+    tabulate_cyl,
+    tabulate_sph,
+)
 from .utils import strip_unit
 
 __all__ = ["JamKinematics", "MASS_MODELS", "BinsOutsideMgeWarning"]
@@ -239,6 +246,12 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         :func:`~sklearn_jam.emulator.general.load_general_pretrained`), a file of
         :func:`~sklearn_jam.emulator.general.save_general_emulator` (read without
         running code) or a :class:`~sklearn_jam.emulator.general.GeneralEmulator`.
+    table_nodes : tuple of int or None, default=None
+        ``(n_inc, n_ani)``: Chebyshev nodes of ``engine='tabulated'`` in the
+        inclination and (``align='sph'``) in the anisotropy; None:
+        :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_INC` and
+        :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_ANI` (24 and 12). Fewer nodes
+        make the spherical table faster to build and less exact.
     bounds : dict, default=None
         ``{name: (low, high)}`` overriding :data:`DEFAULT_BOUNDS`.
     fixed : dict, default=None
@@ -355,6 +368,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         "align": [StrOptions({"cyl", "sph"})],
         "engine": [StrOptions({"exact", "tabulated", "emulator"})],
         "emulator": [str, os.PathLike, HasMethods(["table", "unit_maps"])],
+        "table_nodes": [tuple, list, None],
         "bounds": [dict, None],
         "fixed": [dict, None],
         "p0": [dict, None],
@@ -389,6 +403,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         align="cyl",
         engine="exact",
         emulator="general",
+        table_nodes=None,
         bounds=None,
         fixed=None,
         p0=None,
@@ -419,6 +434,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         self.align = align
         self.engine = engine
         self.emulator = emulator
+        self.table_nodes = table_nodes
         self.bounds = bounds
         self.fixed = fixed
         self.p0 = p0
@@ -475,6 +491,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if self.align == "sph":  # spaxels need a PSF: refused before any bins are seen
             check_observation_sph(psf[0], psf[2])
         self._check_fast_engine(self.engine)
+        self._table_nodes()  # checked before any table is made
         if self._angular() and self._torch_device() is not None:
             raise ValueError(
                 f"anisotropy='ratio_eq37' (a beta(theta)) is computed in NumPy, got "
@@ -738,7 +755,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         ``align='sph'``) or by the general emulator.
         """
         key = (engine, x.tobytes(), y.tobytes(), self._inc_range(setup))
-        key += (self._ani_range(setup),)
+        key += (self._ani_range(setup), self._table_nodes())
         cache = getattr(self, "_table_cache", None)
         if cache is not None and cache[0] == key:
             return cache[1]
@@ -757,6 +774,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             )
             components += [(np.ones(1), np.array([s]), np.ones(1)) for s in basis[1][0]]
         options = dict(inc_range=self._inc_range(setup), black_hole=self.black_hole)
+        n_inc, n_ani = self._table_nodes()
+        options["n_inc"] = n_inc
         if engine == "emulator":
             make = self._general_emulator().table
         elif self.align == "cyl":
@@ -764,10 +783,21 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         else:
             make = tabulate_sph
             kind = _TABLE_KIND[self._anisotropy_parameter()]
-            options |= dict(ani_range=self._ani_range(setup), anisotropy=kind)
+            options |= dict(ani_range=self._ani_range(setup), anisotropy=kind, n_ani=n_ani)
         table = make(setup["mge"], components, x, y, **options, **self._engine_options(setup))
         self._table_cache = (key, table)
         return table
+
+    def _table_nodes(self):
+        """``(n_inc, n_ani)`` of ``table_nodes``, checked."""
+        if self.table_nodes is None:
+            return DEFAULT_N_INC, DEFAULT_N_ANI
+        nodes = tuple(self.table_nodes)
+        if not (len(nodes) == 2 and all(isinstance(n, Integral) and n >= 1 for n in nodes)):
+            raise ValueError(
+                f"table_nodes={self.table_nodes!r} must be two integers >= 1: (n_inc, n_ani)"
+            )
+        return nodes
 
     def _fixed_halo_shape(self, setup):
         """Whether the halo's slope and break radius are both fixed (one table component)."""

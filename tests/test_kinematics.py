@@ -667,6 +667,11 @@ def test_tabulated_sph_is_the_exact_spherical_model_in_its_anisotropy():
     # in ratio_th, the sampled variable: 2.6e-8 measured (in beta_r 12 nodes left 1.5e-5)
     np.testing.assert_allclose(tabulated.model_vrms(params, X), exact, rtol=1e-6)
     assert tabulated._table_cache[1].ani_range == (0.5, 1.5)  # ratio_th, the sampled variable
+    coarse = JamKinematics(SURF, SIGMA, QOBS, 0.7, engine="tabulated", table_nodes=(3, 5), **kw)
+    coarse.model_vrms(params, X)
+    assert coarse._table_cache[1].coef.shape == (1, 5, 2, 3)  # q_min fixed: one inclination
+    with pytest.raises(ValueError, match=re.escape("table_nodes=(3, 0) must be two integers")):
+        JamKinematics(SURF, SIGMA, QOBS, 0.7, table_nodes=(3, 0), **kw).model_vrms(params, X)
 
 
 def test_ratio_eq37_is_jampy9s_beta_theta_exactly_and_tabulated():
