@@ -760,7 +760,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if cache is not None and cache[0] == key:
             return cache[1]
         components = [setup["mge"]]
-        if self.mass_model == "gnfw" and self._fixed_halo_shape(setup):
+        if self.mass_model == "gnfw" and self._halo_as_one(setup, engine):
             fixed = {k: [setup["fixed"][k]] for k in ("gamma", "rbreak_kpc")}
             halo = self._halo(setup, fixed | {"f_dm": [0.5]}, [90.0], fixed_sigmas=True)
             components.append(tuple(v[0] for v in halo))
@@ -799,9 +799,13 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             )
         return nodes
 
-    def _fixed_halo_shape(self, setup):
-        """Whether the halo's slope and break radius are both fixed (one table component)."""
-        return all(k in setup["fixed"] for k in ("gamma", "rbreak_kpc"))
+    def _halo_as_one(self, setup, engine):
+        """Whether the halo is one table component: its slope and break radius both fixed.
+
+        The exact engine's table only: the general emulator takes a halo one round
+        Gaussian at a time.
+        """
+        return engine == "tabulated" and all(k in setup["fixed"] for k in ("gamma", "rbreak_kpc"))
 
     def _ani_range(self, setup):
         """The sampled anisotropy's range, a spherically aligned table's (None for 'cyl')."""
@@ -842,7 +846,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if self.mass_model == "gnfw":
             surf, sigma, _ = self._halo(setup, params, inc, fixed_sigmas=True)
             mass = 2 * np.pi * surf * (sigma * arcsec_to_pc(setup["distance"])) ** 2
-            if self._fixed_halo_shape(setup):  # one component: the whole halo
+            if self._halo_as_one(setup, engine):  # one component: the whole halo
                 mass = mass.sum(1, keepdims=True)
             weights.append(ml[:, None] * mass / unit)
         if self.black_hole:

@@ -58,6 +58,7 @@ from .projection import deproject_gaussians
 
 __all__ = [
     "jam_axi_sph",
+    "vrms2_sph",
     "check_observation_sph",
     "DEFAULT_N_NODES_SPH",
     "FLAT_N_NODES_SPH",
@@ -201,6 +202,73 @@ def jam_axi_sph(
     UnphysicalModelWarning
         Where ``V_rms^2 < 0``; V_rms is NaN there.
     """
+    xp, sb_mu2, mu, batched = _observed_moments(
+        surf_lum,
+        sigma_lum,
+        qobs_lum,
+        surf_pot,
+        sigma_pot,
+        qobs_pot,
+        inc,
+        beta,
+        x,
+        y,
+        distance=distance,
+        mbh=mbh,
+        sigmapsf=sigmapsf,
+        normpsf=normpsf,
+        pixsize=pixsize,
+        pixang=pixang,
+        n_nodes=n_nodes,
+        pixel_nodes=pixel_nodes,
+        n_jobs=n_jobs,
+    )
+    vrms = vrms_from_moments(xp, sb_mu2, mu)
+    return vrms if batched else vrms[0]
+
+
+def vrms2_sph(*args, **kwargs):
+    """The signed ``V_rms^2`` (km/s)^2 of :func:`jam_axi_sph`, for tables of its components.
+
+    Takes the arguments of :func:`jam_axi_sph`. One mass component's share of the
+    model may be negative where the whole is not (the anisotropic part of the
+    Jeans equations); it is kept, without a warning, so that the components add up.
+
+    Returns
+    -------
+    vrms2 : ndarray of shape (n_points,) or (n_galaxies, n_points)
+    """
+    _, sb_mu2, mu, batched = _observed_moments(*args, **kwargs)
+    vrms2 = sb_mu2 / mu
+    return vrms2 if batched else vrms2[0]
+
+
+def _observed_moments(
+    surf_lum,
+    sigma_lum,
+    qobs_lum,
+    surf_pot,
+    sigma_pot,
+    qobs_pot,
+    inc,
+    beta,
+    x,
+    y,
+    *,
+    distance,
+    mbh=0.0,
+    sigmapsf=0.0,
+    normpsf=1.0,
+    pixsize=0.0,
+    pixang=0.0,
+    n_nodes=None,
+    pixel_nodes=None,
+    n_jobs=None,
+):
+    """``Sigma <V_los^2>`` and ``Sigma`` (B, P) of :func:`jam_axi_sph`'s arguments, checked.
+
+    Returns ``xp, sb_mu2, mu, batched``.
+    """
     beta_of_theta = angular_beta(beta) if callable(beta) else None
     xp, m, batched = prepare_arguments(
         dict(
@@ -236,8 +304,7 @@ def jam_axi_sph(
         sb_mu2, mu = _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs)
     else:
         sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
-    vrms = vrms_from_moments(xp, sb_mu2, mu)
-    return vrms if batched else vrms[0]
+    return xp, sb_mu2, mu, batched
 
 
 def _check_angular(xp):

@@ -43,7 +43,7 @@ from ._convolution import check_psf
 from .anisotropy import CylindricalLikeBeta
 from .constants import arcsec_to_pc
 from .cylindrical import jam_axi_cyl
-from .spherical import jam_axi_sph
+from .spherical import vrms2_sph
 
 __all__ = [
     "InclinationTable",
@@ -116,8 +116,31 @@ def anisotropy_factor(beta_z):
     return 1 / (1 - beta_z) - 1
 
 
+class _Table:
+    """What both tables share: the components' axis of ``coef``, and V_rms from V_rms^2."""
+
+    @property
+    def n_components(self):
+        """Number of mass components (the black hole included)."""
+        return self.coef.shape[2]
+
+    def vrms(self, inc, weights, anisotropy):
+        """V_rms (km/s) at the bins: the root of :meth:`vrms2`, NaN where that is < 0.
+
+        Takes the arguments of :meth:`vrms2`; warns as the engine
+        (:class:`~sklearn_jam.exceptions.UnphysicalModelWarning`) where the
+        anisotropy is unphysical.
+
+        Returns
+        -------
+        vrms : ndarray of shape (n_models, n_bins)
+        """
+        v2 = self.vrms2(inc, weights, anisotropy)
+        return vrms_from_moments(namespace(()), v2, np.ones_like(v2))
+
+
 @dataclass(frozen=True)
-class InclinationTable:
+class InclinationTable(_Table):
     """Chebyshev coefficients, in the inclination, of each component's V_rms^2 at the bins.
 
     Made by :func:`tabulate_cyl`; the attributes are read-only.
@@ -136,11 +159,6 @@ class InclinationTable:
     coef: np.ndarray
     q_flat: float
     inc_range: tuple
-
-    @property
-    def n_components(self):
-        """Number of mass components (the black hole included)."""
-        return self.coef.shape[2]
 
     def _t(self, inc):
         """The Chebyshev variable of inclinations ``inc`` (degrees), in [-1, 1]."""
@@ -172,23 +190,9 @@ class InclinationTable:
         n_bins = self.coef.shape[-1]
         return design.reshape(inc.size, -1) @ self.coef.reshape(-1, n_bins)
 
-    def vrms(self, inc, weights, b_minus_1):
-        """V_rms (km/s) at the bins: the root of :meth:`vrms2`, NaN where that is < 0.
-
-        Takes the arguments of :meth:`vrms2`; warns as the engine
-        (:class:`~sklearn_jam.exceptions.UnphysicalModelWarning`) where the
-        anisotropy is unphysical.
-
-        Returns
-        -------
-        vrms : ndarray of shape (n_models, n_bins)
-        """
-        v2 = self.vrms2(inc, weights, b_minus_1)
-        return vrms_from_moments(namespace(()), v2, np.ones_like(v2))
-
 
 @dataclass(frozen=True)
-class AnisotropyTable:
+class AnisotropyTable(_Table):
     """Chebyshev coefficients, in the inclination and the anisotropy, of each component's V_rms^2.
 
     The spherically aligned model's table, made by :func:`tabulate_sph`; the
@@ -214,11 +218,6 @@ class AnisotropyTable:
     inc_range: tuple
     ani_range: tuple
     anisotropy: str
-
-    @property
-    def n_components(self):
-        """Number of mass components (the black hole included)."""
-        return self.coef.shape[2]
 
     def vrms2(self, inc, weights, ani):
         """V_rms^2 (km/s)^2 at the bins of models, one matrix product for the batch.
@@ -247,20 +246,6 @@ class AnisotropyTable:
         basis_ani = chebyshev.chebvander(t_ani, n_ani - 1)  # (n, n_ani)
         design = basis_inc[:, :, None, None] * basis_ani[:, None, :, None] * weights[:, None, None]
         return design.reshape(inc.size, -1) @ self.coef.reshape(-1, n_bins)
-
-    def vrms(self, inc, weights, ani):
-        """V_rms (km/s) at the bins: the root of :meth:`vrms2`, NaN where that is < 0.
-
-        Takes the arguments of :meth:`vrms2`; warns as the engine
-        (:class:`~sklearn_jam.exceptions.UnphysicalModelWarning`) where the
-        anisotropy is unphysical.
-
-        Returns
-        -------
-        vrms : ndarray of shape (n_models, n_bins)
-        """
-        v2 = self.vrms2(inc, weights, ani)
-        return vrms_from_moments(namespace(()), v2, np.ones_like(v2))
 
 
 def _check_inside(values, bounds, name, unit):
@@ -505,12 +490,12 @@ def tabulate_sph(
         if anisotropy != "ratio_eq37":  # one batch: every (inclination, beta) node
             beta_ani = ani if anisotropy == "beta" else 1 - ani**2
             beta = np.repeat(beta_ani, inc.size)[:, None] * np.ones(lum[0].size)
-            vrms = _sph_call(lum, pot, mbh, np.tile(inc, ani.size), beta, x, y, options)
-            v2[:, :, c] = (vrms**2).reshape(ani.size, inc.size, x.size).transpose(1, 0, 2)
+            v2_c = _sph_call(lum, pot, mbh, np.tile(inc, ani.size), beta, x, y, options)
+            v2[:, :, c] = v2_c.reshape(ani.size, inc.size, x.size).transpose(1, 0, 2)
         else:  # a function of theta is one per call: a batch of inclinations per ratio
             for k, ratio in enumerate(ani):
                 beta = CylindricalLikeBeta(float(ratio))
-                v2[:, k, c] = _sph_call(lum, pot, mbh, inc, beta, x, y, options) ** 2
+                v2[:, k, c] = _sph_call(lum, pot, mbh, inc, beta, x, y, options)
     coef = chebyshev.chebfit(inc_nodes, v2.reshape(inc.size, -1), inc.size - 1)
     coef = coef.reshape(v2.shape).transpose(1, 0, 2, 3).reshape(ani.size, -1)
     coef = chebyshev.chebfit(ani_nodes, coef, ani.size - 1).reshape(
@@ -523,9 +508,9 @@ def tabulate_sph(
 
 
 def _sph_call(lum, pot, mbh, inc, beta, x, y, options):
-    """:func:`~sklearn_jam.jam.jam_axi_sph` of a batch of inclinations (n,), one mass component."""
+    """Signed V_rms^2 of a batch of inclinations (n,), one mass component (:func:`vrms2_sph`)."""
     n = np.size(inc)
-    return jam_axi_sph(
+    return vrms2_sph(
         *(np.broadcast_to(v, (n, v.size)) for v in lum),
         *(np.broadcast_to(v, (n, v.size)) for v in pot),
         inc,

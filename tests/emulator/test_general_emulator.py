@@ -311,7 +311,7 @@ def test_kinematics_refuses_the_emulator_where_it_cannot_serve():
     est = JamKinematics(
         *LUM, distance=DISTANCE, engine="emulator", align="sph", sigmapsf=0.5, pixsize=0.3
     )
-    with pytest.raises(ValueError, match="engine='emulator' tabulates the cylindrical model"):
+    with pytest.raises(ValueError, match="engine='emulator' emulates the cylindrical model"):
         est.model_vrms({"q_min": 0.3, "ratio_th": 0.9, "lg_ml": 0.0}, np.ones((1, 2)))
     est = JamKinematics(*LUM, distance=DISTANCE, engine="emulator", emulator="no/such/file.npz")
     with pytest.raises(ValueError, match="neither 'general'"):
