@@ -160,6 +160,11 @@ def _halo_mge(gamma, rbreak, r_min, r_max, sigma_max=None):
     return gnfw_mge(gamma, rbreak, r_min=r_min, r_max=r_max, sigma_max=sigma_max)
 
 
+def _prior_range(setup, key):
+    """``(low, high)`` of parameter ``key``: its bounds, or its fixed value twice."""
+    return (setup["fixed"][key],) * 2 if key in setup["fixed"] else setup["bounds"][key]
+
+
 def _rows(dyn):
     """The engine's inputs of each model of :meth:`JamKinematics._dynamics`, one at a time.
 
@@ -742,8 +747,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
     def _inc_range(self, setup):
         """The inclinations (degrees) the bounds (or the fixed value) allow: the table's range."""
         key = self.inclination
-        low, high = (setup["fixed"][key],) * 2 if key in setup["fixed"] else setup["bounds"][key]
-        return tuple(float(self._inc(setup, {key: np.array([v])})[0]) for v in (low, high))
+        return tuple(
+            float(self._inc(setup, {key: np.array([v])})[0]) for v in _prior_range(setup, key)
+        )
 
     def _table(self, setup, x, y, engine="tabulated"):
         """The table of this galaxy at the bins (x, y), made once per bins.
@@ -811,9 +817,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         """The sampled anisotropy's range, a spherically aligned table's (None for 'cyl')."""
         if self.align != "sph":
             return None
-        key = self._anisotropy_parameter()
-        low, high = (setup["fixed"][key],) * 2 if key in setup["fixed"] else setup["bounds"][key]
-        return (float(low), float(high))
+        return tuple(float(v) for v in _prior_range(setup, self._anisotropy_parameter()))
 
     def _general_emulator(self):
         """The general emulator (``GeneralEmulator``) of ``emulator``, loaded once."""
@@ -1377,8 +1381,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         -------
         inputs : dict
             ``surf_pot`` (Msun/pc^2), ``sigma_pot`` (arcsec), ``qobs_pot`` of
-            shape (n, n_pot); ``inc`` (n,) in degrees; ``beta`` (n, n_lum);
-            ``mbh`` (n,) in Msun.
+            shape (n, n_pot); ``inc`` (n,) in degrees; ``beta`` (n, n_lum), or
+            with ``anisotropy='ratio_eq37'`` a list of n
+            :class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`; ``mbh`` (n,)
+            in Msun.
         """
         setup, full = self._complete(params)
         return self._dynamics(setup, full)
