@@ -710,6 +710,20 @@ def test_cli_fit_takes_the_alignment(tmp_path, capsys):
     assert "ratio_th" in summary["parameters"]
 
 
+@pytest.mark.slow
+def test_cli_fit_takes_jampy9s_eq37_anisotropy(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [*_fit_files(tmp_path), "--align", "sph", "--anisotropy", "ratio_eq37"]
+    assert main([*argv, "--nodes", "12", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["model"]["align"] == "sph"
+    assert "ratio_eq37" in summary["parameters"] and "ratio_th" not in summary["parameters"]
+    capsys.readouterr()
+    cyl = [*_fit_files(tmp_path), "--anisotropy", "ratio_eq37", "--out", str(tmp_path / "cyl")]
+    assert main(cyl) == 1
+    assert "ratio_eq37" in capsys.readouterr().err
+
+
 TABULATED_PARAMS = {
     "q_min": [0.06, 0.3, 0.6],  # the first near the inclination limit
     "ratio": [0.8, 1.1, 0.95],

@@ -41,7 +41,7 @@ Gaussians (``surf = 0`` and any valid ``sigma`` and ``q``). The result has shape
 from ._base import check_device
 from ._quadrature import DEFAULT_N_NODES
 from .alignment import ENGINES
-from .anisotropy import CylindricalLikeBeta
+from .anisotropy import ConstantBeta, CylindricalLikeBeta
 from .constants import DEFAULT_DISTANCE_MPC, G_JAMPY, MIN_Q_INTR, arcsec_to_pc
 from .crosscheck import jampy_mge_vrms, jampy_sersic_vrms, plain_jampy_vrms
 from .cylindrical import jam_axi_cyl
@@ -55,6 +55,7 @@ __all__ = [
     "jam_axi_sph",
     "ENGINES",
     "CylindricalLikeBeta",
+    "ConstantBeta",
     "sersic_vrms",
     "scaled_mge_vrms",
     "vrms_unit",

@@ -46,6 +46,7 @@ centre where ``V^2`` has a cusp, by a polar rule about the centre.
 """
 
 import numpy as np
+from numpy.polynomial import chebyshev
 from scipy.integrate import solve_ivp
 from scipy.interpolate import CubicSpline, make_interp_spline
 
@@ -57,11 +58,17 @@ __all__ = [
     "angular_surface_moments",
     "sky_grid",
     "SkyInterpolant",
+    "los_points",
+    "meridional_grid",
+    "MeridionalInterpolant",
     "convolved_moments",
     "ANGULAR_N_NODES",
     "GRID_PER_EFOLD",
     "GRID_N_ANGLES",
     "GH_NODES",
+    "MERIDIONAL_PER_EFOLD",
+    "MERIDIONAL_MIN_ANGLES",
+    "MERIDIONAL_ANGLES_PER_Q",
 ]
 
 #: Nodes of the rule along the characteristic and of the line of sight, and of
@@ -237,31 +244,32 @@ def intrinsic_moments(big_r, z, lum, mass, char, n_nodes):
     return p, r_dp + (1 + beta0) * p + nu_r_dphi, beta0
 
 
-def angular_surface_moments(x, y, lum, mass, inc_rad, char, n_nodes):
+def angular_surface_moments(x, y, lum, inc_rad, moments, n_nodes):
     """``Sigma <V_los^2>`` at sky points (pc) of one galaxy, by the line-of-sight rule.
 
     Parameters
     ----------
     x, y : ndarray of shape (n_points,)
         Sky positions in pc, x along the major axis; not (0, 0).
-    lum, mass, char, n_nodes
+    lum : tuple of ndarray of shape (n_lum,)
         As :func:`intrinsic_moments`.
     inc_rad : float
         Inclination in radians.
+    moments : callable
+        ``moments(big_r, z) -> (p, nu_v2phi, beta0)`` at intrinsic points (n,) in pc,
+        as :func:`intrinsic_moments` returns them (or a :class:`MeridionalInterpolant`).
+    n_nodes : int
+        Gauss-Legendre nodes of each piece of the line of sight.
 
     Returns
     -------
     sb_v2 : ndarray of shape (n_points,)
         In Lsun/pc^2 (km/s)^2.
     """
-    si, ci = np.sin(inc_rad), np.cos(inc_rad)
-    zs, weight = _los_rule(x, y, lum, si, ci, n_nodes)  # (P, L)
-    big_x = np.broadcast_to(x[:, None], zs.shape)
-    big_y = zs * si + y[:, None] * ci  # C20 eq. (29): the line of sight is z'
-    z = zs * ci - y[:, None] * si
+    big_x, big_y, z, weight = los_points(x, y, lum, inc_rad, n_nodes)
     big_r = np.hypot(big_x, big_y)
-    moments = intrinsic_moments(big_r.ravel(), z.ravel(), lum, mass, char, n_nodes)
-    p, nu_v2phi, beta0 = (v.reshape(zs.shape) for v in moments)
+    p, nu_v2phi, beta0 = (v.reshape(z.shape) for v in moments(big_r.ravel(), z.ravel()))
+    si, ci = np.sin(inc_rad), np.cos(inc_rad)
     r = np.hypot(big_r, z)
     sin_th, cos_th = big_r / r, z / r
     safe = np.maximum(big_r, 1e-300)
@@ -271,6 +279,21 @@ def angular_surface_moments(x, y, lum, mass, inc_rad, char, n_nodes):
     n_ph = si * cos_ph
     v2 = (n_r**2 + n_th**2 * (1 - beta0)) * p + n_ph**2 * nu_v2phi
     return (v2 * weight).sum(-1)
+
+
+def los_points(x, y, lum, inc_rad, n_nodes):
+    """The intrinsic points (pc) and weights (P, 4 n) of the line-of-sight rule at sky points.
+
+    Returns ``big_x, big_y, z, weight``: the galaxy's Cartesian coordinates (``z``
+    its axis) of the nodes of :func:`_los_rule` along each line of sight (C20 eq.
+    29: the line of sight is ``z'``), and their weights in ``z'``.
+    """
+    si, ci = np.sin(inc_rad), np.cos(inc_rad)
+    zs, weight = _los_rule(x, y, lum, si, ci, n_nodes)  # (P, L)
+    big_x = np.broadcast_to(x[:, None], zs.shape)
+    big_y = zs * si + y[:, None] * ci
+    z = zs * ci - y[:, None] * si
+    return big_x, big_y, z, weight
 
 
 def _los_rule(x, y, lum, si, ci, n_nodes):
@@ -323,17 +346,23 @@ def _los_rule(x, y, lum, si, ci, n_nodes):
 GRID_PER_EFOLD = 8
 #: ... and its angles over a quadrant (a cosine series in 2 phi, exact at them: 9 left
 #: 8.5e-5 three sigmas out on the minor axis of an edge-on q = 0.3 Gaussian under a PSF,
-#: 13 leave 6.6e-7).
-GRID_N_ANGLES = 13
+#: 13 leave 6.6e-7; but a q = 0.3 Gaussian at 76 deg with a black hole under a 0.5" PSF,
+#: 1.6-4.6" out, took 25: with 16 ``GH_NODES``, 13 angles left 2.8e-5, 25 leave 1e-6 of
+#: the closed-form convolution, itself 1.7e-9 from a 24^2 Gauss-Hermite integral).
+GRID_N_ANGLES = 25
 #: Gauss-Hermite points per axis of each (PSF Gaussian x luminous Gaussian) product
 #: whose mean is at least ``_NEAR`` of its sigmas from the centre; nearer, where
 #: ``V^2`` has its cusp (``r^(-2 beta)``, a black hole's ``-log r``), a polar rule about
-#: the centre.
-GH_NODES = 10
+#: the centre. On that case 10 left 1.7e-5 (with 49 angles), 16 leave 1e-6.
+GH_NODES = 16
 #: The polar rule: within ``_NEAR`` sigmas of the centre, ``_POLAR_RADII`` nodes uniform
 #: in ``log R`` (a Gaussian 8 sigmas out is 0.125 wide there: 1.5 nodes per width or
 #: more) and ``_POLAR_ANGLES`` in angle; ``_POLAR_ITEMS`` means at a time.
 _NEAR, _POLAR_RADII, _POLAR_ANGLES, _POLAR_ITEMS = 8.0, 160, 96, 128
+#: A (PSF Gaussian x luminous Gaussian) product weighing below this fraction of a point's
+#: convolved light is left out of its ``V^2`` (the outer points of a wide MGE skip its
+#: nucleus: on jampy's dark-halo set-up a third of the products).
+_NEGLIGIBLE = 1e-17
 
 
 def sky_grid(r_lo, r_hi):
@@ -362,7 +391,7 @@ def sky_grid(r_lo, r_hi):
 class SkyInterpolant:
     """``V^2(x, y)`` from its values on :func:`sky_grid`, mirror-symmetric in x and y.
 
-    A cosine series in ``2 phi`` through the grid's angles (a DCT-I) and a cubic
+    A cosine series in ``2 phi`` through the grid's angles (a DCT-I) and a quintic
     spline in ``log R`` of each coefficient; inside the innermost radius the value
     continues linearly in ``log R`` (flat without a black hole, whose ``V^2`` grows as
     ``-log R`` there).
@@ -371,8 +400,8 @@ class SkyInterpolant:
     ----------
     radii, angles : ndarray
         The grid's.
-    values : ndarray of shape (n_r, n_phi)
-        ``V^2`` on it.
+    values : ndarray of shape (n_r, n_phi) or (n_r, n_phi, n_fields)
+        ``V^2`` on it (or several fields at once).
     """
 
     def __init__(self, radii, angles, values):
@@ -387,13 +416,98 @@ class SkyInterpolant:
         self._m = 2 * np.arange(n_phi)
 
     def __call__(self, x, y):
-        """``V^2`` at points of any (common) shape."""
-        log_r = 0.5 * np.log(x * x + y * y)
-        phi = np.arctan2(np.abs(y), np.abs(x))
+        """The values at points of any (common) shape (and the fields on a last axis)."""
+        r2 = (x * x + y * y).ravel()
+        log_r = 0.5 * np.log(r2)
         inside = np.maximum(log_r, self._log_r[0])
-        coef = self._spline(inside.ravel())  # (n, n_phi)
-        coef += np.minimum(log_r - self._log_r[0], 0).ravel()[:, None] * self._slope
-        return np.einsum("nm,nm->n", coef, np.cos(phi.ravel()[:, None] * self._m)).reshape(x.shape)
+        coef = self._spline(inside)  # (n, n_phi, ...)
+        below = np.flatnonzero(log_r < self._log_r[0])
+        step = (log_r[below] - self._log_r[0]).reshape((-1,) + (1,) * (coef.ndim - 1))
+        coef[below] += step * self._slope
+        # cos(2 m phi) = T_m(cos 2 phi), cos 2 phi = (x^2 - y^2) / r^2: a recurrence, no cosines
+        cos_2phi = ((x * x - y * y).ravel() / r2).clip(-1, 1)
+        cosines = chebyshev.chebvander(cos_2phi, self._m.size - 1)
+        values = np.einsum("nm...,nm->n...", coef, cosines)
+        return values.reshape(x.shape + values.shape[1:])
+
+
+# -- the intrinsic moments on a polar grid of the meridional plane ---------------------
+
+#: The meridional grid's radii per e-fold (a quintic spline in ``log r`` of
+#: ``sigma_r^2`` and ``v_phi^2``: on M32 16 leave 1e-7 of ``sigma_r^2`` between the
+#: radii, 8 leave 1.3e-5; on a q_intr = 0.1 disk with a black hole 16 leave 1.2e-5).
+MERIDIONAL_PER_EFOLD = 16
+#: ... and its angles over a quadrant, at least ``MERIDIONAL_MIN_ANGLES`` and one per
+#: ``q_min / MERIDIONAL_ANGLES_PER_Q`` of polar angle (``q_min`` the flattest
+#: intrinsic axial ratio, whose Gaussian makes ``sigma^2`` vary over that angle near the
+#: equator: on a q_intr = 0.1 disk 49 angles left 1.3e-4, 97 leave 1.2e-5).
+MERIDIONAL_MIN_ANGLES, MERIDIONAL_ANGLES_PER_Q = 25, 6.0
+
+
+def meridional_grid(r_lo, r_hi, q_min):
+    """The polar grid of the meridional plane in a quadrant: radii, angles and points.
+
+    Parameters
+    ----------
+    r_lo, r_hi : float
+        Its innermost and outermost radii (pc).
+    q_min : float
+        The flattest intrinsic axial ratio of the luminous and mass Gaussians.
+
+    Returns
+    -------
+    radii, angles : ndarray
+        ``MERIDIONAL_PER_EFOLD`` radii per e-fold, and angles from the equator (0) to
+        the axis (pi/2), ``4 k + 1`` of them (see :data:`MERIDIONAL_MIN_ANGLES`).
+    big_r, z : ndarray of shape (n_r * n_angles,)
+        The grid's points (pc), radius-major.
+    """
+    n_r = max(6, int(np.ceil(MERIDIONAL_PER_EFOLD * np.log(r_hi / r_lo))) + 1)
+    radii = np.exp(np.linspace(np.log(r_lo), np.log(r_hi), n_r))
+    wanted = max(MERIDIONAL_MIN_ANGLES, MERIDIONAL_ANGLES_PER_Q * (np.pi / 2) / q_min)
+    angles = np.linspace(0, np.pi / 2, 4 * int(np.ceil((wanted - 1) / 4)) + 1)
+    big_r = (radii[:, None] * np.cos(angles)).ravel()
+    z = (radii[:, None] * np.sin(angles)).ravel()
+    return radii, angles, big_r, z
+
+
+class MeridionalInterpolant:
+    """The intrinsic moments anywhere from their values on :func:`meridional_grid`.
+
+    ``sigma_r^2 = P / nu`` and ``v_phi^2 = nu <v_phi^2> / nu`` (smooth where ``P`` and
+    ``nu`` fall by decades) are interpolated as :class:`SkyInterpolant` does, in
+    ``(log r, polar angle)``, and multiplied by the exact ``nu``. Where ``nu`` has
+    underflowed on the grid they take the value of the next radius in.
+
+    Parameters
+    ----------
+    radii, angles : ndarray
+        The grid's.
+    p, nu_v2phi : ndarray of shape (n_r * n_angles,)
+        :func:`intrinsic_moments` at the grid's points.
+    lum : tuple of ndarray of shape (n_lum,)
+        The deprojected luminous Gaussians (as :func:`intrinsic_moments`).
+    char : Characteristic
+    """
+
+    def __init__(self, radii, angles, p, nu_v2phi, lum, char):
+        big_r = (radii[:, None] * np.cos(angles)).ravel()
+        z = (radii[:, None] * np.sin(angles)).ravel()
+        nu, _ = _light(big_r**2, z**2, lum)
+        good = (nu > 1e-280 * nu.max()).reshape(radii.size, angles.size)
+        fields = np.stack([p, nu_v2phi], -1) / np.where(nu > 0, nu, 1.0)[:, None]
+        fields = fields.reshape(radii.size, angles.size, 2)
+        for i in range(1, radii.size):  # underflowed: the next radius in
+            fields[i] = np.where(good[i, :, None], fields[i], fields[i - 1])
+        self._fields = SkyInterpolant(radii, angles, fields)
+        self._lum, self._char = lum, char
+
+    def __call__(self, big_r, z):
+        """``P``, ``nu <v_phi^2>`` and ``beta`` at intrinsic points (n,) in pc."""
+        nu, _ = _light(big_r**2, z**2, self._lum)
+        fields = self._fields(big_r, z)
+        beta0 = self._char.beta(np.arctan2(np.abs(big_r), np.abs(z)))
+        return nu * fields[:, 0], nu * fields[:, 1], beta0
 
 
 def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
@@ -411,7 +525,8 @@ def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
     Parameters
     ----------
     v2 : callable
-        ``V^2(x, y)`` (a :class:`SkyInterpolant`), (km/s)^2.
+        ``V^2(x, y)`` (a :class:`SkyInterpolant`), (km/s)^2; or several fields
+        at once, on a last axis of its values.
     x, y : ndarray of shape (n,)
         Sky points (arcsec).
     surf, sigma, qobs : ndarray of shape (n_lum,)
@@ -423,26 +538,34 @@ def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
 
     Returns
     -------
-    sb_v2, sb : ndarray of shape (n,)
-        In Lsun/pc^2 (km/s)^2 and Lsun/pc^2.
+    sb_v2 : ndarray of shape (n,) or (n, n_fields)
+        In Lsun/pc^2 (km/s)^2.
+    sb : ndarray of shape (n,)
+        In Lsun/pc^2.
     """
-    sb_v2, sb = np.zeros_like(x), np.zeros_like(x)
-    for s_g, w_g in zip(sigmapsf, normpsf, strict=True):
-        s2 = s_g * s_g
-        for surf_j, sig_j, q_j in zip(surf, sigma, qobs, strict=True):
-            var_x, var_y = sig_j**2, (q_j * sig_j) ** 2
-            weight = (
-                surf_j * np.sqrt(var_x * var_y / ((s2 + var_x) * (s2 + var_y)))
-                * np.exp(-0.5 * x * x / (s2 + var_x) - 0.5 * y * y / (s2 + var_y))
-            )  # fmt: skip
-            px, py = 1 / (1 / s2 + 1 / var_x), 1 / (1 / s2 + 1 / var_y)  # the product's
-            mx, my = px * x / s2, py * y / s2
-            near = mx * mx / px + my * my / py < _NEAR**2
-            mean_v2 = np.empty_like(x)
-            mean_v2[~near] = _hermite_mean(v2, mx[~near], my[~near], px, py)
-            mean_v2[near] = _polar_mean(v2, mx[near], my[near], px, py, r_lo)
-            sb_v2 += w_g * weight * mean_v2
-            sb += w_g * weight
+    fields = np.shape(v2(np.ones(1), np.zeros(1)))[1:]  # () or (n_fields,)
+    products = [
+        (w_g, s_g * s_g, surf_j, sig_j**2, (q_j * sig_j) ** 2)
+        for s_g, w_g in zip(sigmapsf, normpsf, strict=True)
+        for surf_j, sig_j, q_j in zip(surf, sigma, qobs, strict=True)
+    ]
+    weights = [
+        w_g * surf_j * np.sqrt(var_x * var_y / ((s2 + var_x) * (s2 + var_y)))
+        * np.exp(-0.5 * x * x / (s2 + var_x) - 0.5 * y * y / (s2 + var_y))
+        for w_g, s2, surf_j, var_x, var_y in products
+    ]  # fmt: skip
+    sb = np.sum(weights, 0)
+    sb_v2 = np.zeros(x.shape + fields)
+    for (_, s2, _, var_x, var_y), weight in zip(products, weights, strict=True):
+        # a product that weighs below 1e-17 of the point's light is left out
+        kept = np.flatnonzero(weight > _NEGLIGIBLE * sb)
+        px, py = 1 / (1 / s2 + 1 / var_x), 1 / (1 / s2 + 1 / var_y)  # the product's
+        mx, my = px * x[kept] / s2, py * y[kept] / s2
+        near = mx * mx / px + my * my / py < _NEAR**2
+        mean_v2 = np.empty(kept.shape + fields)
+        mean_v2[~near] = _hermite_mean(v2, mx[~near], my[~near], px, py)
+        mean_v2[near] = _polar_mean(v2, mx[near], my[near], px, py, r_lo)
+        sb_v2[kept] += weight[kept].reshape(kept.shape + (1,) * len(fields)) * mean_v2
     return sb_v2, sb
 
 
@@ -453,7 +576,7 @@ def _hermite_mean(v2, mx, my, px, py):
     gx = mx[:, None, None] + np.sqrt(px) * zeta[:, None]
     gy = my[:, None, None] + np.sqrt(py) * zeta[None, :]
     gx, gy = np.broadcast_arrays(gx, gy)
-    return np.einsum("nab,a,b->n", v2(gx, gy), w_gh, w_gh)
+    return np.einsum("nab...,a,b->n...", v2(gx, gy), w_gh, w_gh)
 
 
 def _polar_mean(v2, mx, my, px, py, r_lo):
@@ -464,18 +587,20 @@ def _polar_mean(v2, mx, my, px, py, r_lo):
     weighted sum, in blocks of ``_POLAR_ITEMS`` means.
     """
     if mx.size == 0:
-        return mx
+        return np.zeros((0,) + np.shape(v2(np.ones(1), np.zeros(1)))[1:])
     reach = np.hypot(mx, my).max() + 7 * np.sqrt(max(px, py))  # beyond, below e^-24
     log_r = np.linspace(np.log(r_lo), np.log(reach), _POLAR_RADII)
     phi = np.linspace(0, 2 * np.pi, _POLAR_ANGLES, endpoint=False)
     radius = np.exp(log_r)[:, None]
     gx, gy = (radius * np.cos(phi)).ravel(), (radius * np.sin(phi)).ravel()
     step = (log_r[1] - log_r[0]) * (2 * np.pi / _POLAR_ANGLES)
-    weighted = v2(gx, gy) * (radius**2 * step).repeat(_POLAR_ANGLES, 1).ravel()
+    values = v2(gx, gy)  # (n_nodes,) or (n_nodes, n_fields)
+    area = (radius**2 * step).repeat(_POLAR_ANGLES, 1).ravel()
+    weighted = values.reshape(gx.size, -1) * area[:, None]
     norm = 1 / (2 * np.pi * np.sqrt(px * py))
-    out = np.empty_like(mx)
+    out = np.empty((mx.size, weighted.shape[1]))
     for i in range(0, mx.size, _POLAR_ITEMS):
         bx, by = mx[i : i + _POLAR_ITEMS, None], my[i : i + _POLAR_ITEMS, None]
         density = np.exp(-0.5 * (gx - bx) ** 2 / px - 0.5 * (gy - by) ** 2 / py)
         out[i : i + _POLAR_ITEMS] = norm * (density @ weighted)
-    return out
+    return out.reshape(mx.shape + values.shape[1:])

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-__all__ = ["CylindricalLikeBeta", "angular_beta"]
+__all__ = ["CylindricalLikeBeta", "ConstantBeta", "angular_beta"]
 
 #: Radii (pc) at which a jampy-style ``beta(r, theta)`` is checked not to vary with ``r``.
 _PROBE_RADII = (1e-2, 1.0, 1e2, 1e4)
@@ -70,6 +70,39 @@ class CylindricalLikeBeta:
 
     def __repr__(self):
         return f"CylindricalLikeBeta(ratio={self.ratio!r})"
+
+
+class ConstantBeta:
+    """A constant ``beta = 1 - sigma_theta^2 / sigma_r^2`` as a function of theta.
+
+    For the engine of curved characteristics (:mod:`~sklearn_jam.jam.angular`), whose
+    sky grid serves any number of points (:func:`~sklearn_jam.jam.tabulated.tabulate_sph`
+    takes it so); it pickles, as :class:`CylindricalLikeBeta`.
+
+    Parameters
+    ----------
+    beta : float
+        Below 1.
+    """
+
+    def __init__(self, beta):
+        beta = float(beta)
+        if not (beta < 1 and math.isfinite(beta)):
+            raise ValueError(f"beta={beta!r} must be finite and below 1")
+        self.beta = beta
+
+    def __call__(self, theta):
+        """``beta`` at the polar angles ``theta`` (radians)."""
+        return self.beta + 0 * theta
+
+    def __eq__(self, other):
+        return isinstance(other, ConstantBeta) and other.beta == self.beta
+
+    def __hash__(self):
+        return hash(("ConstantBeta", self.beta))
+
+    def __repr__(self):
+        return f"ConstantBeta(beta={self.beta!r})"
 
 
 def angular_beta(beta):

@@ -30,6 +30,7 @@ against.
 The batched form of the arguments is described in :mod:`sklearn_jam.jam`.
 """
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -47,9 +48,13 @@ from ._quadrature import CUTOFF, HARD_Q_INTR, exp_sinh_rule, radius_groups
 from .angular import (
     ANGULAR_N_NODES,
     Characteristic,
+    MeridionalInterpolant,
     SkyInterpolant,
     angular_surface_moments,
     convolved_moments,
+    intrinsic_moments,
+    los_points,
+    meridional_grid,
     sky_grid,
 )
 from .anisotropy import angular_beta
@@ -147,14 +152,16 @@ def jam_axi_sph(
         The same for the mass Gaussians; ``surf_pot`` in Msun/pc^2.
     inc : float or array-like of shape (n_galaxies,)
         Inclination in degrees (90 = edge-on).
-    beta : float, array-like (same shape as ``surf_lum``) or callable
+    beta : float, array-like (same shape as ``surf_lum``), callable or list of callables
         Anisotropy ``1 - sigma_theta^2 / sigma_r^2``: one value for every
         luminous Gaussian, one per Gaussian, or a function of the polar angle,
         ``beta(theta)`` (radians) or jampy 9's ``beta(r, theta)`` not varying with
         ``r``, such as jampy 9's eq. (37)
-        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`). A function is
-        integrated along its curved characteristics (:mod:`sklearn_jam.jam.angular`:
-        NumPy; with a PSF through a polar sky grid of V^2, seconds to minutes a model).
+        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`), for every galaxy
+        or a list of one per galaxy. A function is integrated along its curved
+        characteristics (:mod:`sklearn_jam.jam.angular`: NumPy; with a PSF through a
+        polar sky grid of V^2 from a meridional grid of the intrinsic moments, seconds
+        a model).
     x, y : array-like of shape (n_points,) or (n_galaxies, n_points)
         Sky positions in arcsec, x along the projected major axis; not (0, 0).
     distance : float or array-like of shape (n_galaxies,)
@@ -269,7 +276,7 @@ def _observed_moments(
 
     Returns ``xp, sb_mu2, mu, batched``.
     """
-    beta_of_theta = angular_beta(beta) if callable(beta) else None
+    functions = _beta_functions(beta)
     xp, m, batched = prepare_arguments(
         dict(
             surf_lum=surf_lum,
@@ -277,7 +284,7 @@ def _observed_moments(
             qobs_lum=qobs_lum,
             # a function of theta is checked by its Characteristic; the per-Gaussian
             # checks (shapes, beta < 1) then see an isotropic placeholder
-            beta=0.0 if beta_of_theta else beta,
+            beta=0.0 if functions else beta,
             surf_pot=surf_pot,
             sigma_pot=sigma_pot,
             qobs_pot=qobs_pot,
@@ -293,18 +300,58 @@ def _observed_moments(
     psf_opts = check_psf(sigmapsf, normpsf, pixsize, pixang, pixel_nodes, black_hole=black_hole)
     n_gal = check_arguments(xp, m, n_nodes)
     m = to_batch(xp, m, n_gal)
-    if beta_of_theta is not None:
+    if functions:
         _check_angular(xp)
         n_nodes = ANGULAR_N_NODES if n_nodes is None else int(n_nodes)
     else:
         n_nodes = _default_nodes(xp, m) if n_nodes is None else int(n_nodes)
     check_observation_sph(psf_opts[0], pixsize, pixel_nodes, xp.numpy(m["x"]), xp.numpy(m["y"]))
-    if beta_of_theta is not None:
-        char = Characteristic(beta_of_theta)
-        sb_mu2, mu = _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs)
+    if functions:
+        chars = _characteristics(functions, n_gal)
+        sb_mu2, mu = _angular_observed(xp, m, chars, n_nodes, psf_opts, n_jobs)
     else:
         sb_mu2, mu = _surface_moments(xp, m, n_nodes, psf_opts, n_jobs)
     return xp, sb_mu2, mu, batched
+
+
+def _beta_functions(beta):
+    """``beta`` as functions of theta (:func:`~sklearn_jam.jam.anisotropy.angular_beta`):
+    a list of one, or of one per galaxy; None for constants."""
+    if callable(beta):
+        return [angular_beta(beta)]
+    if isinstance(beta, (list, tuple)) and beta and all(callable(b) for b in beta):
+        return [angular_beta(b) for b in beta]
+    if isinstance(beta, (list, tuple)) and any(callable(b) for b in beta):
+        raise ValueError(
+            "beta mixes functions of theta and constants: give one function of theta per "
+            "galaxy, or constants"
+        )
+    return None
+
+
+def _characteristics(functions, n_gal):
+    """One :class:`~sklearn_jam.jam.angular.Characteristic` per galaxy (shared where equal)."""
+    if len(functions) not in (1, n_gal):
+        raise ValueError(
+            f"beta gives {len(functions)} functions of theta for {n_gal} galaxies: give one, "
+            "or one per galaxy"
+        )
+    made = {}
+    chars = []
+    for f in functions * (n_gal if len(functions) == 1 else 1):
+        key = f if _hashable(f) else id(f)
+        if key not in made:
+            made[key] = Characteristic(f)
+        chars.append(made[key])
+    return chars
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _check_angular(xp):
@@ -317,16 +364,20 @@ def _check_angular(xp):
         )
 
 
-def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
+def _angular_observed(xp, m, chars, n_nodes, psf_opts, n_jobs=None):
     """As :func:`_angular_moments`, convolved with the PSF and averaged over the spaxels.
 
     Without a PSF the engine runs at the spaxels' sub-points (at the points themselves
     without spaxels). With one, ``V^2`` is computed on a polar sky grid
     (:func:`~sklearn_jam.jam.angular.sky_grid`, from 1e-3 of the narrowest PSF or minor
     sigma to the farthest sub-point plus 4 PSF sigmas), interpolated
-    (:class:`~sklearn_jam.jam.angular.SkyInterpolant`) and convolved by
+    (:class:`~sklearn_jam.jam.angular.SkyInterpolant`) from the intrinsic moments on a
+    meridional grid (:func:`_meridional_sky_moments`), and convolved by
     :func:`~sklearn_jam.jam.angular.convolved_moments` at the spaxels'
-    sub-points, whose weighted mean is the spaxel's.
+    sub-points, whose weighted mean is the spaxel's. Galaxies that share their light,
+    inclination, distance and points (one galaxy's mass components and anisotropies,
+    as :func:`~sklearn_jam.jam.tabulated.tabulate_sph` gives) share one convolution.
+    ``chars`` holds each galaxy's :class:`~sklearn_jam.jam.angular.Characteristic`.
     """
     sigmapsf, normpsf, pixsize, pixang, pixel_nodes = psf_opts
     dx, dy, sub_w = spaxel_points(pixsize, pixang, pixel_nodes) if pixsize > 0 else (
@@ -335,7 +386,7 @@ def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
     xs = (m["x"][..., None] + dx).reshape(m["x"].shape[0], -1)  # (B, P * S) in arcsec
     ys = (m["y"][..., None] + dy).reshape(xs.shape)
     if sigmapsf.max() == 0:  # the points, or spaxels alone (an explicit pixel_nodes)
-        sub = _angular_moments(xp, {**m, "x": xs, "y": ys}, char, n_nodes, n_jobs)
+        sub = _angular_moments(xp, {**m, "x": xs, "y": ys}, chars, n_nodes, n_jobs)
         return tuple(_spaxel_mean(v, sub_w) for v in sub)
     minor = m["sigma_lum"] * m["qobs_lum"]
     r_lo = 1e-3 * min(sigmapsf[sigmapsf > 0].min(), minor[m["surf_lum"] > 0].min())
@@ -343,27 +394,118 @@ def _angular_observed(xp, m, char, n_nodes, psf_opts, n_jobs=None):
     radii, angles, gx, gy = sky_grid(r_lo, r_hi)
     n_gal = xs.shape[0]
     grid = {**m, "x": np.tile(gx, (n_gal, 1)), "y": np.tile(gy, (n_gal, 1))}
-    sb_v2_grid, mu_grid = _angular_moments(xp, grid, char, n_nodes, n_jobs)
+    sb_v2_grid, mu_grid = _meridional_sky_moments(xp, grid, chars, n_nodes, n_jobs)
+    v2_grid = (sb_v2_grid / mu_grid).T.reshape(radii.size, angles.size, n_gal)
+    # the galaxies that share their light and points: one set of convolution weights
+    shared = [k for k in ("surf_lum", "sigma_lum", "qobs_lum", "inc", "distance") if k in m]
+    groups = _shared_groups([m[k] for k in shared] + [xs, ys])
     sb_v2, mu = np.zeros_like(xs), np.zeros_like(xs)
-    for g in range(n_gal):
-        v2 = SkyInterpolant(radii, angles, (sb_v2_grid[g] / mu_grid[g]).reshape(radii.size, -1))
+    for members in groups:
+        g = members[0]
+        v2 = SkyInterpolant(radii, angles, v2_grid[:, :, members])
         lum = (m["surf_lum"][g], m["sigma_lum"][g], m["qobs_lum"][g])
-        sb_v2[g], mu[g] = convolved_moments(v2, xs[g], ys[g], *lum, sigmapsf, normpsf, r_lo)
+        sb_v2_g, mu_g = convolved_moments(v2, xs[g], ys[g], *lum, sigmapsf, normpsf, r_lo)
+        sb_v2[members], mu[members] = sb_v2_g.T, mu_g
     return tuple(_spaxel_mean(v, sub_w) for v in (sb_v2, mu))
 
 
-def _angular_moments(xp, m, char, n_nodes, n_jobs=None):
-    """``Sigma <V_los^2>`` and ``Sigma`` at the points with ``beta(theta)``: (B, P) each.
+def _shared_groups(arrays):
+    """Indices of the galaxies (the rows of every array) that are equal in all ``arrays``."""
+    rows = np.concatenate([np.asarray(a, dtype=float).reshape(len(a), -1) for a in arrays], 1)
+    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    return [np.flatnonzero(inverse.ravel() == k) for k in np.argsort(first)]
 
-    One galaxy at a time, and by radius groups (:func:`_group_moments`'s ladder), whose
-    smallest radius sets the ``u`` rule's cutoff; ``n_jobs`` threads share the groups'
-    points (NumPy releases the GIL in its loops).
+
+def _sky_points(xp, m):
+    """The deprojected galaxies and their sky points in pc, and ``Sigma`` there (checked).
+
+    Returns ``pc`` (B, 1), the luminous and mass Gaussians, the inclinations (rad),
+    ``x, y`` (B, P) and ``mu`` (B, P).
     """
     pc = arcsec_to_pc(m["distance"])[:, None]
     lum, pot, inc_rad = _deproject(xp, m, pc)
     x, y = m["x"] * pc, m["y"] * pc
     mu = mge_surf(xp, x, y, m["surf_lum"], m["sigma_lum"] * pc, m["qobs_lum"], None)
     check_light(xp, mu, m)
+    return pc, lum, pot, inc_rad, x, y, mu
+
+
+def _meridional_sky_moments(xp, m, chars, n_nodes, n_jobs=None):
+    """As :func:`_angular_moments`, with the intrinsic moments from a meridional grid.
+
+    For many sky points (a sky grid) the lines of sight cross the meridional plane at
+    a hundred times more points than a polar grid of it needs
+    (:func:`~sklearn_jam.jam.angular.meridional_grid`): the moments are computed there,
+    one galaxy at a time, and interpolated along the lines of sight
+    (:class:`~sklearn_jam.jam.angular.MeridionalInterpolant`).
+    """
+    pc, lum, pot, inc_rad, x, y, mu = _sky_points(xp, m)
+    n_jobs = 1 if n_jobs is None else int(n_jobs)
+    total = np.zeros_like(x)
+    for g in range(x.shape[0]):
+        lum_g, pot_g = (tuple(v[g] for v in part) for part in (lum, pot))
+        big_x, big_y, z, _ = los_points(x[g], y[g], lum_g, inc_rad[g], n_nodes)
+        r_hi = np.sqrt(big_x**2 + big_y**2 + z**2).max()
+        flat = [q[dens > 0].min() for dens, _, q in (lum_g, pot_g) if np.any(dens > 0)]
+        radii, angles, big_r, z_grid = meridional_grid(np.hypot(x[g], y[g]).min(), r_hi, min(flat))
+        grid = _grid_moments(
+            xp, big_r, z_grid, lum_g, pot_g, m["mbh"][g], pc[g, 0], chars[g], n_nodes, n_jobs
+        )
+        interp = MeridionalInterpolant(radii, angles, *grid, lum_g, chars[g])
+        parts = np.array_split(np.arange(x.shape[1]), n_jobs)
+        project = functools.partial(_project, x[g], y[g], lum_g, inc_rad[g], interp, n_nodes)
+        with ThreadPoolExecutor(n_jobs) as pool:
+            for idx, part in zip(parts, pool.map(project, parts), strict=True):
+                total[g, idx] = part
+    return total, mu
+
+
+def _project(x, y, lum, inc_rad, moments, n_nodes, idx):
+    """:func:`~sklearn_jam.jam.angular.angular_surface_moments` at the points ``idx``."""
+    return angular_surface_moments(x[idx], y[idx], lum, inc_rad, moments, n_nodes)
+
+
+def _grid_moments(xp, big_r, z, lum, pot, mbh, pc, char, n_nodes, n_jobs):
+    """``P`` and ``nu <v_phi^2>`` (n,) of one galaxy at intrinsic points (pc), by radius groups.
+
+    The characteristic runs outward from its point, so a group's smallest radius sets
+    the ``u`` rule's cutoff (as :func:`_angular_moments`'s line-of-sight groups).
+    """
+    radius = np.hypot(big_r, z)
+    sigma_max = lum[1].max()
+    r_group, group = radius_groups(np.maximum(radius, 1e-9 * sigma_max) / pc, _RUNGS)
+    massive = pot[0] != 0
+    massive[0] |= not massive.any()  # a black hole alone: one massless Gaussian
+    pot_k = tuple(v[None, massive] for v in pot)  # massless Gaussians only cost
+    items = []
+    for k, r_k in enumerate(r_group):
+        r_k_pc = np.array([r_k * pc])
+        mass = _mass_terms(
+            xp, pot_k, np.atleast_1d(mbh), n_nodes, r_k_pc, _D_MAX * sigma_max + r_k_pc
+        )
+        members = np.flatnonzero(group == k)
+        for idx in np.array_split(members, min(n_jobs, members.size)):
+            items.append((idx, tuple(v[0] for v in mass)))
+
+    def item_moments(item):
+        idx, mass = item
+        return intrinsic_moments(big_r[idx], z[idx], lum, mass, char, n_nodes)[:2]
+
+    p, nu_v2phi = np.empty_like(big_r), np.empty_like(big_r)
+    with ThreadPoolExecutor(n_jobs) as pool:
+        for (idx, _), (p_i, v_i) in zip(items, pool.map(item_moments, items), strict=True):
+            p[idx], nu_v2phi[idx] = p_i, v_i
+    return p, nu_v2phi
+
+
+def _angular_moments(xp, m, chars, n_nodes, n_jobs=None):
+    """``Sigma <V_los^2>`` and ``Sigma`` at the points with ``beta(theta)``: (B, P) each.
+
+    One galaxy at a time, and by radius groups (:func:`_group_moments`'s ladder), whose
+    smallest radius sets the ``u`` rule's cutoff; ``n_jobs`` threads share the groups'
+    points (NumPy releases the GIL in its loops).
+    """
+    pc, lum, pot, inc_rad, x, y, mu = _sky_points(xp, m)
     n_jobs = 1 if n_jobs is None else int(n_jobs)
     items = []  # (galaxy, points, the group's force terms)
     for g in range(x.shape[0]):
@@ -382,7 +524,11 @@ def _angular_moments(xp, m, char, n_nodes, n_jobs=None):
     def item_moments(item):
         g, idx, mass = item
         lum_g = tuple(v[g] for v in lum)
-        return angular_surface_moments(x[g, idx], y[g, idx], lum_g, mass, inc_rad[g], char, n_nodes)
+
+        def moments(big_r, z):
+            return intrinsic_moments(big_r, z, lum_g, mass, chars[g], n_nodes)
+
+        return angular_surface_moments(x[g, idx], y[g, idx], lum_g, inc_rad[g], moments, n_nodes)
 
     with ThreadPoolExecutor(n_jobs) as pool:
         parts = list(pool.map(item_moments, items))

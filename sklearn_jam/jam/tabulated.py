@@ -40,7 +40,7 @@ from numpy.polynomial import chebyshev
 
 from ._base import namespace, vrms_from_moments
 from ._convolution import check_psf
-from .anisotropy import CylindricalLikeBeta
+from .anisotropy import ConstantBeta, CylindricalLikeBeta
 from .constants import arcsec_to_pc
 from .cylindrical import jam_axi_cyl
 from .spherical import vrms2_sph
@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_N_ANI",
     "TABLE_N_NODES",
     "TABLE_N_NODES_ANGULAR",
+    "TABLE_METHODS",
 ]
 
 #: Chebyshev nodes in the inclination by default: over 256 models of each of jampy's
@@ -85,11 +86,17 @@ BETA_PROBE = -1.0
 #: (``tests/test_kinematics.py``).
 DEFAULT_N_ANI = 12
 
-#: The angular engine's nodes (:mod:`~sklearn_jam.jam.angular`) for a table of jampy 9's
-#: eq. (37): on jampy's dark-halo set-up with its PSF and spaxels 32 nodes are within
-#: 6.9e-7 of 48 (24: 3.8e-5), at a quarter of the cost (9.7 s against 38 s a model on 2
-#: threads).
-TABLE_N_NODES_ANGULAR = 32
+#: The angular engine's nodes (:mod:`~sklearn_jam.jam.angular`) for a table: every model of
+#: a fit is read from it, and on jampy's dark-halo set-up with eq. (37), its PSF and
+#: spaxels, 32 nodes left 8.1e-5 of 64 at ratio 0.52 (48 leave 3.5e-7); with a black
+#: hole under a PSF 32 left 1.1e-4 of 96 and 48 leave 1.8e-7.
+TABLE_N_NODES_ANGULAR = 48
+
+#: How a spherically aligned table is computed: ``'analytic'``, the constant-beta engine
+#: at the bins (its cost grows with them); ``'angular'``, the engine of curved
+#: characteristics on its sky grid, then the PSF and spaxels (the same cost for any
+#: number of bins; eq. 37 is computed so always).
+TABLE_METHODS = ("analytic", "angular")
 
 #: The anisotropy variable of each kind of spherically aligned table: ``'beta'``, one
 #: ``beta = 1 - sigma_theta^2 / sigma_r^2`` for every Gaussian; ``'ratio'``, one
@@ -424,13 +431,15 @@ def tabulate_sph(
     n_inc=DEFAULT_N_INC,
     n_ani=DEFAULT_N_ANI,
     n_nodes=None,
+    method=None,
     n_jobs=None,
 ):
     """Tabulate one galaxy's spherically aligned model at fixed bins in (inclination, anisotropy).
 
     Calls :func:`~sklearn_jam.jam.jam_axi_sph` at the product of ``n_inc``
     Chebyshev nodes of ``inc_range`` (in ``s``, as :func:`tabulate_cyl`) and
-    ``n_ani`` of ``ani_range``, for each component.
+    ``n_ani`` of ``ani_range``, for each component: with ``method='angular'`` one call
+    per inclination, every component and anisotropy sharing the PSF's convolution.
 
     Parameters
     ----------
@@ -443,8 +452,7 @@ def tabulate_sph(
         Gaussian (the analytic engine); ``'ratio'``: the same, tabulated in
         ``sigma_theta / sigma_r``. ``'ratio_eq37'``: jampy 9's eq. (37),
         ``beta(theta) = 1 - ratio^(-2 cos 2 theta)``
-        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`, the angular engine,
-        seconds a node).
+        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`, the angular engine).
     black_hole : bool, default=False
         Add the black hole (a point mass, as the engine) as the last component.
     sigmapsf, normpsf, pixsize, pixang
@@ -454,9 +462,14 @@ def tabulate_sph(
     n_ani : int, default=12
         Chebyshev nodes in the anisotropy (one where ``ani_range`` is one value).
     n_nodes : int or None, default=None
-        The engine's quadrature nodes, the same at every node. None: the engine's
-        own choice for a constant beta (one per component, from the whole batch of nodes),
-        :data:`TABLE_N_NODES_ANGULAR` for ``'ratio_eq37'``.
+        The engine's quadrature nodes, the same at every node. None: the analytic
+        engine's own choice (one per component, from the whole batch of nodes), or
+        :data:`TABLE_N_NODES_ANGULAR` for the angular one.
+    method : {'analytic', 'angular'} or None, default=None
+        :data:`TABLE_METHODS`. None: ``'angular'`` for ``'ratio_eq37'``, and for a
+        constant beta with a PSF and ``n_nodes=None``; ``'analytic'`` otherwise (an
+        explicit ``n_nodes`` of a constant beta is the analytic engine's). With a PSF
+        the two agree to a few 1e-6 (the sky grid's interpolation and product rules).
     n_jobs : int, default=None
         Threads of the engine.
 
@@ -474,7 +487,8 @@ def tabulate_sph(
     ani, ani_nodes = anisotropy_nodes(ani_range, anisotropy, n_ani)
     unit = component_units(lum, distance)
     calls = _component_calls(lum, components, black_hole, unit, arcsec_to_pc(distance))
-    if anisotropy == "ratio_eq37" and n_nodes is None:
+    method = _table_method(method, anisotropy, sigmapsf, n_nodes)
+    if method == "angular" and n_nodes is None:
         n_nodes = TABLE_N_NODES_ANGULAR
     pixel_nodes = check_psf(sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole)[4]
     options = dict(
@@ -487,17 +501,19 @@ def tabulate_sph(
         pixel_nodes=pixel_nodes,
         n_jobs=n_jobs,
     )
+    beta_ani = ani if anisotropy == "beta" else 1 - ani**2  # a constant beta's
     v2 = np.empty((inc.size, ani.size, len(calls), x.size))
-    for c, (pot, mbh) in enumerate(calls):
-        if anisotropy != "ratio_eq37":  # one batch: every (inclination, beta) node
-            beta_ani = ani if anisotropy == "beta" else 1 - ani**2
+    if method == "angular":  # an inclination a call: every component and anisotropy
+        kind = CylindricalLikeBeta if anisotropy == "ratio_eq37" else ConstantBeta
+        functions = [kind(float(a)) for a in (ani if anisotropy == "ratio_eq37" else beta_ani)]
+        for i, inc_i in enumerate(inc):
+            v2_i = _sph_fields(lum, calls, inc_i, functions, x, y, options)
+            v2[i] = v2_i.reshape(len(calls), ani.size, x.size).transpose(1, 0, 2)
+    else:  # one batch per component: every (inclination, beta) node
+        for c, (pot, mbh) in enumerate(calls):
             beta = np.repeat(beta_ani, inc.size)[:, None] * np.ones(lum[0].size)
             v2_c = _sph_call(lum, pot, mbh, np.tile(inc, ani.size), beta, x, y, options)
             v2[:, :, c] = v2_c.reshape(ani.size, inc.size, x.size).transpose(1, 0, 2)
-        else:  # a function of theta is one per call: a batch of inclinations per ratio
-            for k, ratio in enumerate(ani):
-                beta = CylindricalLikeBeta(float(ratio))
-                v2[:, k, c] = _sph_call(lum, pot, mbh, inc, beta, x, y, options)
     coef = _chebyshev_coefficients(ani_nodes, _chebyshev_coefficients(inc_nodes, v2), axis=1)
     low, high = (float(v) for v in inc_range)
     return AnisotropyTable(coef, q_flat, (low, high), tuple(map(float, ani_range)), anisotropy)
@@ -516,6 +532,58 @@ def _sph_call(lum, pot, mbh, inc, beta, x, y, options):
         mbh=np.full(n, mbh),
         **options,
     )
+
+
+def _sph_fields(lum, calls, inc, functions, x, y, options):
+    """Signed V_rms^2 (n_comp * n_fun, n_bins) of every component and beta(theta), at ``inc``.
+
+    One batch, which shares the light, inclination and bins, hence the convolution; the
+    components' MGEs are padded to one length with massless Gaussians.
+    """
+    size = max(pot[0].size for pot, _ in calls)
+    padded = [_padded(pot, size) for pot, _ in calls]
+    pots = [pot for pot in padded for _ in functions]
+    n = len(pots)
+    return vrms2_sph(
+        *(np.broadcast_to(v, (n, v.size)) for v in lum),
+        *(np.stack([pot[k] for pot in pots]) for k in range(3)),
+        float(inc),
+        list(functions) * len(calls),
+        x,
+        y,
+        mbh=np.array([mbh for _, mbh in calls for _ in functions]),
+        **options,
+    )
+
+
+def _padded(mge, size):
+    """``(surf, sigma, qobs)`` with massless copies of its last Gaussian up to ``size``."""
+    surf, sigma, qobs = mge
+    extra = size - surf.size
+    return (
+        np.concatenate([surf, np.zeros(extra)]),
+        np.concatenate([sigma, np.full(extra, sigma[-1])]),
+        np.concatenate([qobs, np.full(extra, qobs[-1])]),
+    )
+
+
+def _table_method(method, anisotropy, sigmapsf, n_nodes):
+    """The method of :func:`tabulate_sph` (:data:`TABLE_METHODS`), checked."""
+    if method is None:
+        if anisotropy == "ratio_eq37":
+            return "angular"
+        # explicit nodes of a constant beta are the analytic engine's (the angular one
+        # needs more: 16 nodes near a black hole are 5% off)
+        has_psf = np.max(np.atleast_1d(np.asarray(sigmapsf, dtype=float))) > 0
+        return "angular" if has_psf and n_nodes is None else "analytic"
+    if method not in TABLE_METHODS:
+        raise ValueError(f"method={method!r} must be one of {TABLE_METHODS} or None")
+    if method == "analytic" and anisotropy == "ratio_eq37":
+        raise ValueError(
+            "method='analytic' takes a constant beta; anisotropy='ratio_eq37' (a function "
+            "of theta) needs method='angular'"
+        )
+    return method
 
 
 def anisotropy_nodes(ani_range, anisotropy="beta", n_ani=DEFAULT_N_ANI):

@@ -16,8 +16,16 @@ import torch
 from _helpers import DATA, JAMPY9_CONVERGED, MGE_ARGS, jampy9_inner_points
 
 from sklearn_jam.jam import jam_axi_sph
-from sklearn_jam.jam.angular import Characteristic
-from sklearn_jam.jam.anisotropy import CylindricalLikeBeta, angular_beta
+from sklearn_jam.jam._base import check_arguments, prepare_arguments, to_batch
+from sklearn_jam.jam.angular import (
+    Characteristic,
+    MeridionalInterpolant,
+    SkyInterpolant,
+    meridional_grid,
+    sky_grid,
+)
+from sklearn_jam.jam.anisotropy import ConstantBeta, CylindricalLikeBeta, angular_beta
+from sklearn_jam.jam.constants import arcsec_to_pc
 from sklearn_jam.jam.crosscheck import jampy_major_version
 
 EQ37_REFERENCE = DATA / "sph_reference_eq37.npz"
@@ -172,6 +180,88 @@ def test_characteristic_table_inverts_itself():
     char = Characteristic(CylindricalLikeBeta(0.6))
     w = np.array([-20.0, -13.9, -5.0, -0.3, -1e-6])
     np.testing.assert_allclose(char.w_of_t(char.t_of_w(w)), w, rtol=1e-9, atol=1e-11)
+
+
+def test_one_beta_function_per_galaxy_is_each_galaxys_own_call():
+    """A batch of one galaxy's mass components and anisotropies under a PSF shares one
+    convolution; each galaxy's values are those of its own call."""
+    surf, sigma, qobs = np.array([1e4, 2e3]), np.array([0.7, 3.0]), np.array([0.8, 0.6])
+    pots = [(2 * surf, sigma, qobs), (surf, 2 * sigma, qobs)]
+    betas = [CylindricalLikeBeta(0.8), ConstantBeta(0.2)]
+    x, y = np.array([0.3, 1.5]), np.array([0.1, 1.0])
+    kw = dict(distance=10.0, n_nodes=16, sigmapsf=0.4, pixsize=0.3)
+    lum = [np.tile(v, (2, 1)) for v in (surf, sigma, qobs)]
+    pot = [np.stack([p[k] for p in pots]) for k in range(3)]
+    batch = jam_axi_sph(*lum, *pot, 60.0, betas, x, y, **kw)
+    for g in range(2):
+        alone = jam_axi_sph(surf, sigma, qobs, *pots[g], 60.0, betas[g], x, y, **kw)
+        np.testing.assert_allclose(batch[g], alone, rtol=1e-13)
+
+
+def test_beta_functions_not_one_per_galaxy_are_refused():
+    surf, sigma, qobs = np.array([1e4]), np.array([2.0]), np.array([0.6])
+    lum = [np.tile(v, (3, 1)) for v in (surf, sigma, qobs)]
+    x, y = np.array([0.5]), np.array([0.3])
+    with pytest.raises(ValueError, match="2 functions of theta for 3 galaxies"):
+        jam_axi_sph(*lum, *lum, 60.0, [ConstantBeta(0.1)] * 2, x, y, distance=10.0)
+    with pytest.raises(ValueError, match="mixes functions of theta and constants"):
+        jam_axi_sph(*lum, *lum, 60.0, [ConstantBeta(0.1), 0.2, 0.3], x, y, distance=10.0)
+
+
+def test_meridional_grid_interpolates_the_intrinsic_moments():
+    """The moments on the meridional grid, interpolated, against the direct computation
+    between its nodes (M32-like light, a black hole): within 1e-5 of ``P`` where the
+    light is not negligible."""
+    from sklearn_jam.jam import spherical
+
+    surf, sigma, qobs = (
+        np.array([1e5, 1e4, 1e3]),
+        np.array([0.1, 1.0, 8.0]),
+        np.array([0.9, 0.7, 0.6]),
+    )
+    args = dict(
+        surf_lum=surf, sigma_lum=sigma, qobs_lum=qobs, beta=0.0, surf_pot=surf, sigma_pot=sigma,
+        qobs_pot=qobs, x=np.ones(1), y=np.ones(1), inc=60.0, distance=1.0, mbh=1e6, rbh=0.01,
+    )  # fmt: skip
+    xp, m, _ = prepare_arguments(args)
+    m = to_batch(xp, m, check_arguments(xp, m, None))
+    pc = float(arcsec_to_pc(1.0))
+    lum, pot, _ = spherical._deproject(xp, m, np.array([[pc]]))
+    lum, pot = (tuple(v[0] for v in part) for part in (lum, pot))
+    char = Characteristic(CylindricalLikeBeta(0.8))
+    radii, angles, big_r, z = meridional_grid(1e-3 * pc, 60 * pc, min(lum[2]))
+    grid = spherical._grid_moments(xp, big_r, z, lum, pot, 1e6, pc, char, 64, 1)
+    interp = MeridionalInterpolant(radii, angles, *grid, lum, char)
+    rng = np.random.default_rng(1)
+    r, angle = np.exp(rng.uniform(np.log(2e-3), np.log(20), 60)) * pc, rng.uniform(0, np.pi / 2, 60)
+    big_r, z = r * np.cos(angle), r * np.sin(angle)
+    p, nu_v2phi = spherical._grid_moments(xp, big_r, z, lum, pot, 1e6, pc, char, 64, 1)
+    p_i, nu_v2phi_i, beta0 = interp(big_r, z)
+    np.testing.assert_allclose(p_i, p, rtol=1e-5)
+    np.testing.assert_allclose(nu_v2phi_i, nu_v2phi, rtol=1e-5)
+    np.testing.assert_allclose(beta0, CylindricalLikeBeta(0.8)(np.arctan2(big_r, z)))
+
+
+def test_sky_interpolant_of_several_fields_is_each_fields_own():
+    radii, angles, x, y = sky_grid(0.01, 10.0)
+    fields = np.stack([np.exp(-0.1 * (x**2 + 2 * y**2)), 1 / (1 + x**2 + y**2)], -1)
+    both = SkyInterpolant(radii, angles, fields.reshape(radii.size, angles.size, 2))
+    px, py = np.array([0.3, 2.0, 5.0]), np.array([0.2, 1.0, 0.005])
+    for k in range(2):
+        one = SkyInterpolant(radii, angles, fields[:, k].reshape(radii.size, -1))
+        np.testing.assert_allclose(both(px, py)[:, k], one(px, py), rtol=1e-14)
+
+
+class TestConstantBeta:
+    def test_is_its_constant_everywhere_and_pickles(self):
+        beta = ConstantBeta(0.3)
+        np.testing.assert_array_equal(beta(np.linspace(0, np.pi, 5)), np.full(5, 0.3))
+        assert pickle.loads(pickle.dumps(beta)) == beta and repr(beta) == "ConstantBeta(beta=0.3)"
+
+    @pytest.mark.parametrize("value", [1.0, 2.0, np.nan])
+    def test_bad_beta_is_refused_naming_it(self, value):
+        with pytest.raises(ValueError, match="beta="):
+            ConstantBeta(value)
 
 
 class TestCylindricalLikeBeta:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sklearn_jam.jam import (
+    ConstantBeta,
     CylindricalLikeBeta,
     arcsec_to_pc,
     inc_from_qmin,
@@ -14,6 +15,7 @@ from sklearn_jam.jam import (
 )
 from sklearn_jam.jam.tabulated import (
     DEFAULT_N_INC,
+    TABLE_N_NODES_ANGULAR,
     anisotropy_factor,
     anisotropy_nodes,
     component_units,
@@ -126,7 +128,7 @@ def test_sph_table_of_a_constant_beta_is_the_engine_at_its_nodes_and_between():
     ranges = dict(inc_range=(75.0, 90.0), ani_range=(-0.4, 0.4))
     table = tabulate_sph(
         LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, **ranges, black_hole=True, n_inc=6,
-        n_ani=8, n_nodes=32, sigmapsf=0.5,
+        n_ani=8, n_nodes=32, sigmapsf=0.5, method="analytic",
     )  # fmt: skip
     assert table.coef.shape == (6, 8, 2, SPH_X.size) and table.anisotropy == "beta"
     inc = inclination_nodes(0.3, ranges["inc_range"], 6)[0]
@@ -141,6 +143,39 @@ def test_sph_table_of_a_constant_beta_is_the_engine_at_its_nodes_and_between():
         ours = table.vrms([inc_k], [[0.8, 1e-3]], [beta_k])[0]
         truth = sph_engine(inc_k, 0.8, 1e-3, beta_k, 32, sigmapsf=0.5)
         np.testing.assert_allclose(ours, truth, rtol=2e-5)
+
+
+@pytest.mark.slow
+def test_sph_table_on_the_sky_grid_is_the_angular_engine_and_near_the_analytic_one():
+    """``method='angular'`` (the default with a PSF): at a node the table is the engine of
+    curved characteristics given the constant, split in its components exactly, and
+    within 1e-5 of the analytic engine (the sky grid's interpolation and product rules)."""
+    ranges = dict(inc_range=(75.0, 90.0), ani_range=(-0.4, 0.4))
+    table = tabulate_sph(
+        LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, **ranges, black_hole=True, n_inc=2,
+        n_ani=2, sigmapsf=0.5, n_jobs=2,
+    )  # fmt: skip
+    inc = inclination_nodes(0.3, ranges["inc_range"], 2)[0]
+    beta = anisotropy_nodes(ranges["ani_range"], "beta", 2)[0]
+    ours = table.vrms([inc[1]], [[1.3, 2e-3]], [beta[0]])[0]
+    angular = sph_engine(
+        inc[1], 1.3, 2e-3, ConstantBeta(beta[0]), TABLE_N_NODES_ANGULAR, sigmapsf=0.5
+    )
+    np.testing.assert_allclose(ours, angular, rtol=1e-10)
+    np.testing.assert_allclose(
+        ours, sph_engine(inc[1], 1.3, 2e-3, beta[0], None, sigmapsf=0.5), rtol=1e-5
+    )
+
+
+def test_sph_table_method_is_checked():
+    kw = dict(distance=DISTANCE, inc_range=(80.0, 80.0), ani_range=(0.1, 0.2), n_ani=2)
+    with pytest.raises(ValueError, match="method='simpson' must be one of"):
+        tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, **kw, method="simpson")
+    with pytest.raises(ValueError, match="needs method='angular'"):
+        tabulate_sph(
+            LUM, [LUM], SPH_X, SPH_Y, **{**kw, "ani_range": (0.8, 1.0)},
+            anisotropy="ratio_eq37", method="analytic",
+        )  # fmt: skip
 
 
 def test_sph_table_of_jampy9_eq37_interpolates_the_angular_engine():
