@@ -383,9 +383,12 @@ def sky_grid(r_lo, r_hi):
     n_r = max(4, int(np.ceil(GRID_PER_EFOLD * np.log(r_hi / r_lo))) + 1)
     radii = np.exp(np.linspace(np.log(r_lo), np.log(r_hi), n_r))
     angles = np.linspace(0, np.pi / 2, GRID_N_ANGLES)
-    x = (radii[:, None] * np.cos(angles)).ravel()
-    y = (radii[:, None] * np.sin(angles)).ravel()
-    return radii, angles, x, y
+    return radii, angles, *_polar_points(radii, angles)
+
+
+def _polar_points(radii, angles):
+    """The points (n_r * n_angles,) of a polar grid, radius-major: ``r cos(a), r sin(a)``."""
+    return (radii[:, None] * np.cos(angles)).ravel(), (radii[:, None] * np.sin(angles)).ravel()
 
 
 class SkyInterpolant:
@@ -413,7 +416,7 @@ class SkyInterpolant:
         self._log_r = np.log(radii)
         self._spline = make_interp_spline(self._log_r, coef, k=5, axis=0)
         self._slope = self._spline(self._log_r[0], 1)
-        self._m = 2 * np.arange(n_phi)
+        self._n_phi = n_phi
 
     def __call__(self, x, y):
         """The values at points of any (common) shape (and the fields on a last axis)."""
@@ -426,7 +429,7 @@ class SkyInterpolant:
         coef[below] += step * self._slope
         # cos(2 m phi) = T_m(cos 2 phi), cos 2 phi = (x^2 - y^2) / r^2: a recurrence, no cosines
         cos_2phi = ((x * x - y * y).ravel() / r2).clip(-1, 1)
-        cosines = chebyshev.chebvander(cos_2phi, self._m.size - 1)
+        cosines = chebyshev.chebvander(cos_2phi, self._n_phi - 1)
         values = np.einsum("nm...,nm->n...", coef, cosines)
         return values.reshape(x.shape + values.shape[1:])
 
@@ -466,9 +469,7 @@ def meridional_grid(r_lo, r_hi, q_min):
     radii = np.exp(np.linspace(np.log(r_lo), np.log(r_hi), n_r))
     wanted = max(MERIDIONAL_MIN_ANGLES, MERIDIONAL_ANGLES_PER_Q * (np.pi / 2) / q_min)
     angles = np.linspace(0, np.pi / 2, 4 * int(np.ceil((wanted - 1) / 4)) + 1)
-    big_r = (radii[:, None] * np.cos(angles)).ravel()
-    z = (radii[:, None] * np.sin(angles)).ravel()
-    return radii, angles, big_r, z
+    return radii, angles, *_polar_points(radii, angles)
 
 
 class MeridionalInterpolant:
@@ -491,8 +492,7 @@ class MeridionalInterpolant:
     """
 
     def __init__(self, radii, angles, p, nu_v2phi, lum, char):
-        big_r = (radii[:, None] * np.cos(angles)).ravel()
-        z = (radii[:, None] * np.sin(angles)).ravel()
+        big_r, z = _polar_points(radii, angles)
         nu, _ = _light(big_r**2, z**2, lum)
         good = (nu > 1e-280 * nu.max()).reshape(radii.size, angles.size)
         fields = np.stack([p, nu_v2phi], -1) / np.where(nu > 0, nu, 1.0)[:, None]
@@ -563,8 +563,10 @@ def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
         mx, my = px * x[kept] / s2, py * y[kept] / s2
         near = mx * mx / px + my * my / py < _NEAR**2
         mean_v2 = np.empty(kept.shape + fields)
-        mean_v2[~near] = _hermite_mean(v2, mx[~near], my[~near], px, py)
-        mean_v2[near] = _polar_mean(v2, mx[near], my[near], px, py, r_lo)
+        if not near.all():
+            mean_v2[~near] = _hermite_mean(v2, mx[~near], my[~near], px, py)
+        if near.any():
+            mean_v2[near] = _polar_mean(v2, mx[near], my[near], px, py, r_lo)
         sb_v2[kept] += weight[kept].reshape(kept.shape + (1,) * len(fields)) * mean_v2
     return sb_v2, sb
 
@@ -584,10 +586,8 @@ def _polar_mean(v2, mx, my, px, py, r_lo):
 
     One set of nodes serves every mean of the call (the Gaussians share their
     variances): ``V^2`` is interpolated there once, and each mean is its density's
-    weighted sum, in blocks of ``_POLAR_ITEMS`` means.
+    weighted sum, in blocks of ``_POLAR_ITEMS`` means (at least one).
     """
-    if mx.size == 0:
-        return np.zeros((0,) + np.shape(v2(np.ones(1), np.zeros(1)))[1:])
     reach = np.hypot(mx, my).max() + 7 * np.sqrt(max(px, py))  # beyond, below e^-24
     log_r = np.linspace(np.log(r_lo), np.log(reach), _POLAR_RADII)
     phi = np.linspace(0, 2 * np.pi, _POLAR_ANGLES, endpoint=False)

@@ -397,8 +397,8 @@ def _angular_observed(xp, m, chars, n_nodes, psf_opts, n_jobs=None):
     sb_v2_grid, mu_grid = _meridional_sky_moments(xp, grid, chars, n_nodes, n_jobs)
     v2_grid = (sb_v2_grid / mu_grid).T.reshape(radii.size, angles.size, n_gal)
     # the galaxies that share their light and points: one set of convolution weights
-    shared = [k for k in ("surf_lum", "sigma_lum", "qobs_lum", "inc", "distance") if k in m]
-    groups = _shared_groups([m[k] for k in shared] + [xs, ys])
+    shared = [m[k] for k in ("surf_lum", "sigma_lum", "qobs_lum", "inc", "distance")]
+    groups = _shared_groups([*shared, xs, ys])
     sb_v2, mu = np.zeros_like(xs), np.zeros_like(xs)
     for members in groups:
         g = members[0]
