@@ -48,7 +48,7 @@ centre where ``V^2`` has a cusp, by a polar rule about the centre.
 import numpy as np
 from numpy.polynomial import chebyshev
 from scipy.integrate import solve_ivp
-from scipy.interpolate import CubicSpline, make_interp_spline
+from scipy.interpolate import BSpline, CubicSpline, make_interp_spline
 
 from ._quadrature import CUTOFF, exp_sinh_rule, gauss_legendre
 
@@ -61,6 +61,8 @@ __all__ = [
     "los_points",
     "meridional_grid",
     "MeridionalInterpolant",
+    "per_unit_light",
+    "projected_moments",
     "convolved_moments",
     "ANGULAR_N_NODES",
     "GRID_PER_EFOLD",
@@ -418,6 +420,40 @@ class SkyInterpolant:
         self._slope = self._spline(self._log_r[0], 1)
         self._n_phi = n_phi
 
+    @property
+    def coefficients(self):
+        """The spline coefficients (n_r, n_phi, ...) of the cosine series' coefficients."""
+        return self._spline.c
+
+    def design(self, x, y):
+        """The interpolant's linear map at points (n,): ``values = sum D[n, i] T[n, m] c[i, m]``.
+
+        Returns ``D`` (a sparse CSR matrix (n, n_r) of the spline's basis, with the
+        linear continuation inside the innermost radius) and ``T`` (n, n_phi), the
+        cosines ``cos(2 m phi)``; ``c`` is :attr:`coefficients`.
+        """
+        from scipy.sparse import csr_matrix
+
+        r2 = (x * x + y * y).ravel()
+        log_r = 0.5 * np.log(r2)
+        t, k = self._spline.t, self._spline.k
+        design = BSpline.design_matrix(np.clip(log_r, self._log_r[0], self._log_r[-1]), t, k)
+        below = np.flatnonzero(log_r < self._log_r[0])
+        if below.size:  # + (log r - log r_0) B'(log r_0): the continuation's slope
+            slope = BSpline(t, np.eye(t.size - k - 1), k)(self._log_r[0], 1)
+            cols = np.flatnonzero(slope)
+            step = log_r[below] - self._log_r[0]
+            extra = csr_matrix(
+                (
+                    (step[:, None] * slope[cols]).ravel(),
+                    (below.repeat(cols.size), np.tile(cols, below.size)),
+                ),
+                shape=design.shape,
+            )
+            design = (design + extra).tocsr()
+        cos_2phi = ((x * x - y * y).ravel() / r2).clip(-1, 1)
+        return design, chebyshev.chebvander(cos_2phi, self._n_phi - 1)
+
     def __call__(self, x, y):
         """The values at points of any (common) shape (and the fields on a last axis)."""
         r2 = (x * x + y * y).ravel()
@@ -492,13 +528,7 @@ class MeridionalInterpolant:
     """
 
     def __init__(self, radii, angles, p, nu_v2phi, lum, char):
-        big_r, z = _polar_points(radii, angles)
-        nu, _ = _light(big_r**2, z**2, lum)
-        good = (nu > 1e-280 * nu.max()).reshape(radii.size, angles.size)
-        fields = np.stack([p, nu_v2phi], -1) / np.where(nu > 0, nu, 1.0)[:, None]
-        fields = fields.reshape(radii.size, angles.size, 2)
-        for i in range(1, radii.size):  # underflowed: the next radius in
-            fields[i] = np.where(good[i, :, None], fields[i], fields[i - 1])
+        fields = per_unit_light(radii, angles, np.stack([p, nu_v2phi], -1), lum)
         self._fields = SkyInterpolant(radii, angles, fields)
         self._lum, self._char = lum, char
 
@@ -508,6 +538,99 @@ class MeridionalInterpolant:
         fields = self._fields(big_r, z)
         beta0 = self._char.beta(np.arctan2(np.abs(big_r), np.abs(z)))
         return nu * fields[:, 0], nu * fields[:, 1], beta0
+
+
+def per_unit_light(radii, angles, moments, lum):
+    """Moments on :func:`meridional_grid` divided by ``nu``: (n_r, n_angles, ...).
+
+    Where ``nu`` has underflowed (below 1e-280 of its peak) they take the value of the
+    next radius in, so that the interpolants stay smooth.
+
+    Parameters
+    ----------
+    radii, angles : ndarray
+        The grid's.
+    moments : ndarray of shape (n_r * n_angles, ...)
+        Luminosity-weighted moments at its points (radius-major), e.g. ``P``.
+    lum : tuple of ndarray of shape (n_lum,)
+        The deprojected luminous Gaussians.
+    """
+    big_r, z = _polar_points(radii, angles)
+    nu, _ = _light(big_r**2, z**2, lum)
+    extra = (1,) * (moments.ndim - 1)
+    good = (nu > 1e-280 * nu.max()).reshape((radii.size, angles.size) + extra)
+    fields = moments / np.where(nu > 0, nu, 1.0).reshape((-1,) + extra)
+    fields = fields.reshape((radii.size, angles.size) + moments.shape[1:])
+    for i in range(1, radii.size):  # underflowed: the next radius in
+        fields[i] = np.where(good[i], fields[i], fields[i - 1])
+    return fields
+
+
+def projected_moments(x, y, lum, inc_rad, fields, n_nodes):
+    """``Sigma <V_los^2>`` at sky points (pc) of galaxies that share their light and inclination.
+
+    Each galaxy's ``sigma_r^2``, ``sigma_theta^2`` and ``v_phi^2`` are interpolated from
+    a meridional grid (as :class:`MeridionalInterpolant`: a :class:`SkyInterpolant` in
+    ``(log r, polar angle)``, times the exact ``nu``) along the line-of-sight rule of
+    :func:`angular_surface_moments`. That integral is linear in the interpolants'
+    coefficients, and its matrix depends only on the light, the inclination and the
+    points: it is made once, a block of points at a time, and applied to every galaxy.
+
+    Parameters
+    ----------
+    x, y : ndarray of shape (n_points,)
+        Sky positions in pc, x along the major axis; not (0, 0).
+    lum : tuple of ndarray of shape (n_lum,)
+        The deprojected luminous Gaussians (as :func:`intrinsic_moments`).
+    inc_rad : float
+        Inclination in radians.
+    fields : SkyInterpolant
+        Of values (n_r, n_angles, 3, n_gal): ``sigma_r^2``, ``sigma_theta^2 = (1 -
+        beta) sigma_r^2`` and ``v_phi^2`` ((km/s)^2) of each galaxy on the grid.
+    n_nodes : int
+        Gauss-Legendre nodes of each piece of the line of sight.
+
+    Returns
+    -------
+    sb_v2 : ndarray of shape (n_points, n_gal)
+        In Lsun/pc^2 (km/s)^2.
+    """
+    from scipy.sparse import csr_matrix
+
+    coef = fields.coefficients  # (n_r, n_phi, 3, n_gal)
+    n_r, n_phi, _, n_gal = coef.shape
+    per_point = coef.transpose(0, 2, 1, 3).reshape(-1, n_gal)  # (n_r * 3 * n_phi, n_gal)
+    si, ci = np.sin(inc_rad), np.cos(inc_rad)
+    n_los = 4 * n_nodes
+    block = max(1, _BLOCK // (n_los * 3 * n_phi))
+    out = np.empty((x.size, n_gal))
+    for start in range(0, x.size, block):
+        part = slice(start, start + block)
+        big_x, big_y, z, weight = los_points(x[part], y[part], lum, inc_rad, n_nodes)
+        big_r = np.hypot(big_x, big_y)
+        r = np.hypot(big_r, z)
+        sin_th, cos_th = big_r / r, z / r
+        safe = np.maximum(big_r, 1e-300)
+        cos_ph, sin_ph = (
+            np.where(big_r > 0, big_x / safe, 1.0),
+            np.where(big_r > 0, big_y / safe, 0.0),
+        )
+        n_r2 = (si * sin_th * sin_ph + ci * cos_th) ** 2  # the line of sight (0, sin i, cos i)
+        n_th2 = (si * cos_th * sin_ph - ci * sin_th) ** 2
+        n_ph2 = (si * cos_ph) ** 2
+        nu, _ = _light(big_r**2, z**2, lum)
+        g = (weight * nu)[..., None] * np.stack([n_r2, n_th2, n_ph2], -1)  # (b, L, 3)
+        design, cosines = fields.design(big_r.ravel(), z.ravel())
+        gt = (g.reshape(-1, 3, 1) * cosines[:, None, :]).reshape(-1, 3 * n_phi)
+        # rows of every line of sight's points to the columns of its own sky point
+        point = np.repeat(np.arange(big_r.shape[0]), n_los)
+        cols = design.indices + np.repeat(point, np.diff(design.indptr)) * n_r
+        spread = csr_matrix(
+            (design.data, cols, design.indptr), (design.shape[0], big_r.shape[0] * n_r)
+        )
+        matrix = (spread.T @ gt).reshape(big_r.shape[0], n_r * 3 * n_phi)
+        out[part] = matrix @ per_point
+    return out
 
 
 def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):

@@ -48,13 +48,14 @@ from ._quadrature import CUTOFF, HARD_Q_INTR, exp_sinh_rule, radius_groups
 from .angular import (
     ANGULAR_N_NODES,
     Characteristic,
-    MeridionalInterpolant,
     SkyInterpolant,
     angular_surface_moments,
     convolved_moments,
     intrinsic_moments,
     los_points,
     meridional_grid,
+    per_unit_light,
+    projected_moments,
     sky_grid,
 )
 from .anisotropy import angular_beta
@@ -436,33 +437,45 @@ def _meridional_sky_moments(xp, m, chars, n_nodes, n_jobs=None):
     For many sky points (a sky grid) the lines of sight cross the meridional plane at
     a hundred times more points than a polar grid of it needs
     (:func:`~sklearn_jam.jam.angular.meridional_grid`): the moments are computed there,
-    one galaxy at a time, and interpolated along the lines of sight
-    (:class:`~sklearn_jam.jam.angular.MeridionalInterpolant`).
+    one galaxy at a time, and projected along the lines of sight by
+    :func:`~sklearn_jam.jam.angular.projected_moments`, whose matrix the galaxies that
+    share their light, inclination, distance and points (one galaxy's components and
+    anisotropies) share.
     """
     pc, lum, pot, inc_rad, x, y, mu = _sky_points(xp, m)
     n_jobs = 1 if n_jobs is None else int(n_jobs)
     total = np.zeros_like(x)
-    for g in range(x.shape[0]):
-        lum_g, pot_g = (tuple(v[g] for v in part) for part in (lum, pot))
+    shared = [m[k] for k in ("surf_lum", "sigma_lum", "qobs_lum", "inc", "distance", "x", "y")]
+    for members in _shared_groups(shared):
+        g = members[0]
+        lum_g = tuple(v[g] for v in lum)
         big_x, big_y, z, _ = los_points(x[g], y[g], lum_g, inc_rad[g], n_nodes)
         r_hi = np.sqrt(big_x**2 + big_y**2 + z**2).max()
-        flat = [q[dens > 0].min() for dens, _, q in (lum_g, pot_g) if np.any(dens > 0)]
+        mges = [lum_g] + [tuple(v[k] for v in pot) for k in members]
+        flat = [q[dens > 0].min() for dens, _, q in mges if np.any(dens > 0)]
         radii, angles, big_r, z_grid = meridional_grid(np.hypot(x[g], y[g]).min(), r_hi, min(flat))
-        grid = _grid_moments(
-            xp, big_r, z_grid, lum_g, pot_g, m["mbh"][g], pc[g, 0], chars[g], n_nodes, n_jobs
+        theta = np.arctan2(big_r, z_grid)
+        moments = []
+        for k in members:
+            pot_k = tuple(v[k] for v in pot)
+            p, nu_v2phi = _grid_moments(
+                xp, big_r, z_grid, lum_g, pot_k, m["mbh"][k], pc[k, 0], chars[k], n_nodes, n_jobs
+            )
+            moments.append(np.stack([p, (1 - chars[k].beta(theta)) * p, nu_v2phi], -1))
+        fields = SkyInterpolant(
+            radii, angles, per_unit_light(radii, angles, np.stack(moments, -1), lum_g)
         )
-        interp = MeridionalInterpolant(radii, angles, *grid, lum_g, chars[g])
-        parts = np.array_split(np.arange(x.shape[1]), n_jobs)
-        project = functools.partial(_project, x[g], y[g], lum_g, inc_rad[g], interp, n_nodes)
+        parts = [idx for idx in np.array_split(np.arange(x.shape[1]), n_jobs) if idx.size]
+        project = functools.partial(_project, x[g], y[g], lum_g, inc_rad[g], fields, n_nodes)
         with ThreadPoolExecutor(n_jobs) as pool:
             for idx, part in zip(parts, pool.map(project, parts), strict=True):
-                total[g, idx] = part
+                total[np.ix_(members, idx)] = part.T
     return total, mu
 
 
-def _project(x, y, lum, inc_rad, moments, n_nodes, idx):
-    """:func:`~sklearn_jam.jam.angular.angular_surface_moments` at the points ``idx``."""
-    return angular_surface_moments(x[idx], y[idx], lum, inc_rad, moments, n_nodes)
+def _project(x, y, lum, inc_rad, fields, n_nodes, idx):
+    """:func:`~sklearn_jam.jam.angular.projected_moments` at the points ``idx``."""
+    return projected_moments(x[idx], y[idx], lum, inc_rad, fields, n_nodes)
 
 
 def _grid_moments(xp, big_r, z, lum, pot, mbh, pc, char, n_nodes, n_jobs):

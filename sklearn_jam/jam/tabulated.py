@@ -33,10 +33,12 @@ component's V_rms^2 on a product of Chebyshev nodes, in ``s`` and in the anisotr
 ``V_rms^2 = sum_c w_c f_c(i, a)``.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import chebyshev
+from sklearn.exceptions import ConvergenceWarning
 
 from ._base import namespace, vrms_from_moments
 from ._convolution import check_psf
@@ -62,6 +64,9 @@ __all__ = [
     "TABLE_N_NODES",
     "TABLE_N_NODES_ANGULAR",
     "TABLE_METHODS",
+    "ADAPTIVE_N_INC",
+    "ADAPTIVE_N_ANI",
+    "TABLE_RTOL",
 ]
 
 #: Chebyshev nodes in the inclination by default: over 256 models of each of jampy's
@@ -91,6 +96,18 @@ DEFAULT_N_ANI = 12
 #: spaxels, 32 nodes left 8.1e-5 of 64 at ratio 0.52 (48 leave 3.5e-7); with a black
 #: hole under a PSF 32 left 1.1e-4 of 96 and 48 leave 1.8e-7.
 TABLE_N_NODES_ANGULAR = 48
+
+#: The nested sizes of an adaptive spherically aligned table (``n_inc`` or ``n_ani`` None):
+#: Chebyshev points of the second kind, each size's points among the next's, so a
+#: refinement computes only the new nodes. It starts at the second size of each.
+ADAPTIVE_N_INC = (5, 9, 17, 33)
+ADAPTIVE_N_ANI = (3, 5, 9, 17)
+
+#: An adaptive table is refined until, in each variable, the interpolant on every other
+#: node predicts the nodes between within ``TABLE_RTOL`` of each component's largest
+#: V_rms^2 at the bin. That estimates the coarser interpolant's error; the table's
+#: own, on twice the nodes, is far smaller (the series converges geometrically).
+TABLE_RTOL = 1e-5
 
 #: How a spherically aligned table is computed: ``'analytic'``, the constant-beta engine
 #: at the bins (its cost grows with them); ``'angular'``, the engine of curved
@@ -222,6 +239,11 @@ class AnisotropyTable(_Table):
         Anisotropies it covers, of the kind ``anisotropy``.
     anisotropy : {'beta', 'ratio', 'ratio_eq37'}
         What the anisotropy variable is (:data:`TABLE_ANISOTROPIES`).
+    error_estimate : float
+        Of an adaptive table (:func:`tabulate_sph` with ``n_inc`` or ``n_ani`` None):
+        the largest relative difference, at its nodes, of the interpolants on every
+        other node (:data:`TABLE_RTOL`), an upper estimate of its own error; NaN for
+        fixed nodes.
     """
 
     coef: np.ndarray
@@ -229,6 +251,7 @@ class AnisotropyTable(_Table):
     inc_range: tuple
     ani_range: tuple
     anisotropy: str
+    error_estimate: float = float("nan")
 
     def vrms2(self, inc, weights, ani):
         """V_rms^2 (km/s)^2 at the bins of models, one matrix product for the batch.
@@ -428,18 +451,22 @@ def tabulate_sph(
     normpsf=1.0,
     pixsize=0.0,
     pixang=0.0,
-    n_inc=DEFAULT_N_INC,
-    n_ani=DEFAULT_N_ANI,
+    n_inc=None,
+    n_ani=None,
     n_nodes=None,
     method=None,
+    rtol=TABLE_RTOL,
     n_jobs=None,
 ):
     """Tabulate one galaxy's spherically aligned model at fixed bins in (inclination, anisotropy).
 
-    Calls :func:`~sklearn_jam.jam.jam_axi_sph` at the product of ``n_inc``
-    Chebyshev nodes of ``inc_range`` (in ``s``, as :func:`tabulate_cyl`) and
-    ``n_ani`` of ``ani_range``, for each component: with ``method='angular'`` one call
-    per inclination, every component and anisotropy sharing the PSF's convolution.
+    Calls :func:`~sklearn_jam.jam.jam_axi_sph` at the product of Chebyshev nodes of
+    ``inc_range`` (in ``s``, as :func:`tabulate_cyl`) and of ``ani_range``, for each
+    component: with ``method='angular'`` one call per inclination, every component and
+    anisotropy sharing the PSF's convolution. By default the nodes are chosen by the
+    accuracy they reach: nested sizes (:data:`ADAPTIVE_N_INC`, :data:`ADAPTIVE_N_ANI`)
+    are tried in turn, in each variable, until the table meets ``rtol``, and only the
+    new nodes of each size are computed.
 
     Parameters
     ----------
@@ -457,10 +484,12 @@ def tabulate_sph(
         Add the black hole (a point mass, as the engine) as the last component.
     sigmapsf, normpsf, pixsize, pixang
         The PSF and spaxels, as :func:`~sklearn_jam.jam.jam_axi_sph`.
-    n_inc : int, default=24
-        Chebyshev nodes in the inclination.
-    n_ani : int, default=12
-        Chebyshev nodes in the anisotropy (one where ``ani_range`` is one value).
+    n_inc : int or None, default=None
+        Chebyshev nodes (of the first kind) in the inclination; None: adaptive, the
+        first of :data:`ADAPTIVE_N_INC` (after the first) that meets ``rtol``.
+    n_ani : int or None, default=None
+        The same in the anisotropy (:data:`ADAPTIVE_N_ANI`). One node where
+        ``ani_range`` (or ``inc_range``) is one value.
     n_nodes : int or None, default=None
         The engine's quadrature nodes, the same at every node. None: the analytic
         engine's own choice (one per component, from the whole batch of nodes), or
@@ -470,21 +499,31 @@ def tabulate_sph(
         constant beta with a PSF and ``n_nodes=None``; ``'analytic'`` otherwise (an
         explicit ``n_nodes`` of a constant beta is the analytic engine's). With a PSF
         the two agree to a few 1e-6 (the sky grid's interpolation and product rules).
+    rtol : float, default=TABLE_RTOL
+        Of the adaptive nodes: in each variable, the interpolant on every other node
+        must predict the nodes between within ``rtol`` of each component's largest
+        V_rms^2 at the bin (:data:`TABLE_RTOL`). Where the largest size does not meet
+        it, a :class:`~sklearn.exceptions.ConvergenceWarning` names the estimate.
     n_jobs : int, default=None
         Threads of the engine.
 
     Returns
     -------
     table : AnisotropyTable
-        Per unit weight, as :func:`tabulate_cyl`.
+        Per unit weight, as :func:`tabulate_cyl`; its ``error_estimate`` is the
+        adaptive nodes' last estimate.
     """
     if anisotropy not in TABLE_ANISOTROPIES:
         raise ValueError(f"anisotropy={anisotropy!r} must be one of {TABLE_ANISOTROPIES}")
+    if not (np.isfinite(rtol) and rtol > 0):
+        raise ValueError(f"rtol={rtol!r} must be a positive number")
     lum = tuple(np.asarray(v, dtype=float) for v in lum)
     x, y = (np.asarray(v, dtype=float).ravel() for v in (x, y))
     q_flat = float(min(np.min(lum[2]), *(np.min(c[2]) for c in components)))
-    inc, inc_nodes = inclination_nodes(q_flat, inc_range, n_inc)
-    ani, ani_nodes = anisotropy_nodes(ani_range, anisotropy, n_ani)
+    inc_levels = _levels(lambda n, kind: inclination_nodes(q_flat, inc_range, n, kind), n_inc,
+                         ADAPTIVE_N_INC)  # fmt: skip
+    ani_levels = _levels(lambda n, kind: anisotropy_nodes(ani_range, anisotropy, n, kind), n_ani,
+                         ADAPTIVE_N_ANI)  # fmt: skip
     unit = component_units(lum, distance)
     calls = _component_calls(lum, components, black_hole, unit, arcsec_to_pc(distance))
     method = _table_method(method, anisotropy, sigmapsf, n_nodes)
@@ -501,22 +540,115 @@ def tabulate_sph(
         pixel_nodes=pixel_nodes,
         n_jobs=n_jobs,
     )
-    beta_ani = ani if anisotropy == "beta" else 1 - ani**2  # a constant beta's
-    v2 = np.empty((inc.size, ani.size, len(calls), x.size))
-    if method == "angular":  # an inclination a call: every component and anisotropy
-        kind = CylindricalLikeBeta if anisotropy == "ratio_eq37" else ConstantBeta
-        functions = [kind(float(a)) for a in (ani if anisotropy == "ratio_eq37" else beta_ani)]
-        for i, inc_i in enumerate(inc):
-            v2_i = _sph_fields(lum, calls, inc_i, functions, x, y, options)
-            v2[i] = v2_i.reshape(len(calls), ani.size, x.size).transpose(1, 0, 2)
-    else:  # one batch per component: every (inclination, beta) node
-        for c, (pot, mbh) in enumerate(calls):
-            beta = np.repeat(beta_ani, inc.size)[:, None] * np.ones(lum[0].size)
-            v2_c = _sph_call(lum, pot, mbh, np.tile(inc, ani.size), beta, x, y, options)
-            v2[:, :, c] = v2_c.reshape(ani.size, inc.size, x.size).transpose(1, 0, 2)
+    compute = _angular_nodes if method == "angular" else _analytic_nodes
+    values = _NodeValues(lambda pairs: compute(lum, calls, pairs, anisotropy, x, y, options))
+    v2, inc_nodes, ani_nodes, error = _refined(values, inc_levels, ani_levels, rtol)
     coef = _chebyshev_coefficients(ani_nodes, _chebyshev_coefficients(inc_nodes, v2), axis=1)
     low, high = (float(v) for v in inc_range)
-    return AnisotropyTable(coef, q_flat, (low, high), tuple(map(float, ani_range)), anisotropy)
+    ani_range = tuple(map(float, ani_range))
+    return AnisotropyTable(coef, q_flat, (low, high), ani_range, anisotropy, error)
+
+
+def _levels(nodes, n, sizes):
+    """The node sets ``[(values, variable), ...]`` a table may take, coarsest first.
+
+    One set, of ``n`` points of the first kind, for an int ``n``; for None, the nested
+    ``sizes`` of points of the second kind (one set where the range is one value).
+    """
+    if n is not None:
+        return [nodes(n, "first")]
+    levels = [nodes(size, "second") for size in sizes]
+    return levels[:1] if levels[0][0].size == 1 else levels
+
+
+class _NodeValues:
+    """Each component's V_rms^2 (n_comp, n_bins) at (inclination, anisotropy) nodes, each once.
+
+    ``compute(pairs)`` returns them for a list of ``(inc, ani)`` pairs; :meth:`grid`
+    asks it only for the pairs not yet computed.
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._done = {}
+
+    def grid(self, inc, ani):
+        """V_rms^2 (n_inc, n_ani, n_comp, n_bins) on the product of ``inc`` and ``ani``."""
+        keys = [[(round(float(i), 12), round(float(a), 12)) for a in ani] for i in inc]
+        missing = list(dict.fromkeys(k for row in keys for k in row if k not in self._done))
+        if missing:
+            self._done.update(zip(missing, self._compute(missing), strict=True))
+        return np.array([[self._done[k] for k in row] for row in keys])
+
+
+def _refined(values, inc_levels, ani_levels, rtol):
+    """V_rms^2 at the nodes, refined in each variable until :func:`_level_error` <= ``rtol``.
+
+    Returns the values (n_inc, n_ani, n_comp, n_bins), both Chebyshev variables and
+    the error estimate (NaN where both sets of nodes are fixed).
+    """
+    i, j = min(1, len(inc_levels) - 1), min(1, len(ani_levels) - 1)
+    while True:
+        (inc, t_inc), (ani, t_ani) = inc_levels[i], ani_levels[j]
+        v2 = values.grid(inc, ani)
+        errors = [_level_error(v2, t_inc, 0) if i else np.nan,
+                  _level_error(v2, t_ani, 1) if j else np.nan]  # fmt: skip
+        grow_inc = errors[0] > rtol and i + 1 < len(inc_levels)
+        grow_ani = errors[1] > rtol and j + 1 < len(ani_levels)
+        if not (grow_inc or grow_ani):
+            break
+        i, j = i + grow_inc, j + grow_ani
+    error = np.nan if np.all(np.isnan(errors)) else float(np.nanmax(errors))
+    if error > rtol:
+        warnings.warn(
+            f"the table's nodes ({inc.size} x {ani.size}, the most it takes) leave an error "
+            f"estimate of {error:.2g} > rtol={rtol:g}: narrow the ranges, or accept it",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return v2, t_inc, t_ani, error
+
+
+def _level_error(v2, nodes, axis):
+    """How far the interpolant on every other node is from the nodes between, along ``axis``.
+
+    ``nodes`` are points of the second kind (the coarser set is ``nodes[::2]``); relative
+    to each component's largest ``abs(V_rms^2)`` at each bin.
+    """
+    moved = np.moveaxis(v2, axis, 0)
+    coarse = _chebyshev_coefficients(nodes[::2], moved[::2])
+    between = np.tensordot(chebyshev.chebvander(nodes[1::2], nodes[::2].size - 1), coarse, 1)
+    scale = np.abs(v2).max((0, 1))  # (n_comp, n_bins)
+    return float(np.max(np.abs(between - moved[1::2]) / np.where(scale > 0, scale, np.inf)))
+
+
+def _angular_nodes(lum, calls, pairs, anisotropy, x, y, options):
+    """V_rms^2 at ``(inc, ani)`` pairs, one angular engine call per inclination."""
+    by_inc = {}
+    for inc, ani in pairs:
+        by_inc.setdefault(inc, []).append(ani)
+    kind = CylindricalLikeBeta if anisotropy == "ratio_eq37" else ConstantBeta
+    done = {}
+    for inc, anis in by_inc.items():
+        functions = [kind(float(a if kind is CylindricalLikeBeta else _beta_of(a, anisotropy)))
+                     for a in anis]  # fmt: skip
+        v2 = _sph_fields(lum, calls, inc, functions, x, y, options)
+        v2 = v2.reshape(len(calls), len(anis), x.size)
+        done.update({(inc, a): v2[:, k] for k, a in enumerate(anis)})
+    return [done[p] for p in pairs]
+
+
+def _analytic_nodes(lum, calls, pairs, anisotropy, x, y, options):
+    """V_rms^2 at ``(inc, ani)`` pairs, one analytic engine batch per component."""
+    inc = np.array([p[0] for p in pairs])
+    beta = _beta_of(np.array([p[1] for p in pairs]), anisotropy)[:, None] * np.ones(lum[0].size)
+    v2 = np.stack([_sph_call(lum, pot, mbh, inc, beta, x, y, options) for pot, mbh in calls], 1)
+    return list(v2)
+
+
+def _beta_of(ani, anisotropy):
+    """The constant ``beta`` of a table's anisotropy variable (``'beta'`` or ``'ratio'``)."""
+    return ani if anisotropy == "beta" else 1 - np.asarray(ani) ** 2
 
 
 def _sph_call(lum, pot, mbh, inc, beta, x, y, options):
@@ -586,7 +718,7 @@ def _table_method(method, anisotropy, sigmapsf, n_nodes):
     return method
 
 
-def anisotropy_nodes(ani_range, anisotropy="beta", n_ani=DEFAULT_N_ANI):
+def anisotropy_nodes(ani_range, anisotropy="beta", n_ani=DEFAULT_N_ANI, points="first"):
     """The Chebyshev nodes of a spherically aligned table over ``ani_range``.
 
     Parameters
@@ -596,20 +728,23 @@ def anisotropy_nodes(ani_range, anisotropy="beta", n_ani=DEFAULT_N_ANI):
     anisotropy : {'beta', 'ratio', 'ratio_eq37'}, default='beta'
     n_ani : int, default=12
         Nodes; one for a fixed anisotropy (``low == high``).
+    points : {'first', 'second'}, default='first'
+        Chebyshev points of the first kind, or of the second (the ends included:
+        the points of ``n`` are among those of ``2 n - 1``).
 
     Returns
     -------
     ani : ndarray of shape (n_ani,)
         The nodes' anisotropies.
     nodes : ndarray of shape (n_ani,)
-        Their Chebyshev variable in [-1, 1] (points of the first kind).
+        Their Chebyshev variable in [-1, 1], descending.
     """
     low, high = (float(v) for v in ani_range)
     valid = high < 1 if anisotropy == "beta" else low > 0  # the range does not fall
     if not (np.isfinite(low) and np.isfinite(high) and low <= high and valid):
         rule = "beta must stay below 1" if anisotropy == "beta" else "the ratio must stay above 0"
         raise ValueError(f"ani_range=({low}, {high}) must be finite, must not fall, and {rule}")
-    nodes = _chebyshev_points(1 if low == high else n_ani)
+    nodes = _chebyshev_points(1 if low == high else n_ani, points)
     return 0.5 * (low + high) + 0.5 * (high - low) * nodes, nodes
 
 
@@ -635,7 +770,7 @@ def table_from_probes(iso, probe, nodes, q_flat, inc_range):
     return InclinationTable(_chebyshev_coefficients(nodes, values), q_flat, (low, high))
 
 
-def inclination_nodes(q_flat, inc_range, n_inc=DEFAULT_N_INC):
+def inclination_nodes(q_flat, inc_range, n_inc=DEFAULT_N_INC, points="first"):
     """The Chebyshev nodes of a table in ``s = sqrt(q_flat^2 - cos^2 i)`` over ``inc_range``.
 
     Parameters
@@ -646,13 +781,15 @@ def inclination_nodes(q_flat, inc_range, n_inc=DEFAULT_N_INC):
         ``(low, high)`` inclinations in degrees, above the limit of ``q_flat``.
     n_inc : int, default=24
         Nodes; one for a fixed inclination (``low == high``).
+    points : {'first', 'second'}, default='first'
+        As :func:`anisotropy_nodes`.
 
     Returns
     -------
     inc : ndarray of shape (n_inc,)
         The nodes' inclinations in degrees.
     nodes : ndarray of shape (n_inc,)
-        Their Chebyshev variable in [-1, 1] (points of the first kind).
+        Their Chebyshev variable in [-1, 1], descending.
     """
     low, high = (float(v) for v in inc_range)
     s_lo, s_hi = (float(_s_of_inc(v, q_flat)) for v in (low, high))
@@ -662,7 +799,7 @@ def inclination_nodes(q_flat, inc_range, n_inc=DEFAULT_N_INC):
             f"{np.degrees(np.arccos(q_flat)):.4g} deg of the flattest Gaussian (q={q_flat:.4g}) "
             "and at or below 90 deg"
         )
-    nodes = _chebyshev_points(1 if s_lo == s_hi else n_inc)  # a fixed inclination: one node
+    nodes = _chebyshev_points(1 if s_lo == s_hi else n_inc, points)  # fixed: one node
     inc = _inc_of_s(0.5 * (s_lo + s_hi) + 0.5 * (s_hi - s_lo) * nodes, q_flat)
     return np.clip(inc, low, high), nodes  # clipped: rounding at the ends
 
@@ -674,10 +811,14 @@ def _chebyshev_coefficients(nodes, values, axis=0):
     return np.moveaxis(coef.reshape(moved.shape), 0, axis)
 
 
-def _chebyshev_points(n):
-    """The ``n`` Chebyshev points of the first kind in [-1, 1], descending."""
+def _chebyshev_points(n, points="first"):
+    """The ``n`` Chebyshev points of the first or second kind in [-1, 1], descending."""
     n = int(n)
-    return np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    if points == "first":
+        return np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    if points != "second":
+        raise ValueError(f"points={points!r} must be 'first' or 'second'")
+    return np.zeros(1) if n == 1 else np.cos(np.pi * np.arange(n) / (n - 1))
 
 
 def component_units(lum, distance):

@@ -21,7 +21,10 @@ from sklearn_jam.jam.angular import (
     Characteristic,
     MeridionalInterpolant,
     SkyInterpolant,
+    angular_surface_moments,
     meridional_grid,
+    per_unit_light,
+    projected_moments,
     sky_grid,
 )
 from sklearn_jam.jam.anisotropy import ConstantBeta, CylindricalLikeBeta, angular_beta
@@ -208,10 +211,8 @@ def test_beta_functions_not_one_per_galaxy_are_refused():
         jam_axi_sph(*lum, *lum, 60.0, [ConstantBeta(0.1), 0.2, 0.3], x, y, distance=10.0)
 
 
-def test_meridional_grid_interpolates_the_intrinsic_moments():
-    """The moments on the meridional grid, interpolated, against the direct computation
-    between its nodes (M32-like light, a black hole): within 1e-5 of ``P`` where the
-    light is not negligible."""
+def _deprojected_m32_like(inc=60.0):
+    """M32-like light and mass, deprojected at ``inc``: ``(xp, lum, pot, pc)``."""
     from sklearn_jam.jam import spherical
 
     surf, sigma, qobs = (
@@ -221,13 +222,22 @@ def test_meridional_grid_interpolates_the_intrinsic_moments():
     )
     args = dict(
         surf_lum=surf, sigma_lum=sigma, qobs_lum=qobs, beta=0.0, surf_pot=surf, sigma_pot=sigma,
-        qobs_pot=qobs, x=np.ones(1), y=np.ones(1), inc=60.0, distance=1.0, mbh=1e6, rbh=0.01,
+        qobs_pot=qobs, x=np.ones(1), y=np.ones(1), inc=inc, distance=1.0, mbh=1e6, rbh=0.01,
     )  # fmt: skip
     xp, m, _ = prepare_arguments(args)
     m = to_batch(xp, m, check_arguments(xp, m, None))
     pc = float(arcsec_to_pc(1.0))
     lum, pot, _ = spherical._deproject(xp, m, np.array([[pc]]))
-    lum, pot = (tuple(v[0] for v in part) for part in (lum, pot))
+    return xp, *(tuple(v[0] for v in part) for part in (lum, pot)), pc
+
+
+def test_meridional_grid_interpolates_the_intrinsic_moments():
+    """The moments on the meridional grid, interpolated, against the direct computation
+    between its nodes (M32-like light, a black hole): within 1e-5 of ``P`` where the
+    light is not negligible."""
+    from sklearn_jam.jam import spherical
+
+    xp, lum, pot, pc = _deprojected_m32_like()
     char = Characteristic(CylindricalLikeBeta(0.8))
     radii, angles, big_r, z = meridional_grid(1e-3 * pc, 60 * pc, min(lum[2]))
     grid = spherical._grid_moments(xp, big_r, z, lum, pot, 1e6, pc, char, 64, 1)
@@ -240,6 +250,47 @@ def test_meridional_grid_interpolates_the_intrinsic_moments():
     np.testing.assert_allclose(p_i, p, rtol=1e-5)
     np.testing.assert_allclose(nu_v2phi_i, nu_v2phi, rtol=1e-5)
     np.testing.assert_allclose(beta0, CylindricalLikeBeta(0.8)(np.arctan2(big_r, z)))
+
+
+def test_projected_moments_are_each_galaxys_line_of_sight_rule():
+    """One matrix for galaxies sharing light and inclination (two anisotropies, two
+    masses) gives each one's line-of-sight integral of its interpolated moments, as the
+    per-galaxy rule (:class:`MeridionalInterpolant` in :func:`angular_surface_moments`)."""
+    from sklearn_jam.jam import spherical
+
+    xp, lum, pot, pc = _deprojected_m32_like(inc=70.0)
+    inc_rad = np.radians(70.0)
+    radii, angles, big_r, z = meridional_grid(1e-2 * pc, 80 * pc, min(lum[2]))
+    theta = np.arctan2(big_r, z)
+    rng = np.random.default_rng(4)
+    x, y = rng.uniform(0.02, 6, (2, 40)) * pc
+    per_galaxy, moments = [], []
+    for ratio, mbh, scale in ((0.8, 1e6, 1.0), (1.3, 0.0, 0.3)):
+        char = Characteristic(CylindricalLikeBeta(ratio))
+        pot_k = (pot[0] * scale, *pot[1:])
+        p, nu_v2phi = spherical._grid_moments(xp, big_r, z, lum, pot_k, mbh, pc, char, 32, 1)
+        interp = MeridionalInterpolant(radii, angles, p, nu_v2phi, lum, char)
+        per_galaxy.append(angular_surface_moments(x, y, lum, inc_rad, interp, 32))
+        moments.append(np.stack([p, (1 - char.beta(theta)) * p, nu_v2phi], -1))
+    fields = SkyInterpolant(
+        radii, angles, per_unit_light(radii, angles, np.stack(moments, -1), lum)
+    )
+    both = projected_moments(x, y, lum, inc_rad, fields, 32)
+    assert both.shape == (40, 2)
+    np.testing.assert_allclose(both, np.stack(per_galaxy, -1), rtol=1e-9)
+
+
+def test_sky_interpolant_design_is_the_interpolant():
+    """Its linear map (the spline's sparse basis times the cosines) gives its values,
+    inside the innermost radius (the linear continuation) too."""
+    radii, angles, x, y = sky_grid(0.01, 10.0)
+    fields = np.stack([np.exp(-0.1 * (x**2 + 2 * y**2)), np.log(1 + 1 / (x**2 + y**2))], -1)
+    interp = SkyInterpolant(radii, angles, fields.reshape(radii.size, angles.size, 2))
+    px, py = np.array([0.3, 2.0, 5.0, 1e-3, -4e-3]), np.array([0.2, -1.0, 0.005, 2e-3, 0.0])
+    design, cosines = interp.design(px, py)
+    assert design.shape == (5, radii.size) and cosines.shape == (5, angles.size)
+    values = np.einsum("ni,nm,imf->nf", design.toarray(), cosines, interp.coefficients)
+    np.testing.assert_allclose(values, interp(px, py), rtol=1e-12)
 
 
 def test_sky_interpolant_of_several_fields_is_each_fields_own():

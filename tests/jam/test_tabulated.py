@@ -13,9 +13,16 @@ from sklearn_jam.jam import (
     jam_axi_cyl,
     jam_axi_sph,
 )
+from sklearn.exceptions import ConvergenceWarning
+
 from sklearn_jam.jam.tabulated import (
+    ADAPTIVE_N_ANI,
+    ADAPTIVE_N_INC,
     DEFAULT_N_INC,
     TABLE_N_NODES_ANGULAR,
+    _levels,
+    _NodeValues,
+    _refined,
     anisotropy_factor,
     anisotropy_nodes,
     component_units,
@@ -205,3 +212,75 @@ def test_sph_tables_refuse_ranges_they_cannot_span():
                          anisotropy=anisotropy)  # fmt: skip
     with pytest.raises(ValueError, match=re.escape("anisotropy='gamma' must be one of")):
         tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, **kw, anisotropy="gamma")
+    with pytest.raises(ValueError, match=re.escape("rtol=0.0 must be a positive number")):
+        tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, **kw, rtol=0.0)
+
+
+# -- the adaptive nodes -------------------------------------------------------------------
+
+
+def test_adaptive_node_sets_are_nested():
+    """Each size's points of the second kind are among the next size's, ends included."""
+    for make, sizes in (
+        (lambda n, kind: inclination_nodes(0.3, (75.0, 90.0), n, kind), ADAPTIVE_N_INC),
+        (lambda n, kind: anisotropy_nodes((-0.4, 0.4), "beta", n, kind), ADAPTIVE_N_ANI),
+    ):
+        levels = _levels(make, None, sizes)
+        assert [v.size for v, _ in levels] == list(sizes)
+        for (coarse, _), (fine, _) in zip(levels, levels[1:]):
+            np.testing.assert_array_equal(fine[::2], coarse)
+        assert {levels[0][0][0], levels[0][0][-1]} <= {75.0, 90.0, -0.4, 0.4}
+    assert len(_levels(make, 7, sizes)) == 1  # an explicit size: fixed
+    one = _levels(lambda n, kind: anisotropy_nodes((0.2, 0.2), "beta", n, kind), None, sizes)
+    assert len(one) == 1 and one[0][0].size == 1  # one value: one node
+
+
+def smooth(inc, ani):
+    """Two components at two bins: analytic in ``inc`` (a pole at 3), quadratic in ``ani``."""
+    return np.array(
+        [[(2 + ani**2) / (3 - inc), np.exp(inc) * (1 + ani)], [np.cos(inc) * (3 - ani**2), 1.0]]
+    )
+
+
+def test_adaptive_nodes_refine_each_variable_until_rtol_and_compute_each_node_once():
+    def identity(n, kind):  # the Chebyshev variable as the value
+        t = inclination_nodes(0.3, (75.0, 90.0), n, kind)[1]
+        return t, t
+
+    computed = []
+
+    def compute(pairs):
+        computed.extend(pairs)
+        return [smooth(*p) for p in pairs]
+
+    levels = _levels(identity, None, (5, 9, 17, 33, 65))
+    cubic = _levels(identity, None, (3, 5, 9))
+    v2, t_inc, t_ani, error = _refined(_NodeValues(compute), levels, cubic, 1e-9)
+    # quadratic in ani: the 3 nodes inside 5 are exact, so 5 are kept
+    assert error <= 1e-9 and t_ani.size == 5 and t_inc.size in (17, 33)
+    assert len(computed) == len(set(computed)) == t_inc.size * t_ani.size  # no node twice
+    coef = np.polynomial.chebyshev.chebfit(t_inc, v2[:, 2, 0, 0], t_inc.size - 1)
+    t = 0.3  # between the nodes, the table is far closer than its estimate
+    assert abs(np.polynomial.chebyshev.chebval(t, coef) - smooth(t, t_ani[2])[0, 0]) < 1e-11
+    # a kink is never resolved: the largest sizes, and a warning that names the estimate
+    kink = _NodeValues(lambda pairs: [np.abs(np.array([[p[0] + 1e-3]])) for p in pairs])
+    with pytest.warns(ConvergenceWarning, match=r"leave an error estimate of .* > rtol=1e-09"):
+        v2, t_inc, t_ani, error = _refined(kink, levels, cubic, 1e-9)
+    assert t_inc.size == 65 and t_ani.size == 5 and error > 1e-4
+
+
+def test_adaptive_sph_table_meets_the_engine():
+    """The default nodes: as many as ``rtol`` needs, and within it of the engine between them."""
+    ranges = dict(inc_range=(75.0, 90.0), ani_range=(-0.4, 0.4))
+    table = tabulate_sph(
+        LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, **ranges, black_hole=True, n_nodes=24,
+        method="analytic", rtol=1e-4,
+    )  # fmt: skip
+    n_inc, n_ani = table.coef.shape[:2]
+    assert n_inc in ADAPTIVE_N_INC and n_ani in ADAPTIVE_N_ANI and table.error_estimate <= 1e-4
+    for inc_k, beta_k, ml, mbh in ((76.0, -0.33, 0.8, 1e-3), (88.1, 0.27, 1.7, 3e-3)):
+        ours = table.vrms([inc_k], [[ml, mbh]], [beta_k])[0]
+        np.testing.assert_allclose(ours, sph_engine(inc_k, ml, mbh, beta_k, 24), rtol=1e-4)
+    fixed = tabulate_sph(LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, **ranges, n_inc=3,
+                         n_ani=2, n_nodes=12, method="analytic")  # fmt: skip
+    assert fixed.coef.shape[:2] == (3, 2) and np.isnan(fixed.error_estimate)
