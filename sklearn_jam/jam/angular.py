@@ -45,6 +45,8 @@ analytic integral, over which ``V^2`` is averaged by Gauss-Hermite, or, near the
 centre where ``V^2`` has a cusp, by a polar rule about the centre.
 """
 
+import functools
+
 import numpy as np
 from numpy.polynomial import chebyshev
 from scipy.integrate import solve_ivp
@@ -61,6 +63,7 @@ __all__ = [
     "los_points",
     "meridional_grid",
     "MeridionalInterpolant",
+    "ForceInterpolant",
     "per_unit_light",
     "projected_moments",
     "convolved_moments",
@@ -201,8 +204,9 @@ def intrinsic_moments(big_r, z, lum, mass, char, n_nodes):
         Cylindrical radius and height in pc, not both 0.
     lum : tuple of ndarray of shape (n_lum,)
         Deprojected luminous Gaussians: density (Lsun/pc^3), sigma (pc), q.
-    mass : tuple of ndarray of shape (n_terms,)
-        The force terms of :func:`sklearn_jam.jam.spherical._mass_terms` (one galaxy).
+    mass : tuple of ndarray of shape (n_terms,) or ForceInterpolant
+        The force terms of :func:`sklearn_jam.jam.spherical._mass_terms` (one galaxy),
+        or a :class:`ForceInterpolant` of them that reaches the characteristics' ends.
     char : Characteristic
     n_nodes : int
         Gauss-Legendre nodes along the characteristic.
@@ -212,7 +216,8 @@ def intrinsic_moments(big_r, z, lum, mass, char, n_nodes):
     p, nu_v2phi, beta0 : ndarray of shape (n,)
         In Lsun/pc^3 (km/s)^2, and ``beta`` at the points.
     """
-    n_terms = mass[0].shape[-1] + lum[0].shape[-1]
+    forces = mass if callable(mass) else functools.partial(_forces, mass=mass)
+    n_terms = (mass.n_terms if callable(mass) else mass[0].shape[-1]) + lum[0].shape[-1]
     rows = max(1, _BLOCK // (n_nodes * n_terms))
     if big_r.shape[0] > rows:  # blocks of points, so that the terms' arrays stay in cache
         parts = [
@@ -231,7 +236,7 @@ def intrinsic_moments(big_r, z, lum, mass, char, n_nodes):
     sin2 = np.exp(2 * w)
     big_r2, z2 = r * r * sin2, r * r * (1 - sin2)
     nu, r_dnu = _light(big_r2, z2, lum)
-    f_z, _, r_df_z = _forces(big_r2, z2, mass)
+    f_z, _, r_df_z = forces(big_r2, z2)
     theta = np.arcsin(np.sqrt(sin2))
     # (1 - beta) sin^2(theta) / ((1 - beta0) sin^2(theta0)), without dividing by sin0
     beta0 = char.beta(np.arcsin(sin0))
@@ -241,7 +246,7 @@ def intrinsic_moments(big_r, z, lum, mass, char, n_nodes):
     r_dp = 2 * p + (weight * (r_dnu * f_z + nu * r_df_z)).sum(-1)
     # r nu dPhi/dr = nu (R^2 F_R + z^2 F_z)
     nu0, _ = _light(big_r**2, z**2, lum)
-    f_z0, f_rz0, _ = _forces(big_r**2, z**2, mass)
+    f_z0, f_rz0, _ = forces(big_r**2, z**2)
     nu_r_dphi = nu0 * (big_r**2 * f_rz0 + r0**2 * f_z0)
     return p, r_dp + (1 + beta0) * p + nu_r_dphi, beta0
 
@@ -538,6 +543,45 @@ class MeridionalInterpolant:
         fields = self._fields(big_r, z)
         beta0 = self._char.beta(np.arctan2(np.abs(big_r), np.abs(z)))
         return nu * fields[:, 0], nu * fields[:, 1], beta0
+
+
+class ForceInterpolant:
+    """The forces of :func:`_forces` anywhere inside a polar grid, from exact values at its points.
+
+    ``r^3`` times each of ``F_z``, ``F_R - F_z`` and ``r dF_z/dr`` of the mass Gaussians
+    is smooth in ``(log r, polar angle)`` (``r^3`` in a core, constant beyond the mass)
+    and is interpolated as :class:`SkyInterpolant` does, exact at the grid's points; a
+    black hole's are added in closed form (``F_z = G M / r^3``, ``F_R = F_z``, ``r
+    dF_z/dr = -3 F_z``). It stands for a galaxy's force terms in
+    :func:`intrinsic_moments`, so that the characteristics of every anisotropy read one
+    table of the potential.
+
+    Parameters
+    ----------
+    radii, angles : ndarray
+        The grid's (:func:`meridional_grid`), reaching the characteristics' last nodes.
+    f_z, f_rz, r_df_z : ndarray of shape (n_r * n_angles,)
+        The mass Gaussians' exact forces at its points (radius-major), as :func:`_forces`
+        returns them.
+    gm_bh : float, default=0.0
+        ``G M_BH`` of the black hole, in the forces' units times pc^3.
+    """
+
+    def __init__(self, radii, angles, f_z, f_rz, r_df_z, gm_bh=0.0):
+        big_r, z = _polar_points(radii, angles)
+        r3 = (big_r**2 + z**2) ** 1.5
+        values = np.stack([f_z, f_rz, r_df_z], -1) * r3[:, None]
+        self._fields = SkyInterpolant(radii, angles, values.reshape(radii.size, angles.size, 3))
+        self._gm_bh = float(gm_bh)
+        #: What a point costs, in the force terms' units (sizes :func:`intrinsic_moments`'s blocks).
+        self.n_terms = 3 * angles.size
+
+    def __call__(self, big_r2, z2):
+        """``F_z``, ``F_R - F_z`` and ``r dF_z/dr`` at points given by ``R^2, z^2`` (any shape)."""
+        r3 = (big_r2 + z2) ** 1.5
+        values = self._fields(np.sqrt(big_r2), np.sqrt(z2))
+        f_bh = self._gm_bh  # r^3 F_z of the point mass
+        return (values[..., 0] + f_bh) / r3, values[..., 1] / r3, (values[..., 2] - 3 * f_bh) / r3
 
 
 def per_unit_light(radii, angles, moments, lum):

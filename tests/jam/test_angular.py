@@ -22,6 +22,7 @@ from sklearn_jam.jam.angular import (
     MeridionalInterpolant,
     SkyInterpolant,
     angular_surface_moments,
+    intrinsic_moments,
     meridional_grid,
     per_unit_light,
     projected_moments,
@@ -231,6 +232,29 @@ def _deprojected_m32_like(inc=60.0):
     return xp, *(tuple(v[0] for v in part) for part in (lum, pot)), pc
 
 
+def _direct_moments(xp, big_r, z, lum, pot, mbh, pc, char, n_nodes, n_u=160):
+    """``P`` and ``nu <v_phi^2>`` at the points with force terms at every node (no table).
+
+    By radius groups, whose smallest radius cuts the ``u`` rule, with ``n_u`` nodes in
+    it and in the black hole's rule (160: 1e-12 of ``G M / r^3``; 64 leave 6e-5).
+    """
+    from sklearn_jam.jam import spherical
+    from sklearn_jam.jam._quadrature import radius_groups
+
+    p, nu_v2phi = np.empty_like(big_r), np.empty_like(big_r)
+    r_group, group = radius_groups(np.hypot(big_r, z) / pc, 2)
+    for k, r_k in enumerate(r_group):
+        r_k = np.array([r_k * pc])
+        reach = spherical._D_MAX * lum[1].max() + r_k
+        terms = spherical._mass_terms(xp, tuple(v[None] for v in pot), np.array([mbh]), n_u,
+                                      r_k, reach)  # fmt: skip
+        idx = group == k
+        p[idx], nu_v2phi[idx] = intrinsic_moments(
+            big_r[idx], z[idx], lum, tuple(v[0] for v in terms), char, n_nodes
+        )[:2]
+    return p, nu_v2phi
+
+
 def test_meridional_grid_interpolates_the_intrinsic_moments():
     """The moments on the meridional grid, interpolated, against the direct computation
     between its nodes (M32-like light, a black hole): within 1e-5 of ``P`` where the
@@ -240,12 +264,13 @@ def test_meridional_grid_interpolates_the_intrinsic_moments():
     xp, lum, pot, pc = _deprojected_m32_like()
     char = Characteristic(CylindricalLikeBeta(0.8))
     radii, angles, big_r, z = meridional_grid(1e-3 * pc, 60 * pc, min(lum[2]))
-    grid = spherical._grid_moments(xp, big_r, z, lum, pot, 1e6, pc, char, 64, 1)
+    forces = spherical._grid_forces(xp, radii[0], radii[-1], min(lum[2]), lum, pot, 1e6, pc, 64)
+    grid = spherical._grid_moments(xp, big_r, z, lum, forces, char, 64, 1)
     interp = MeridionalInterpolant(radii, angles, *grid, lum, char)
     rng = np.random.default_rng(1)
     r, angle = np.exp(rng.uniform(np.log(2e-3), np.log(20), 60)) * pc, rng.uniform(0, np.pi / 2, 60)
     big_r, z = r * np.cos(angle), r * np.sin(angle)
-    p, nu_v2phi = spherical._grid_moments(xp, big_r, z, lum, pot, 1e6, pc, char, 64, 1)
+    p, nu_v2phi = _direct_moments(xp, big_r, z, lum, pot, 1e6, pc, char, 64)
     p_i, nu_v2phi_i, beta0 = interp(big_r, z)
     np.testing.assert_allclose(p_i, p, rtol=1e-5)
     np.testing.assert_allclose(nu_v2phi_i, nu_v2phi, rtol=1e-5)
@@ -256,7 +281,6 @@ def test_projected_moments_are_each_galaxys_line_of_sight_rule():
     """One matrix for galaxies sharing light and inclination (two anisotropies, two
     masses) gives each one's line-of-sight integral of its interpolated moments, as the
     per-galaxy rule (:class:`MeridionalInterpolant` in :func:`angular_surface_moments`)."""
-    from sklearn_jam.jam import spherical
 
     xp, lum, pot, pc = _deprojected_m32_like(inc=70.0)
     inc_rad = np.radians(70.0)
@@ -268,7 +292,7 @@ def test_projected_moments_are_each_galaxys_line_of_sight_rule():
     for ratio, mbh, scale in ((0.8, 1e6, 1.0), (1.3, 0.0, 0.3)):
         char = Characteristic(CylindricalLikeBeta(ratio))
         pot_k = (pot[0] * scale, *pot[1:])
-        p, nu_v2phi = spherical._grid_moments(xp, big_r, z, lum, pot_k, mbh, pc, char, 32, 1)
+        p, nu_v2phi = _direct_moments(xp, big_r, z, lum, pot_k, mbh, pc, char, 32)
         interp = MeridionalInterpolant(radii, angles, p, nu_v2phi, lum, char)
         per_galaxy.append(angular_surface_moments(x, y, lum, inc_rad, interp, 32))
         moments.append(np.stack([p, (1 - char.beta(theta)) * p, nu_v2phi], -1))
