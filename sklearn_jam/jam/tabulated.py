@@ -103,10 +103,10 @@ TABLE_N_NODES_ANGULAR = 48
 ADAPTIVE_N_INC = (5, 9, 17, 33)
 ADAPTIVE_N_ANI = (3, 5, 9, 17)
 
-#: An adaptive table is refined until, in each variable, the interpolant on every other
-#: node predicts the nodes between within ``TABLE_RTOL`` of each component's largest
-#: V_rms^2 at the bin. That estimates the coarser interpolant's error; the table's
-#: own, on twice the nodes, is far smaller (the series converges geometrically).
+#: An adaptive table is refined until, in each variable, its estimated error is within
+#: ``TABLE_RTOL`` of each bin's largest component V_rms^2: the sets of every other and
+#: every fourth node miss the nodes between by ``e1`` and ``e2``, and geometric
+#: convergence makes the table's own error ``e1 (e1 / e2)^2``.
 TABLE_RTOL = 1e-5
 
 #: How a spherically aligned table is computed: ``'analytic'``, the constant-beta engine
@@ -241,9 +241,8 @@ class AnisotropyTable(_Table):
         What the anisotropy variable is (:data:`TABLE_ANISOTROPIES`).
     error_estimate : float
         Of an adaptive table (:func:`tabulate_sph` with ``n_inc`` or ``n_ani`` None):
-        the largest relative difference, at its nodes, of the interpolants on every
-        other node (:data:`TABLE_RTOL`), an upper estimate of its own error; NaN for
-        fixed nodes.
+        its estimated error relative to each bin's largest component V_rms^2, from
+        the coarser sets of nodes (:data:`TABLE_RTOL`); NaN for fixed nodes.
     """
 
     coef: np.ndarray
@@ -500,10 +499,10 @@ def tabulate_sph(
         explicit ``n_nodes`` of a constant beta is the analytic engine's). With a PSF
         the two agree to a few 1e-6 (the sky grid's interpolation and product rules).
     rtol : float, default=TABLE_RTOL
-        Of the adaptive nodes: in each variable, the interpolant on every other node
-        must predict the nodes between within ``rtol`` of each component's largest
-        V_rms^2 at the bin (:data:`TABLE_RTOL`). Where the largest size does not meet
-        it, a :class:`~sklearn.exceptions.ConvergenceWarning` names the estimate.
+        Of the adaptive nodes: the table's estimated error in each variable, relative to
+        each bin's largest component V_rms^2 (:data:`TABLE_RTOL`). Where the largest
+        size does not meet it, a :class:`~sklearn.exceptions.ConvergenceWarning` names
+        the estimate.
     n_jobs : int, default=None
         Threads of the engine.
 
@@ -582,7 +581,7 @@ class _NodeValues:
 
 
 def _refined(values, inc_levels, ani_levels, rtol):
-    """V_rms^2 at the nodes, refined in each variable until :func:`_level_error` <= ``rtol``.
+    """V_rms^2 at the nodes, refined in each variable until :func:`_estimate` <= ``rtol``.
 
     Returns the values (n_inc, n_ani, n_comp, n_bins), both Chebyshev variables and
     the error estimate (NaN where both sets of nodes are fixed).
@@ -591,8 +590,7 @@ def _refined(values, inc_levels, ani_levels, rtol):
     while True:
         (inc, t_inc), (ani, t_ani) = inc_levels[i], ani_levels[j]
         v2 = values.grid(inc, ani)
-        errors = [_level_error(v2, t_inc, 0) if i else np.nan,
-                  _level_error(v2, t_ani, 1) if j else np.nan]  # fmt: skip
+        errors = [_estimate(v2, t_inc, 0, i), _estimate(v2, t_ani, 1, j)]
         grow_inc = errors[0] > rtol and i + 1 < len(inc_levels)
         grow_ani = errors[1] > rtol and j + 1 < len(ani_levels)
         if not (grow_inc or grow_ani):
@@ -609,16 +607,35 @@ def _refined(values, inc_levels, ani_levels, rtol):
     return v2, t_inc, t_ani, error
 
 
-def _level_error(v2, nodes, axis):
+def _estimate(v2, nodes, axis, level):
+    """The error of the interpolant on ``nodes`` (the ``level``-th nested set) along ``axis``.
+
+    The sets one and two sizes coarser (every other node, and every fourth) miss the
+    nodes between by ``e1`` and ``e2`` (:func:`_level_error`); the series converges
+    geometrically, and each size doubles the nodes, so this set's error is about
+    ``e1 (e1 / e2)^2``. From the second set on, ``e1`` itself (an upper estimate); NaN
+    for the first. Relative to each bin's largest ``abs(V_rms^2)`` of any component
+    at any node.
+    """
+    if level == 0:
+        return np.nan
+    scale = np.abs(v2).max((0, 1, 2))  # (n_bins,)
+    e1 = _level_error(v2, nodes, axis, scale)
+    if level == 1:
+        return e1
+    e2 = _level_error(np.take(v2, np.arange(0, nodes.size, 2), axis), nodes[::2], axis, scale)
+    return e1 * min(1.0, e1 / e2) ** 2 if e2 > 0 else e1
+
+
+def _level_error(v2, nodes, axis, scale):
     """How far the interpolant on every other node is from the nodes between, along ``axis``.
 
     ``nodes`` are points of the second kind (the coarser set is ``nodes[::2]``); relative
-    to each component's largest ``abs(V_rms^2)`` at each bin.
+    to ``scale`` (n_bins,).
     """
     moved = np.moveaxis(v2, axis, 0)
     coarse = _chebyshev_coefficients(nodes[::2], moved[::2])
     between = np.tensordot(chebyshev.chebvander(nodes[1::2], nodes[::2].size - 1), coarse, 1)
-    scale = np.abs(v2).max((0, 1))  # (n_comp, n_bins)
     return float(np.max(np.abs(between - moved[1::2]) / np.where(scale > 0, scale, np.inf)))
 
 
