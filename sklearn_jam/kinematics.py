@@ -71,6 +71,7 @@ from .jam.anisotropy import CylindricalLikeBeta
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_half_light_radius
 from .jam.spherical import check_observation_sph
 from .jam.tabulated import (
+    DEFAULT_N_ANI,
     DEFAULT_N_INC,
     anisotropy_factor,
     component_units,
@@ -253,12 +254,10 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         running code) or a :class:`~sklearn_jam.emulator.general.GeneralEmulator`.
     table_nodes : tuple of int or None, default=None
         ``(n_inc, n_ani)``: Chebyshev nodes of ``engine='tabulated'`` in the
-        inclination and (``align='sph'``) in the anisotropy. None: for the
-        cylindrical table :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_INC` (24);
-        for the spherical one as many as its accuracy needs
-        (:func:`~sklearn_jam.jam.tabulated.tabulate_sph`'s adaptive nodes, to
-        :data:`~sklearn_jam.jam.tabulated.TABLE_RTOL`). Fewer nodes make the
-        spherical table faster to build and less exact.
+        inclination and (``align='sph'``) in the anisotropy; None:
+        :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_INC` and
+        :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_ANI` (24 and 12). Fewer nodes
+        make the spherical table faster to build and less exact.
     bounds : dict, default=None
         ``{name: (low, high)}`` overriding :data:`DEFAULT_BOUNDS`.
     fixed : dict, default=None
@@ -783,9 +782,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             components += [(np.ones(1), np.array([s]), np.ones(1)) for s in basis[1][0]]
         options = dict(inc_range=self._inc_range(setup), black_hole=self.black_hole)
         n_inc, n_ani = self._table_nodes()
-        options["n_inc"] = n_inc  # None: the spherical table's adaptive nodes
-        if engine == "emulator" or self.align == "cyl":
-            options["n_inc"] = DEFAULT_N_INC if n_inc is None else n_inc
+        options["n_inc"] = n_inc
         if engine == "emulator":
             make = self._general_emulator().table
         elif self.align == "cyl":
@@ -799,9 +796,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         return table
 
     def _table_nodes(self):
-        """``(n_inc, n_ani)`` of ``table_nodes``, checked (None, None: the default)."""
+        """``(n_inc, n_ani)`` of ``table_nodes``, checked."""
         if self.table_nodes is None:
-            return None, None
+            return DEFAULT_N_INC, DEFAULT_N_ANI
         nodes = tuple(self.table_nodes)
         if not (len(nodes) == 2 and all(isinstance(n, Integral) and n >= 1 for n in nodes)):
             raise ValueError(

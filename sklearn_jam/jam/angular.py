@@ -370,6 +370,9 @@ _NEAR, _POLAR_RADII, _POLAR_ANGLES, _POLAR_ITEMS = 8.0, 160, 96, 128
 #: convolved light is left out of its ``V^2`` (the outer points of a wide MGE skip its
 #: nucleus: on jampy's dark-halo set-up a third of the products).
 _NEGLIGIBLE = 1e-17
+#: Points per block of :func:`convolved_moments`' Gauss-Hermite matrix (points x the
+#: sky interpolant's coefficients, ~8 MB a block).
+_HERMITE_POINTS = 384
 
 
 def sky_grid(r_lo, r_hi):
@@ -434,15 +437,16 @@ class SkyInterpolant:
         """The interpolant's linear map at points (n,): ``values = sum D[n, i] T[n, m] c[i, m]``.
 
         Returns ``D`` (a sparse CSR matrix (n, n_r) of the spline's basis, with the
-        linear continuation inside the innermost radius) and ``T`` (n, n_phi), the
-        cosines ``cos(2 m phi)``; ``c`` is :attr:`coefficients`.
+        linear continuation inside the innermost radius and the last piece's polynomial
+        beyond the outermost, as :meth:`__call__`) and ``T`` (n, n_phi), the cosines
+        ``cos(2 m phi)``; ``c`` is :attr:`coefficients`.
         """
         from scipy.sparse import csr_matrix
 
         r2 = (x * x + y * y).ravel()
         log_r = 0.5 * np.log(r2)
         t, k = self._spline.t, self._spline.k
-        design = BSpline.design_matrix(np.clip(log_r, self._log_r[0], self._log_r[-1]), t, k)
+        design = BSpline.design_matrix(np.maximum(log_r, self._log_r[0]), t, k, extrapolate=True)
         below = np.flatnonzero(log_r < self._log_r[0])
         if below.size:  # + (log r - log r_0) B'(log r_0): the continuation's slope
             slope = BSpline(t, np.eye(t.size - k - 1), k)(self._log_r[0], 1)
@@ -691,9 +695,9 @@ def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
 
     Parameters
     ----------
-    v2 : callable
-        ``V^2(x, y)`` (a :class:`SkyInterpolant`), (km/s)^2; or several fields
-        at once, on a last axis of its values.
+    v2 : SkyInterpolant
+        ``V^2(x, y)`` in (km/s)^2; or several fields at once, on a last axis of its
+        values.
     x, y : ndarray of shape (n,)
         Sky points (arcsec).
     surf, sigma, qobs : ndarray of shape (n_lum,)
@@ -710,7 +714,9 @@ def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
     sb : ndarray of shape (n,)
         In Lsun/pc^2.
     """
-    fields = np.shape(v2(np.ones(1), np.zeros(1)))[1:]  # () or (n_fields,)
+    coef = v2.coefficients  # (n_r, n_phi, ...): V^2 is linear in them
+    fields = coef.shape[2:]  # () or (n_fields,)
+    per_point = coef.reshape(coef.shape[0] * coef.shape[1], -1)
     products = [
         (w_g, s_g * s_g, surf_j, sig_j**2, (q_j * sig_j) ** 2)
         for s_g, w_g in zip(sigmapsf, normpsf, strict=True)
@@ -722,30 +728,54 @@ def convolved_moments(v2, x, y, surf, sigma, qobs, sigmapsf, normpsf, r_lo):
         for w_g, s2, surf_j, var_x, var_y in products
     ]  # fmt: skip
     sb = np.sum(weights, 0)
-    sb_v2 = np.zeros(x.shape + fields)
+    sb_v2 = np.zeros((x.size, per_point.shape[1]))
+    far = []  # (points, weights, means, variances) of the Gauss-Hermite averages
     for (_, s2, _, var_x, var_y), weight in zip(products, weights, strict=True):
         # a product that weighs below 1e-17 of the point's light is left out
         kept = np.flatnonzero(weight > _NEGLIGIBLE * sb)
         px, py = 1 / (1 / s2 + 1 / var_x), 1 / (1 / s2 + 1 / var_y)  # the product's
         mx, my = px * x[kept] / s2, py * y[kept] / s2
         near = mx * mx / px + my * my / py < _NEAR**2
-        mean_v2 = np.empty(kept.shape + fields)
-        if not near.all():
-            mean_v2[~near] = _hermite_mean(v2, mx[~near], my[~near], px, py)
         if near.any():
-            mean_v2[near] = _polar_mean(v2, mx[near], my[near], px, py, r_lo)
-        sb_v2[kept] += weight[kept].reshape(kept.shape + (1,) * len(fields)) * mean_v2
-    return sb_v2, sb
+            mean_v2 = _polar_mean(v2, mx[near], my[near], px, py, r_lo).reshape(near.sum(), -1)
+            sb_v2[kept[near]] += weight[kept[near], None] * mean_v2
+        if not near.all():
+            far.append((kept[~near], weight[kept[~near]], mx[~near], my[~near], px, py))
+    # Gauss-Hermite means are linear in the interpolant's coefficients: each block of
+    # points sums every product's matrix of them, then applies it to every field once
+    for start in range(0, x.size, _HERMITE_POINTS):
+        stop = min(start + _HERMITE_POINTS, x.size)
+        matrix = np.zeros((stop - start, per_point.shape[0]))
+        for idx, weight, mx, my, px, py in far:
+            sel = slice(*np.searchsorted(idx, [start, stop]))
+            if sel.start < sel.stop:
+                means = _hermite_matrix(v2, mx[sel], my[sel], px, py)
+                matrix[idx[sel] - start] += weight[sel, None] * means
+        sb_v2[start:stop] += matrix @ per_point
+    return sb_v2.reshape(x.shape + fields), sb
 
 
-def _hermite_mean(v2, mx, my, px, py):
-    """The mean of ``V^2`` over Gaussians of means ``(mx, my)`` (n,), variances ``px, py``."""
+def _hermite_matrix(v2, mx, my, px, py):
+    """The means of ``V^2`` over Gaussians of means ``(mx, my)`` (n,), variances ``px, py``.
+
+    As the linear map (n, n_r * n_phi) of ``v2``'s :attr:`SkyInterpolant.coefficients`:
+    a ``GH_NODES``-squared Gauss-Hermite rule, whose nodes' spline basis and cosines
+    (:meth:`SkyInterpolant.design`) are summed per mean.
+    """
+    from scipy.sparse import csr_matrix
+
     zeta, w_gh = np.polynomial.hermite_e.hermegauss(GH_NODES)
-    w_gh = w_gh / np.sqrt(2 * np.pi)
+    w_ab = (np.outer(w_gh, w_gh) / (2 * np.pi)).ravel()
     gx = mx[:, None, None] + np.sqrt(px) * zeta[:, None]
     gy = my[:, None, None] + np.sqrt(py) * zeta[None, :]
     gx, gy = np.broadcast_arrays(gx, gy)
-    return np.einsum("nab...,a,b->n...", v2(gx, gy), w_gh, w_gh)
+    design, cosines = v2.design(gx.ravel(), gy.ravel())
+    n, n_r, n_nodes = mx.size, design.shape[1], w_ab.size
+    weighted = cosines * np.tile(w_ab, n)[:, None]  # (n * n_nodes, n_phi)
+    mean = np.repeat(np.arange(n), n_nodes)
+    cols = design.indices + np.repeat(mean, np.diff(design.indptr)) * n_r
+    spread = csr_matrix((design.data, cols, design.indptr), (design.shape[0], n * n_r))
+    return (spread.T @ weighted).reshape(n, n_r * cosines.shape[1])
 
 
 def _polar_mean(v2, mx, my, px, py, r_lo):

@@ -71,6 +71,7 @@ __all__ = [
     "DEFAULT_N_NODES_SPH",
     "FLAT_N_NODES_SPH",
     "BLACK_HOLE_N_NODES_SPH",
+    "FORCE_TABLE_TERMS_PER_ANGLE",
 ]
 
 #: Nodes of each rule, along the characteristic (Gauss-Legendre) and in Chandrasekhar's
@@ -80,6 +81,13 @@ __all__ = [
 #: with a black hole (its rule is the third, and with a narrow PSF it spans ~50
 #: e-folds: 64 nodes left 1.3e-5 on jampy's black-hole set-up, 80 leave 9e-7).
 DEFAULT_N_NODES_SPH, FLAT_N_NODES_SPH, BLACK_HOLE_N_NODES_SPH = 48, 64, 80
+#: The meridional grid's characteristics read a table of the forces
+#: (``_grid_forces``) where the exact force terms number at least this many per
+#: angle of the grid: a node then costs less from the table. Measured: on jampy's
+#: dark-halo set-up (~1,000 terms, 25 angles) the table is 3.4 times faster, on a
+#: three-Gaussian MGE (144 terms) as fast, near the inclination limit (189 angles) 7
+#: times slower.
+FORCE_TABLE_TERMS_PER_ANGLE = 8
 #: The ``u`` rule spans at most ``s`` in [-_S_MAX, _S_MAX]: ``u`` from exp(-32) to exp(32),
 #: as jampy.
 _S_MAX = 3.7
@@ -527,15 +535,6 @@ def _massive(pot):
     massive = pot[0] != 0
     massive[0] |= not massive.any()
     return tuple(v[None, massive] for v in pot)
-
-
-#: The meridional grid's characteristics read a table of the forces
-#: (:func:`_grid_forces`) where the exact force terms number at least this many per
-#: angle of the grid: a node then costs less from the table. Measured: on jampy's
-#: dark-halo set-up (~1,000 terms, 25 angles) the table is 3.4 times faster, on a
-#: three-Gaussian MGE (144 terms) as fast, near the inclination limit (189 angles) 7
-#: times slower.
-FORCE_TABLE_TERMS_PER_ANGLE = 8
 
 
 def _grid_mass(xp, radii, angles, q_min, lum, pot, mbh, pc, n_nodes):

@@ -306,13 +306,13 @@ def test_projected_moments_are_each_galaxys_line_of_sight_rule():
 
 def test_sky_interpolant_design_is_the_interpolant():
     """Its linear map (the spline's sparse basis times the cosines) gives its values,
-    inside the innermost radius (the linear continuation) too."""
+    inside the innermost radius (the linear continuation) and beyond the outermost too."""
     radii, angles, x, y = sky_grid(0.01, 10.0)
     fields = np.stack([np.exp(-0.1 * (x**2 + 2 * y**2)), np.log(1 + 1 / (x**2 + y**2))], -1)
     interp = SkyInterpolant(radii, angles, fields.reshape(radii.size, angles.size, 2))
-    px, py = np.array([0.3, 2.0, 5.0, 1e-3, -4e-3]), np.array([0.2, -1.0, 0.005, 2e-3, 0.0])
+    px, py = np.array([0.3, 2.0, 5.0, 1e-3, -4e-3, 11.0]), np.array([0.2, -1.0, 0.005, 2e-3, 0, 2])
     design, cosines = interp.design(px, py)
-    assert design.shape == (5, radii.size) and cosines.shape == (5, angles.size)
+    assert design.shape == (6, radii.size) and cosines.shape == (6, angles.size)
     values = np.einsum("ni,nm,imf->nf", design.toarray(), cosines, interp.coefficients)
     np.testing.assert_allclose(values, interp(px, py), rtol=1e-12)
 

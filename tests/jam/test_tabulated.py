@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_jam.jam import (
     ConstantBeta,
@@ -13,8 +14,6 @@ from sklearn_jam.jam import (
     jam_axi_cyl,
     jam_axi_sph,
 )
-from sklearn.exceptions import ConvergenceWarning
-
 from sklearn_jam.jam.tabulated import (
     ADAPTIVE_N_ANI,
     ADAPTIVE_N_INC,
@@ -227,7 +226,7 @@ def test_adaptive_node_sets_are_nested():
     ):
         levels = _levels(make, None, sizes)
         assert [v.size for v, _ in levels] == list(sizes)
-        for (coarse, _), (fine, _) in zip(levels, levels[1:]):
+        for (coarse, _), (fine, _) in zip(levels[:-1], levels[1:], strict=True):
             np.testing.assert_array_equal(fine[::2], coarse)
         assert {levels[0][0][0], levels[0][0][-1]} <= {75.0, 90.0, -0.4, 0.4}
     assert len(_levels(make, 7, sizes)) == 1  # an explicit size: fixed
@@ -270,11 +269,11 @@ def test_adaptive_nodes_refine_each_variable_until_rtol_and_compute_each_node_on
 
 
 def test_adaptive_sph_table_meets_the_engine():
-    """The default nodes: as many as ``rtol`` needs, and within it of the engine between them."""
+    """Adaptive nodes: as many as ``rtol`` needs, and within it of the engine between them."""
     ranges = dict(inc_range=(75.0, 90.0), ani_range=(-0.4, 0.4))
     table = tabulate_sph(
         LUM, [LUM], SPH_X, SPH_Y, distance=DISTANCE, **ranges, black_hole=True, n_nodes=24,
-        method="analytic", rtol=1e-4,
+        method="analytic", n_inc=None, n_ani=None, rtol=1e-4,
     )  # fmt: skip
     n_inc, n_ani = table.coef.shape[:2]
     assert n_inc in ADAPTIVE_N_INC and n_ani in ADAPTIVE_N_ANI and table.error_estimate <= 1e-4
