@@ -85,7 +85,7 @@ def main():
     physical = np.isfinite(errors)
     print(f"dark halo (NFW fixed), align='sph', anisotropy={args.anisotropy!r}, {len(X)} bins")
     n_inc, n_ani = tabulated._table_cache[1].coef.shape[:2]
-    print(f"encode (table of the exact engine, {n_inc} x {n_ani} nodes): {encode:.1f} s, one thread")
+    print(f"encode (table of the exact engine, {n_inc} x {n_ani} nodes): {encode:.1f} s, 1 thread")
     print(
         f"table vs exact at {physical.sum()} models in the priors: max {errors[physical].max():.1e}"
         f", median {np.median(errors[physical]):.1e}"

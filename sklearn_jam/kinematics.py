@@ -237,9 +237,9 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         about 0.02 ms per model (0.3 ms with a free halo shape, whose MGE is
         refitted per model). With ``align='sph'`` the table is in the
         inclination and the anisotropy
-        (:func:`~sklearn_jam.jam.tabulated.tabulate_sph`: with a PSF about a second
-        per component and node on the engine's sky grid, whatever the number of
-        bins: tens of minutes at the default 24 x 12 nodes, quoted in
+        (:func:`~sklearn_jam.jam.tabulated.tabulate_sph`: with a PSF about 0.4 s
+        per component and node on the engine's sky grid on one thread, whatever the
+        number of bins: minutes at the default 24 x 12 nodes, quoted in
         ``docs/real_galaxies.rst``).
         'emulator' (cylindrical only, NumPy): the same table made by the general
         emulator (:mod:`sklearn_jam.emulator.general`, ``emulator``) in a fraction
