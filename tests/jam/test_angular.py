@@ -277,6 +277,35 @@ def test_meridional_grid_interpolates_the_intrinsic_moments():
     np.testing.assert_allclose(beta0, CylindricalLikeBeta(0.8)(np.arctan2(big_r, z)))
 
 
+def test_force_table_is_the_exact_forces_between_its_points():
+    """:class:`ForceInterpolant` (the mass Gaussians tabulated, the black hole in closed
+    form) against the exact force terms at points between its nodes, where the light
+    reaches: within 1e-7 of ``F_z``; a black hole alone is ``G M / r^3`` exactly."""
+    from sklearn_jam.jam import spherical
+    from sklearn_jam.jam.angular import _forces
+    from sklearn_jam.jam.constants import G_JAMPY
+
+    xp, lum, pot, pc = _deprojected_m32_like()
+    table = spherical._grid_forces(xp, 1e-3 * pc, 40 * pc, min(lum[2]), lum, pot, 1e6, pc, 64)
+    rng = np.random.default_rng(2)
+    r, angle = np.exp(rng.uniform(np.log(2e-3), np.log(60), 80)) * pc, rng.uniform(0, np.pi / 2, 80)
+    big_r2, z2 = (r * np.cos(angle)) ** 2, (r * np.sin(angle)) ** 2
+    for k in range(r.size):  # each point with the terms cut at its own radius
+        cut = np.array([r[k]])
+        terms = spherical._mass_terms(xp, tuple(v[None] for v in pot), np.array([1e6]), 160,
+                                      cut, spherical._D_MAX * lum[1].max() + cut)  # fmt: skip
+        exact = _forces(big_r2[k : k + 1], z2[k : k + 1], tuple(v[0] for v in terms))
+        ours = table(big_r2[k : k + 1], z2[k : k + 1])
+        for e, o in zip(exact, ours, strict=True):
+            np.testing.assert_allclose(o, e, rtol=0, atol=1e-7 * abs(exact[0][0]))
+    zero = (0 * pot[0], pot[1], pot[2])
+    alone = spherical._grid_forces(xp, 1e-3 * pc, 40 * pc, min(lum[2]), lum, zero, 1e6, pc, 64)
+    f_z, f_rz, r_df_z = alone(big_r2, z2)
+    np.testing.assert_allclose(f_z, G_JAMPY * 1e6 / r**3, rtol=1e-12)
+    np.testing.assert_allclose(r_df_z, -3 * f_z, rtol=1e-12)
+    np.testing.assert_allclose(f_rz, 0, atol=1e-12 * f_z.max())
+
+
 def test_projected_moments_are_each_galaxys_line_of_sight_rule():
     """One matrix for galaxies sharing light and inclination (two anisotropies, two
     masses) gives each one's line-of-sight integral of its interpolated moments, as the
