@@ -276,16 +276,44 @@ def angular_surface_moments(x, y, lum, inc_rad, moments, n_nodes):
     big_x, big_y, z, weight = los_points(x, y, lum, inc_rad, n_nodes)
     big_r = np.hypot(big_x, big_y)
     p, nu_v2phi, beta0 = (v.reshape(z.shape) for v in moments(big_r.ravel(), z.ravel()))
+    n_r2, n_th2, n_ph2 = _los_directions(big_x, big_y, z, inc_rad)
+    v2 = (n_r2 + n_th2 * (1 - beta0)) * p + n_ph2 * nu_v2phi
+    return (v2 * weight).sum(-1)
+
+
+def _los_directions(big_x, big_y, z, inc_rad):
+    """The squared components ``n_r^2, n_theta^2, n_phi^2`` of the line of sight at points.
+
+    The line of sight is ``(0, sin i, cos i)`` in the galaxy's Cartesian coordinates;
+    on the axis (``R = 0``) ``phi`` is taken as 0.
+    """
     si, ci = np.sin(inc_rad), np.cos(inc_rad)
+    big_r = np.hypot(big_x, big_y)
     r = np.hypot(big_r, z)
     sin_th, cos_th = big_r / r, z / r
     safe = np.maximum(big_r, 1e-300)
     cos_ph, sin_ph = np.where(big_r > 0, big_x / safe, 1.0), np.where(big_r > 0, big_y / safe, 0.0)
-    n_r = si * sin_th * sin_ph + ci * cos_th  # the line of sight (0, sin i, cos i)
+    n_r = si * sin_th * sin_ph + ci * cos_th
     n_th = si * cos_th * sin_ph - ci * sin_th
     n_ph = si * cos_ph
-    v2 = (n_r**2 + n_th**2 * (1 - beta0)) * p + n_ph**2 * nu_v2phi
-    return (v2 * weight).sum(-1)
+    return n_r**2, n_th**2, n_ph**2
+
+
+def _summed_basis(design, weighted, n_groups):
+    """``sum over the rows of each group of D[row, i] W[row, :]``: (n_groups, n_r * width).
+
+    ``design`` (a CSR matrix (n_rows, n_r), :meth:`SkyInterpolant.design`) and
+    ``weighted`` (n_rows, width) hold ``n_groups`` consecutive groups of equal size
+    (the nodes of one line of sight, or of one Gauss-Hermite mean): each row's spline
+    columns are moved to its own group's, and one sparse product sums them.
+    """
+    from scipy.sparse import csr_matrix
+
+    n_rows, n_r = design.shape
+    group = np.repeat(np.arange(n_groups), n_rows // n_groups)
+    cols = design.indices + np.repeat(group, np.diff(design.indptr)) * n_r
+    spread = csr_matrix((design.data, cols, design.indptr), (n_rows, n_groups * n_r))
+    return (spread.T @ weighted).reshape(n_groups, n_r * weighted.shape[1])
 
 
 def los_points(x, y, lum, inc_rad, n_nodes):
@@ -643,41 +671,21 @@ def projected_moments(x, y, lum, inc_rad, fields, n_nodes):
     sb_v2 : ndarray of shape (n_points, n_gal)
         In Lsun/pc^2 (km/s)^2.
     """
-    from scipy.sparse import csr_matrix
-
     coef = fields.coefficients  # (n_r, n_phi, 3, n_gal)
-    n_r, n_phi, _, n_gal = coef.shape
+    _, n_phi, _, n_gal = coef.shape
     per_point = coef.transpose(0, 2, 1, 3).reshape(-1, n_gal)  # (n_r * 3 * n_phi, n_gal)
-    si, ci = np.sin(inc_rad), np.cos(inc_rad)
-    n_los = 4 * n_nodes
-    block = max(1, _BLOCK // (n_los * 3 * n_phi))
+    block = max(1, _BLOCK // (4 * n_nodes * 3 * n_phi))
     out = np.empty((x.size, n_gal))
     for start in range(0, x.size, block):
         part = slice(start, start + block)
         big_x, big_y, z, weight = los_points(x[part], y[part], lum, inc_rad, n_nodes)
         big_r = np.hypot(big_x, big_y)
-        r = np.hypot(big_r, z)
-        sin_th, cos_th = big_r / r, z / r
-        safe = np.maximum(big_r, 1e-300)
-        cos_ph, sin_ph = (
-            np.where(big_r > 0, big_x / safe, 1.0),
-            np.where(big_r > 0, big_y / safe, 0.0),
-        )
-        n_r2 = (si * sin_th * sin_ph + ci * cos_th) ** 2  # the line of sight (0, sin i, cos i)
-        n_th2 = (si * cos_th * sin_ph - ci * sin_th) ** 2
-        n_ph2 = (si * cos_ph) ** 2
         nu, _ = _light(big_r**2, z**2, lum)
-        g = (weight * nu)[..., None] * np.stack([n_r2, n_th2, n_ph2], -1)  # (b, L, 3)
+        directions = np.stack(_los_directions(big_x, big_y, z, inc_rad), -1)  # (b, L, 3)
+        g = (weight * nu)[..., None] * directions
         design, cosines = fields.design(big_r.ravel(), z.ravel())
         gt = (g.reshape(-1, 3, 1) * cosines[:, None, :]).reshape(-1, 3 * n_phi)
-        # rows of every line of sight's points to the columns of its own sky point
-        point = np.repeat(np.arange(big_r.shape[0]), n_los)
-        cols = design.indices + np.repeat(point, np.diff(design.indptr)) * n_r
-        spread = csr_matrix(
-            (design.data, cols, design.indptr), (design.shape[0], big_r.shape[0] * n_r)
-        )
-        matrix = (spread.T @ gt).reshape(big_r.shape[0], n_r * 3 * n_phi)
-        out[part] = matrix @ per_point
+        out[part] = _summed_basis(design, gt, big_r.shape[0]) @ per_point
     return out
 
 
@@ -762,20 +770,14 @@ def _hermite_matrix(v2, mx, my, px, py):
     a ``GH_NODES``-squared Gauss-Hermite rule, whose nodes' spline basis and cosines
     (:meth:`SkyInterpolant.design`) are summed per mean.
     """
-    from scipy.sparse import csr_matrix
-
     zeta, w_gh = np.polynomial.hermite_e.hermegauss(GH_NODES)
     w_ab = (np.outer(w_gh, w_gh) / (2 * np.pi)).ravel()
     gx = mx[:, None, None] + np.sqrt(px) * zeta[:, None]
     gy = my[:, None, None] + np.sqrt(py) * zeta[None, :]
     gx, gy = np.broadcast_arrays(gx, gy)
     design, cosines = v2.design(gx.ravel(), gy.ravel())
-    n, n_r, n_nodes = mx.size, design.shape[1], w_ab.size
-    weighted = cosines * np.tile(w_ab, n)[:, None]  # (n * n_nodes, n_phi)
-    mean = np.repeat(np.arange(n), n_nodes)
-    cols = design.indices + np.repeat(mean, np.diff(design.indptr)) * n_r
-    spread = csr_matrix((design.data, cols, design.indptr), (design.shape[0], n * n_r))
-    return (spread.T @ weighted).reshape(n, n_r * cosines.shape[1])
+    weighted = cosines * np.tile(w_ab, mx.size)[:, None]  # (n * GH_NODES^2, n_phi)
+    return _summed_basis(design, weighted, mx.size)
 
 
 def _polar_mean(v2, mx, my, px, py, r_lo):

@@ -507,17 +507,9 @@ def _grid_moments(xp, big_r, z, lum, mass, char, n_nodes, n_jobs):
         items = [(idx, mass) for idx in np.array_split(np.arange(big_r.size), n_jobs) if idx.size]
     else:
         pot, mbh, pc = mass
-        sigma_max = lum[1].max()
-        radius = np.hypot(big_r, z)
-        r_group, group = radius_groups(np.maximum(radius, 1e-9 * sigma_max) / pc, _RUNGS)
-        pot_k = _massive(pot)
-        for k, r_k in enumerate(r_group):
-            r_k_pc = np.array([r_k * pc])
-            reach = _D_MAX * sigma_max + r_k_pc
-            terms = _mass_terms(xp, pot_k, np.atleast_1d(mbh), n_nodes, r_k_pc, reach)
-            members = np.flatnonzero(group == k)
-            for idx in np.array_split(members, min(n_jobs, members.size)):
-                items.append((idx, tuple(v[0] for v in terms)))
+        groups = _group_terms(xp, np.hypot(big_r, z), lum[1].max(), pot, mbh, pc, n_nodes)
+        for members, terms in groups:
+            items += [(idx, terms) for idx in np.array_split(members, min(n_jobs, members.size))]
 
     def item_moments(item):
         idx, forces = item
@@ -528,6 +520,24 @@ def _grid_moments(xp, big_r, z, lum, mass, char, n_nodes, n_jobs):
         for (idx, _), (p_i, v_i) in zip(items, pool.map(item_moments, items), strict=True):
             p[idx], nu_v2phi[idx] = p_i, v_i
     return p, nu_v2phi
+
+
+def _group_terms(xp, radius, sigma_max, pot, mbh, pc, n_nodes):
+    """One galaxy's points by radius group, with each group's force terms.
+
+    ``radius`` (n,) in pc; a group's smallest radius cuts the ``u`` rule, and its
+    black hole's rule reaches ``_D_MAX`` widest luminous sigmas (``sigma_max``, pc)
+    beyond it. Returns ``[(members, terms), ...]``.
+    """
+    r_group, group = radius_groups(np.maximum(radius, 1e-9 * sigma_max) / pc, _RUNGS)
+    pot_k = _massive(pot)
+    out = []
+    for k, r_k in enumerate(r_group):
+        r_k_pc = np.array([r_k * pc])
+        reach = _D_MAX * sigma_max + r_k_pc
+        terms = _mass_terms(xp, pot_k, np.atleast_1d(mbh), n_nodes, r_k_pc, reach)
+        out.append((np.flatnonzero(group == k), tuple(v[0] for v in terms)))
+    return out
 
 
 def _massive(pot):
@@ -557,16 +567,10 @@ def _grid_forces(xp, r_lo, r_hi, q_min, lum, pot, mbh, pc, n_nodes):
     sigma_max = lum[1].max()
     r_out = np.sqrt(r_hi**2 + 2 * CUTOFF * sigma_max**2) * (1 + 1e-9)
     radii, angles, big_r, z = meridional_grid(r_lo, r_out, q_min)
-    radius = np.hypot(big_r, z)
-    r_group, group = radius_groups(np.maximum(radius, 1e-9 * sigma_max) / pc, _RUNGS)
-    pot_k = _massive(pot)
     values = np.empty((3, big_r.size))
-    for k, r_k in enumerate(r_group):
-        r_k_pc = np.array([r_k * pc])
-        reach = _D_MAX * sigma_max + r_k_pc
-        mass = _mass_terms(xp, pot_k, np.zeros(1), n_nodes, r_k_pc, reach)
-        idx = np.flatnonzero(group == k)
-        values[:, idx] = _forces(big_r[idx] ** 2, z[idx] ** 2, tuple(v[0] for v in mass))
+    # the mass Gaussians' terms alone (mbh 0): the black hole is the table's closed form
+    for idx, terms in _group_terms(xp, np.hypot(big_r, z), sigma_max, pot, 0.0, pc, n_nodes):
+        values[:, idx] = _forces(big_r[idx] ** 2, z[idx] ** 2, terms)
     return ForceInterpolant(radii, angles, *values, gm_bh=G_JAMPY * float(mbh))
 
 
