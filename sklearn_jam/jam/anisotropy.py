@@ -15,6 +15,7 @@ dask) and works on NumPy arrays and torch tensors alike.
 
 import inspect
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +25,7 @@ __all__ = ["CylindricalLikeBeta", "ConstantBeta", "angular_beta"]
 _PROBE_RADII = (1e-2, 1.0, 1e2, 1e4)
 
 
+@dataclass(unsafe_hash=True)
 class CylindricalLikeBeta:
     """``beta(theta) = 1 - ratio^(-2 cos 2 theta)``: eq. (37) of Cappellari (2026).
 
@@ -41,8 +43,10 @@ class CylindricalLikeBeta:
     array([-0.5625,  0.36  ])
     """
 
-    def __init__(self, ratio):
-        ratio = float(ratio)
+    ratio: float
+
+    def __post_init__(self):
+        ratio = float(self.ratio)
         if not (ratio > 0 and math.isfinite(ratio)):
             raise ValueError(f"ratio={ratio!r} must be a positive finite sigma_theta / sigma_r")
         self.ratio = ratio
@@ -62,16 +66,8 @@ class CylindricalLikeBeta:
         """jampy 9's form, ``beta(r, theta) -> (beta, dbeta/dtheta)``, for ``jam.axi.proj``."""
         return self(theta), self.derivative(theta)
 
-    def __eq__(self, other):
-        return isinstance(other, CylindricalLikeBeta) and other.ratio == self.ratio
 
-    def __hash__(self):
-        return hash(("CylindricalLikeBeta", self.ratio))
-
-    def __repr__(self):
-        return f"CylindricalLikeBeta(ratio={self.ratio!r})"
-
-
+@dataclass(unsafe_hash=True)
 class ConstantBeta:
     """A constant ``beta = 1 - sigma_theta^2 / sigma_r^2`` as a function of theta.
 
@@ -85,8 +81,10 @@ class ConstantBeta:
         Below 1.
     """
 
-    def __init__(self, beta):
-        beta = float(beta)
+    beta: float
+
+    def __post_init__(self):
+        beta = float(self.beta)
         if not (beta < 1 and math.isfinite(beta)):
             raise ValueError(f"beta={beta!r} must be finite and below 1")
         self.beta = beta
@@ -94,15 +92,6 @@ class ConstantBeta:
     def __call__(self, theta):
         """``beta`` at the polar angles ``theta`` (radians)."""
         return self.beta + 0 * theta
-
-    def __eq__(self, other):
-        return isinstance(other, ConstantBeta) and other.beta == self.beta
-
-    def __hash__(self):
-        return hash(("ConstantBeta", self.beta))
-
-    def __repr__(self):
-        return f"ConstantBeta(beta={self.beta!r})"
 
 
 def angular_beta(beta):

@@ -647,11 +647,9 @@ def _angular_nodes(lum, calls, pairs, anisotropy, x, y, options):
     by_inc = {}
     for inc, ani in pairs:
         by_inc.setdefault(inc, []).append(ani)
-    kind = CylindricalLikeBeta if anisotropy == "ratio_eq37" else ConstantBeta
     done = {}
     for inc, anis in by_inc.items():
-        functions = [kind(float(a if kind is CylindricalLikeBeta else _beta_of(a, anisotropy)))
-                     for a in anis]  # fmt: skip
+        functions = [_beta_function(a, anisotropy) for a in anis]
         v2 = _sph_fields(lum, calls, inc, functions, x, y, options)
         v2 = v2.reshape(len(calls), len(anis), x.size)
         done.update({(inc, a): v2[:, k] for k, a in enumerate(anis)})
@@ -664,6 +662,13 @@ def _analytic_nodes(lum, calls, pairs, anisotropy, x, y, options):
     beta = _beta_of(np.array([p[1] for p in pairs]), anisotropy)[:, None] * np.ones(lum[0].size)
     v2 = np.stack([_sph_call(lum, pot, mbh, inc, beta, x, y, options) for pot, mbh in calls], 1)
     return list(v2)
+
+
+def _beta_function(ani, anisotropy):
+    """The ``beta(theta)`` of a table's anisotropy value: eq. (37)'s, or its constant."""
+    if anisotropy == "ratio_eq37":
+        return CylindricalLikeBeta(float(ani))
+    return ConstantBeta(float(_beta_of(ani, anisotropy)))
 
 
 def _beta_of(ani, anisotropy):
