@@ -1,4 +1,5 @@
-"""What the two jampy-example scripts share: jampy's posterior and the comparison text.
+"""What the two jampy-example scripts share: the comparison with jampy 8 and jampy's own
+posterior.
 
 Imported by ``jampy_dark_halo.py`` and ``jampy_black_hole.py`` (this folder is on
 their ``sys.path`` when they run).
@@ -7,7 +8,37 @@ their ``sys.path`` when they run).
 import json
 from pathlib import Path
 
-__all__ = ["read_jampy_posterior", "format_comparison"]
+from sklearn_jam.jam.crosscheck import compare_with_jampy
+
+__all__ = [
+    "compare_with_jampy8",
+    "jampy_reference_posterior",
+    "read_jampy_posterior",
+    "format_comparison",
+]
+
+#: jampy's own runs of its examples (``scripts/run_jampy_bayes_example.py``), by alignment.
+_REFERENCE = Path(__file__).resolve().parents[1] / "docs/_static"
+_REFERENCE_FOLDERS = {"cyl": "jampy_examples", "sph": "jampy9_examples"}
+
+
+def compare_with_jampy8(fit, start, X, args):
+    """Steps 1-2: the model at ``start`` and the time per model against jampy 8, printed.
+
+    The cylindrically aligned model only (``{}`` for ``--align sph``), in the same run.
+    """
+    if args.align != "cyl":
+        return {}
+    cmp = compare_with_jampy(
+        fit, start, X, n_batch=8 if args.quick else 32, repeat=1 if args.quick else 3
+    )
+    print(format_comparison(cmp))
+    return cmp
+
+
+def jampy_reference_posterior(name, align, names):
+    """jampy's own posterior of example ``name`` (jampy 8's for ``'cyl'``, 9's for ``'sph'``)."""
+    return read_jampy_posterior(_REFERENCE / _REFERENCE_FOLDERS[align] / f"{name}.json", names)
 
 
 def read_jampy_posterior(path, names):

@@ -29,18 +29,16 @@ Run: python examples/jampy_dark_halo.py [--quick] [--sampler {adamet,emcee}] [--
 """
 
 import argparse
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np
-from _jampy_example import format_comparison, read_jampy_posterior
+from _jampy_example import compare_with_jampy8, jampy_reference_posterior
 
 from sklearn_jam import JamKinematics
 from sklearn_jam.cli.fit import posterior_table, save_fit_report
 from sklearn_jam.datasets import load_jampy_example
-from sklearn_jam.jam.crosscheck import compare_with_jampy
 
 parser = argparse.ArgumentParser(
     description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
@@ -109,12 +107,7 @@ fit = JamKinematics(
 )
 
 # 1-2. Model and speed against jampy 8, same inputs, same run (the cylindrical model).
-cmp = {}
-if args.align == "cyl":
-    cmp = compare_with_jampy(
-        fit, start, data.X, n_batch=8 if args.quick else 32, repeat=1 if args.quick else 3
-    )
-    print(format_comparison(cmp))
+cmp = compare_with_jampy8(fit, start, data.X, args)
 
 # 3. The posterior.
 fit.fit(data.X, data.vrms, erms, reweight=args.reweight)
@@ -122,9 +115,7 @@ print(
     f"{fit.n_calls_} models in {fit.fit_seconds_:.0f} s (acceptance {fit.acceptance_fraction_:.2f})"
 )
 # jampy's own run, in the example's parameter order
-folder = "jampy_examples" if args.align == "cyl" else "jampy9_examples"
-reference = Path(__file__).resolve().parents[1] / "docs/_static" / folder
-jampy = read_jampy_posterior(reference / "jampy_dark_halo.json", ["q_min", ratio, "f_dm", "lg_ml"])
+jampy = jampy_reference_posterior("jampy_dark_halo", args.align, ["q_min", ratio, "f_dm", "lg_ml"])
 print(posterior_table(fit, jampy))
 
 comparison = {k: v for k, v in cmp.items() if not k.startswith("vrms")}
