@@ -17,6 +17,10 @@ With ``--psf``: the examples as observed, every bin with their PSF and spaxels, 
 engine at ``--psf-nodes`` against jampy 9's three settings (the engine's convolution is
 within 1e-5 of the analytic engine's where ``beta`` is constant, ``tests/jam``).
 
+With ``--logistic R_A BETA_0 BETA_INF ALPHA`` (``R_A`` in arcsec) the anisotropy is
+jampy's logistic ``beta(r)`` (:class:`~sklearn_jam.jam.anisotropy.LogisticBeta`, a curve
+from every point), in both the engine and jampy 9's documented ``beta_fun``.
+
 Usage::
 
     python benchmarks/bench_angular.py --jampy9-python /path/to/py312/bin/python
@@ -31,6 +35,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph
+from sklearn_jam.jam.anisotropy import LogisticBeta
+from sklearn_jam.jam.constants import arcsec_to_pc
 from sklearn_jam.utils import best_time, format_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,14 +55,21 @@ def main(argv=None):
     parser.add_argument("--nodes", type=int, nargs="*", default=[32, 48, 64])
     parser.add_argument("--psf", action="store_true", help="the observed models instead")
     parser.add_argument("--psf-nodes", type=int, default=48)
+    parser.add_argument(
+        "--logistic",
+        type=float,
+        nargs=4,
+        metavar=("R_A", "B0", "BINF", "ALPHA"),
+        help="jampy's logistic beta(r) instead of eq. (37); R_A in arcsec",
+    )
     args = parser.parse_args(argv)
     if args.psf:
         return observed(args)
-    beta = CylindricalLikeBeta(RATIO)
     rows = []
     with threadpool_limits(1):
         for name, model, _, x, y in setups():
             x, y = x[:: args.every], y[:: args.every]
+            beta, jampy_beta = _anisotropy(args.logistic, model["distance"])
             model = {**model, "beta": beta}
             ref = jam_axi_sph(**model, x=x, y=y, n_nodes=args.reference_nodes)
             for n_nodes in args.nodes:
@@ -68,7 +81,7 @@ def main(argv=None):
             if args.jampy9_python:
                 plain = {**model, "beta": 1 - RATIO**2}  # replaced by ratio's beta_fun
                 for label, res in run_jampy9(
-                    args.jampy9_python, plain, NO_PSF, x, y, ratio=RATIO
+                    args.jampy9_python, plain, NO_PSF, x, y, **jampy_beta
                 ).items():
                     if "failed" in res:
                         rows.append([name, len(x), f"jampy 9, {label}", res["failed"], ""])
@@ -81,12 +94,21 @@ def main(argv=None):
     print(format_table(rows, header))
 
 
+def _anisotropy(logistic, distance):
+    """The engine's ``beta`` and :func:`run_jampy9`'s keywords for it (``--logistic``)."""
+    if logistic is None:
+        return CylindricalLikeBeta(RATIO), dict(ratio=RATIO)
+    r_a, beta_0, beta_inf, alpha = logistic
+    beta = LogisticBeta(r_a * float(arcsec_to_pc(distance)), beta_0, beta_inf, alpha)
+    return beta, dict(logistic=(beta.r_a, beta_0, beta_inf, alpha))
+
+
 def observed(args):
     """The examples' models with their PSF and spaxels at every bin (``--psf``)."""
-    beta = CylindricalLikeBeta(RATIO)
     rows = []
     with threadpool_limits(1):
         for name, model, psf, x, y in setups():
+            beta, jampy_beta = _anisotropy(args.logistic, model["distance"])
             model = {**model, "beta": beta}
             call = functools.partial(jam_axi_sph, **model, **psf, x=x, y=y, n_nodes=args.psf_nodes)
             seconds = best_time(call, 1)
@@ -95,7 +117,8 @@ def observed(args):
                          f"{1e3 * seconds:.0f}", ""])  # fmt: skip
             if args.jampy9_python:
                 plain = {**model, "beta": 1 - RATIO**2}  # replaced by ratio's beta_fun
-                for label, res in run_jampy9(args.jampy9_python, plain, psf, x, y, RATIO).items():
+                results = run_jampy9(args.jampy9_python, plain, psf, x, y, **jampy_beta)
+                for label, res in results.items():
                     if "failed" in res:
                         rows.append([name, len(x), f"jampy 9, {label}", res["failed"], ""])
                         continue

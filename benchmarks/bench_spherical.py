@@ -59,6 +59,9 @@ ratio = float(d["ratio"])  # eq. (37) of Cappellari (2026), as jampy 9's example
 beta = (lambda r, th: (1 - ratio**(-2*np.cos(2*th)),
                        -4*np.log(ratio)*ratio**(-2*np.cos(2*th))*np.sin(2*th))
         ) if np.isfinite(ratio) else float(d["beta"])
+rab, beta0, betainf, alpha = d["logistic"]  # jampy 9's documented logistic beta_fun (r in pc)
+if np.isfinite(rab):
+    beta = lambda r, th: (beta0 + (betainf - beta0)/(1 + (rab/r)**alpha), np.zeros_like(r))
 opts = dict(beta=beta, sigmapsf=d["sigmapsf"], normpsf=d["normpsf"],
             pixsize=float(d["pixsize"]), plot=False, quiet=True, **kw)
 if repeat > 1:
@@ -101,10 +104,12 @@ def setups():
     return out
 
 
-def run_jampy9(python, model, psf, x, y, ratio=np.nan, settings=None):
+def run_jampy9(python, model, psf, x, y, ratio=np.nan, settings=None, logistic=None):
     """jampy 9 at each of ``settings``, each in its own process: {label: result}.
 
     ``ratio`` (finite): eq. (37)'s ``beta(theta)`` instead of the model's constant ``beta``.
+    ``logistic``: ``(r_a in pc, beta_0, beta_inf, alpha)`` of jampy 9's logistic
+    ``beta_fun`` instead (:class:`~sklearn_jam.jam.anisotropy.LogisticBeta`).
     ``settings``: labels of :data:`JAMPY9_SETTINGS` (None: all).
 
     A call that crashes (jampy 9.0.2 at the finest settings on the black-hole set-up
@@ -119,6 +124,7 @@ def run_jampy9(python, model, psf, x, y, ratio=np.nan, settings=None):
             pot=np.array([model[k] for k in ("surf_pot", "sigma_pot", "qobs_pot")]),
             inc=model["inc"], mbh=model["mbh"], distance=model["distance"], beta=model["beta"],
             ratio=ratio, x=x, y=y, **psf,
+            logistic=np.full(4, np.nan) if logistic is None else np.asarray(logistic, float),
         )  # fmt: skip
         for label, kw in JAMPY9_SETTINGS.items():
             if settings is not None and label not in settings:

@@ -15,10 +15,17 @@ instead: ``beta(theta) = 1 - ratio^(-2 cos 2 theta)`` (eq. 37 of Cappellari 2026
 :class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`), on six of the same
 galaxies, with the ratio stored in the column ``ratio``.
 
+With ``--radial`` it writes models whose anisotropy varies with the radius: jampy's
+logistic form (:class:`~sklearn_jam.jam.anisotropy.LogisticBeta`, its columns ``r_a``
+in pc, ``beta_0``, ``beta_inf``, ``alpha``) and, where ``ratio`` is given, the mean of
+that and eq. (37), a ``beta(r, theta)`` (:func:`radial_beta`), on four of the galaxies
+at four points each (about 40 minutes).
+
 Usage::
 
     python scripts/make_sph_reference.py tests/data/sph_reference.npz
     python scripts/make_sph_reference.py --eq37 tests/data/sph_reference_eq37.npz
+    python scripts/make_sph_reference.py --radial tests/data/sph_reference_radial.npz
 """
 
 import sys
@@ -26,7 +33,8 @@ import time
 
 import numpy as np
 
-from sklearn_jam.jam.anisotropy import CylindricalLikeBeta
+from sklearn_jam.jam.anisotropy import CylindricalLikeBeta, LogisticBeta
+from sklearn_jam.jam.constants import arcsec_to_pc
 from sklearn_jam.jam.reference import quad_vrms_sph
 
 #: Luminous and mass Gaussians per model, at most (models are padded to these).
@@ -164,6 +172,47 @@ def models_eq37():
     return out
 
 
+#: The radial models: a galaxy of :func:`models`, its logistic anisotropy (r_a in
+#: arcsec, beta_0, beta_inf, alpha) and, for a beta(r, theta), an eq. (37) ratio.
+RADIAL = {
+    "typical": ((2.0, -0.2, 0.4, 2.0), np.nan),
+    "black_hole": ((0.3, 0.3, -0.3, 3.0), np.nan),
+    "near_limit": ((1.5, 0.0, 0.4, 1.5), np.nan),
+    "flat_disk_halo": ((3.0, -0.3, 0.3, 2.0), 0.7),
+}
+
+
+class RadialBeta:
+    """``beta(r, theta)``: a :class:`LogisticBeta`, or its mean with eq. (37) of ``ratio``."""
+
+    def __init__(self, r_a, beta_0, beta_inf, alpha, ratio=np.nan):
+        self.logistic = LogisticBeta(r_a, beta_0, beta_inf, alpha)
+        self.eq37 = None if np.isnan(ratio) else CylindricalLikeBeta(ratio)
+
+    def __call__(self, r, theta):
+        beta = self.logistic(r, theta)
+        return beta if self.eq37 is None else 0.5 * (beta + self.eq37(theta))
+
+
+def radial_beta(ref, i):
+    """The ``beta(r, theta)`` of model ``i`` of a ``--radial`` reference file."""
+    return RadialBeta(*(float(ref[k][i]) for k in ("r_a", "beta_0", "beta_inf", "alpha", "ratio")))
+
+
+def models_radial():
+    """The radial models: ``(kind, keyword arguments)`` with the logistic's columns."""
+    out = []
+    for kind, m in models():
+        if kind in RADIAL:
+            (r_a, beta_0, beta_inf, alpha), ratio = RADIAL[kind]
+            m = {k: v for k, v in m.items() if k != "beta"}
+            m["x"], m["y"] = m["x"][[0, 2, 3, 5]], m["y"][[0, 2, 3, 5]]
+            logistic = dict(r_a=r_a * arcsec_to_pc(DISTANCE), beta_0=beta_0,
+                            beta_inf=beta_inf, alpha=alpha)  # fmt: skip
+            out.append((f"{kind}_radial", {**m, **logistic, "ratio": ratio}))
+    return out
+
+
 def pad(values, n, fill):
     out = np.full(n, fill, dtype=float)
     values = np.atleast_1d(values)
@@ -171,13 +220,17 @@ def pad(values, n, fill):
     return out
 
 
-def main(path, eq37=False):
+def main(path, kind_of="constant"):
     t0 = time.perf_counter()
     rows = []
-    for kind, m in models_eq37() if eq37 else models():
+    made = {"constant": models, "eq37": models_eq37, "radial": models_radial}[kind_of]()
+    for kind, m in made:
         m = {"mbh": 0.0, "ratio": np.nan, "beta": 0.0, **m}
         m["beta"] = np.broadcast_to(np.asarray(m["beta"], dtype=float), m["sigma_lum"].shape)
-        beta = CylindricalLikeBeta(m["ratio"]) if eq37 else m["beta"]
+        if kind_of == "radial":
+            beta = RadialBeta(*(m[k] for k in ("r_a", "beta_0", "beta_inf", "alpha", "ratio")))
+        else:
+            beta = CylindricalLikeBeta(m["ratio"]) if kind_of == "eq37" else m["beta"]
         args = [m[k] for k in ("surf_lum", "sigma_lum", "qobs_lum", "surf_pot", "sigma_pot")]
         args += [m["qobs_pot"], m["inc"], beta, m["x"], m["y"]]
         truth = quad_vrms_sph(*args, distance=DISTANCE, mbh=m["mbh"], epsrel=1e-9)
@@ -195,7 +248,10 @@ def main(path, eq37=False):
         ("qobs_pot", N_POT, 1.0),
     ):
         out[key] = np.array([pad(m[key], n, fill) for _, m, _, _ in rows])
-    for key in ("inc", "mbh", "ratio"):
+    scalars = ["inc", "mbh", "ratio"]
+    if kind_of == "radial":
+        scalars += ["r_a", "beta_0", "beta_inf", "alpha"]
+    for key in scalars:
         out[key] = np.array([float(m[key]) for _, m, _, _ in rows])
     out["distance"] = np.full(len(rows), DISTANCE)
     for key in ("x", "y"):
@@ -208,7 +264,8 @@ def main(path, eq37=False):
 
 
 if __name__ == "__main__":
-    eq37 = "--eq37" in sys.argv[1:]
-    paths = [a for a in sys.argv[1:] if a != "--eq37"]
-    default = "tests/data/sph_reference_eq37.npz" if eq37 else "tests/data/sph_reference.npz"
-    main(paths[0] if paths else default, eq37=eq37)
+    flags = {"--eq37": "eq37", "--radial": "radial"}
+    kind_of = next((flags[a] for a in sys.argv[1:] if a in flags), "constant")
+    paths = [a for a in sys.argv[1:] if a not in flags]
+    suffix = {"constant": "", "eq37": "_eq37", "radial": "_radial"}[kind_of]
+    main(paths[0] if paths else f"tests/data/sph_reference{suffix}.npz", kind_of)

@@ -24,6 +24,7 @@ from .grid import PolarGrid
 from .io import dataset_status, load_dataset, simulate_to_store
 from .jam import (
     CylindricalLikeBeta,
+    LogisticBeta,
     arcsec_to_pc,
     jam_axi_cyl,
     jam_axi_sph,
@@ -48,6 +49,7 @@ __all__ = [
     "jam_axi_cyl",
     "jam_axi_sph",
     "CylindricalLikeBeta",
+    "LogisticBeta",
     "sersic_vrms",
     "sersic_mge",
     "arcsec_to_pc",

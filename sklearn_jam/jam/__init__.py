@@ -11,7 +11,8 @@ cylindrical
 spherical
     :func:`jam_axi_sph`, the spherically aligned model (Cappellari 2020; jampy 9's alignment).
 anisotropy, angular
-    ``beta(theta)``, such as jampy 9's eq. (37) (:class:`CylindricalLikeBeta`), and the
+    ``beta(theta)``, such as jampy 9's eq. (37) (:class:`CylindricalLikeBeta`), or
+    ``beta(r, theta)``, such as jampy's logistic form (:class:`LogisticBeta`), and the
     spherically aligned model with it, along curved characteristics.
 alignment
     The engine of each alignment (``align='cyl' | 'sph'``).
@@ -41,7 +42,7 @@ Gaussians (``surf = 0`` and any valid ``sigma`` and ``q``). The result has shape
 from ._base import check_device
 from ._quadrature import DEFAULT_N_NODES
 from .alignment import ENGINES
-from .anisotropy import ConstantBeta, CylindricalLikeBeta
+from .anisotropy import ConstantBeta, CylindricalLikeBeta, LogisticBeta
 from .constants import DEFAULT_DISTANCE_MPC, G_JAMPY, MIN_Q_INTR, arcsec_to_pc
 from .crosscheck import jampy_mge_vrms, jampy_sersic_vrms, plain_jampy_vrms
 from .cylindrical import jam_axi_cyl
@@ -55,6 +56,7 @@ __all__ = [
     "jam_axi_sph",
     "ENGINES",
     "CylindricalLikeBeta",
+    "LogisticBeta",
     "ConstantBeta",
     "sersic_vrms",
     "scaled_mge_vrms",

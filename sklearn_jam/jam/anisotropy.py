@@ -11,6 +11,12 @@ model, ``sigma_theta / sigma_r`` is ``ratio`` on the equator (where ``theta`` is
 
 :class:`CylindricalLikeBeta` is that function, as an object that pickles (joblib,
 dask) and works on NumPy arrays and torch tensors alike.
+
+An anisotropy that varies with the radius, such as jampy's logistic form
+(:class:`LogisticBeta`: jampy 8's ``logistic=True``, jampy 9's example ``beta_fun``),
+or with both ``r`` and ``theta``, is taken as a :class:`MeridionalBeta`: its
+characteristics are then a different curve from every starting radius
+(:class:`~sklearn_jam.jam.angular.MeridionalCharacteristic`).
 """
 
 import inspect
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CylindricalLikeBeta", "ConstantBeta", "angular_beta"]
+__all__ = ["CylindricalLikeBeta", "ConstantBeta", "LogisticBeta", "MeridionalBeta", "angular_beta"]
 
 #: Radii (pc) at which a jampy-style ``beta(r, theta)`` is checked not to vary with ``r``.
 _PROBE_RADII = (1e-2, 1.0, 1e2, 1e4)
@@ -94,6 +100,111 @@ class ConstantBeta:
         return self.beta + 0 * theta
 
 
+@dataclass(unsafe_hash=True)
+class LogisticBeta:
+    """``beta(r) = beta_0 + (beta_inf - beta_0) / (1 + (r_a / r)^alpha)``: jampy's logistic form.
+
+    The anisotropy of the whole model varies as a logistic function of ``log r``, the
+    spherical radius, as jampy 8's ``logistic=True`` with ``align='sph'`` and jampy 9's
+    documented ``beta_fun``; it does not depend on ``theta``.
+
+    Parameters
+    ----------
+    r_a : float
+        Transition radius in pc (jampy 9's functions take ``r`` in pc).
+    beta_0 : float
+        ``beta`` at the centre, below 1.
+    beta_inf : float
+        ``beta`` at large radii, below 1.
+    alpha : float
+        Sharpness of the transition in ``log r``, positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> beta = LogisticBeta(100.0, 0.0, 0.5, 2.0)
+    >>> beta(np.array([10.0, 100.0, 1e3]), np.zeros(3)).round(4)
+    array([0.005, 0.25 , 0.495])
+    """
+
+    r_a: float
+    beta_0: float
+    beta_inf: float
+    alpha: float
+
+    def __post_init__(self):
+        self.r_a, self.beta_0, self.beta_inf, self.alpha = (
+            float(v) for v in (self.r_a, self.beta_0, self.beta_inf, self.alpha)
+        )
+        if not (self.r_a > 0 and math.isfinite(self.r_a)):
+            raise ValueError(f"r_a={self.r_a!r} must be a positive finite radius in pc")
+        if not (self.alpha > 0 and math.isfinite(self.alpha)):
+            raise ValueError(f"alpha={self.alpha!r} must be positive and finite")
+        for name in ("beta_0", "beta_inf"):
+            value = getattr(self, name)
+            if not (value < 1 and math.isfinite(value)):
+                raise ValueError(f"{name}={value!r} must be finite and below 1")
+
+    def __call__(self, r, theta):
+        """``beta`` at spherical radii ``r`` (pc) and polar angles ``theta`` (radians)."""
+        r = np.asarray(r, dtype=float)
+        beta = self.beta_0 + (self.beta_inf - self.beta_0) / (1 + (self.r_a / r) ** self.alpha)
+        return beta + 0 * np.asarray(theta, dtype=float)
+
+    def d_log_r(self, r):
+        """``d beta / d log r`` (analytic; for tests of the characteristics)."""
+        s = (self.r_a / np.asarray(r, dtype=float)) ** self.alpha
+        return (self.beta_inf - self.beta_0) * self.alpha * s / (1 + s) ** 2
+
+    def jampy(self, r, theta):
+        """jampy 9's form, ``beta(r, theta) -> (beta, dbeta/dtheta)``, for ``jam.axi.proj``."""
+        beta = self(r, theta)
+        return beta, 0 * beta
+
+    def jampy8(self, pc):
+        """jampy 8's ``beta`` for ``logistic=True``: ``[r_a, beta_0, beta_inf, alpha]``,
+        ``r_a`` in arcsec for ``pc`` parsecs per arcsec."""
+        return np.array([self.r_a / pc, self.beta_0, self.beta_inf, self.alpha])
+
+
+class MeridionalBeta:
+    """A user's ``beta(r, theta)`` that varies with ``r``, as ``beta`` values alone.
+
+    Wraps jampy 9's form (``beta(r, theta)`` returning ``beta`` or ``(beta,
+    dbeta/dtheta)``, ``r`` in pc, ``theta`` in radians, vectorised) so that the engine
+    and the truth call one thing; equal (and hashed) as the function it wraps.
+
+    Parameters
+    ----------
+    function : callable
+        ``beta(r, theta)``.
+    """
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, r, theta):
+        r, theta = np.broadcast_arrays(np.asarray(r, dtype=float), np.asarray(theta, dtype=float))
+        value = self.function(r, theta)
+        value = np.asarray(value[0] if isinstance(value, tuple) else value, dtype=float)
+        try:
+            return np.broadcast_to(value, theta.shape)
+        except ValueError:
+            raise ValueError(
+                f"beta(r, theta) must return one value per point; {self.function!r} gives "
+                f"shape {value.shape} for points of shape {theta.shape}"
+            ) from None
+
+    def __eq__(self, other):
+        return isinstance(other, MeridionalBeta) and other.function == self.function
+
+    def __hash__(self):
+        return hash(self.function)
+
+    def __repr__(self):
+        return f"MeridionalBeta({self.function!r})"
+
+
 def angular_beta(beta):
     """``beta`` as a function of the polar angle alone, from either form a user has.
 
@@ -106,16 +217,12 @@ def angular_beta(beta):
 
     Returns
     -------
-    beta_of_theta : callable
-        ``theta -> beta`` on ndarrays.
-
-    Raises
-    ------
-    ValueError
-        If a ``beta(r, theta)`` varies with ``r``: a radial variation makes every
-        characteristic a different curve, which the engine does not take.
+    beta_of_theta : callable or MeridionalBeta
+        ``theta -> beta`` on ndarrays; a :class:`MeridionalBeta` if a ``beta(r,
+        theta)`` varies with ``r`` (a radial variation makes every characteristic a
+        different curve: :class:`~sklearn_jam.jam.angular.MeridionalCharacteristic`).
     """
-    if _required_arguments(beta) < 2:
+    if isinstance(beta, MeridionalBeta) or _required_arguments(beta) < 2:
         return beta
 
     def of_theta(theta, r=1.0):
@@ -125,12 +232,7 @@ def angular_beta(beta):
     theta = np.linspace(0, np.pi / 2, 7)
     values = np.array([of_theta(theta, r) for r in _PROBE_RADII], dtype=float)
     if np.ptp(values, axis=0).max() > 1e-12:
-        raise ValueError(
-            f"beta={beta!r} varies with r (from {values.min():.4g} to {values.max():.4g} "
-            f"at theta = 0..pi/2 and r = {_PROBE_RADII} pc): the engine takes beta as a "
-            "function of the polar angle theta only (such as jampy 9's eq. (37), "
-            "CylindricalLikeBeta); give one beta per luminous Gaussian for a radial variation"
-        )
+        return MeridionalBeta(beta)
     return of_theta
 
 

@@ -30,7 +30,10 @@ potential (``Phi_R = R F_R``, ``Phi_z = z F_z``). On the curve ``R = R0 (r / r0)
 With ``beta = beta(theta)`` (a callable, such as jampy 9's eq. 37) the equation gains
 ``tan(theta) dbeta/dtheta P / r`` on its left, the characteristic obeys
 ``d log(sin theta) / d log r = -(1 - beta)`` (followed by DOP853), and the integrating
-factor ``(r / r0)^(2 beta)`` becomes ``(1 - beta) R^2 / ((1 - beta0) R0^2)``.
+factor ``(r / r0)^(2 beta)`` becomes ``(1 - beta) R^2 / ((1 - beta0) R0^2)``. With
+``beta(r, theta)`` varying with ``r`` (jampy's logistic form) the curve depends on
+``r0`` too, and the factor gains ``exp(int d beta / d log r / (1 - beta) d log r)``
+along it.
 ``<v_phi^2>`` then follows from the radial equation,
 
     nu <v_phi^2> = r dP/dr + (1 + beta) P + r nu Phi_r,
@@ -57,6 +60,7 @@ import warnings
 
 import numpy as np
 
+from .anisotropy import MeridionalBeta, angular_beta
 from .constants import G_JAMPY, arcsec_to_pc
 from .projection import deproject_gaussians
 
@@ -66,6 +70,8 @@ __all__ = ["quad_vrms_sph", "mge_forces", "quad_moments_sph"]
 _S_MAX, _S_STEP = 4.5, 0.05
 #: Relative step of the five-point difference of dP/dr.
 _DIFF_STEP = 2e-3
+#: Step in ``log r`` of the five-point difference of a ``beta(r, theta)``.
+_BETA_STEP = 1e-3
 
 
 def mge_forces(big_r, z, dens_pot, sigma_pot, q_pot, mbh=0.0):
@@ -108,7 +114,7 @@ def _density(big_r, z, dens, sigma, q):
     return dens * np.exp(-(big_r**2 + (z / q) ** 2) / (2 * sigma**2))
 
 
-def _characteristic(sin0, beta, tau_max):
+def _characteristic(sin0, beta, tau_max, r0=None):
     """``sin(theta)`` along the characteristic through a point, as a function of ``log(r / r0)``.
 
     The characteristic of the eliminated Jeans equation obeys ``d log(sin theta) /
@@ -118,15 +124,44 @@ def _characteristic(sin0, beta, tau_max):
     ``w = log(sin theta)``: ``beta`` is even about the equator). Returns a function of
     ``tau`` (any shape) giving ``sin theta`` of shape ``tau.shape + (J,)``, or ``(1,)``
     for a callable (one characteristic for every Gaussian).
+
+    A :class:`~sklearn_jam.jam.anisotropy.MeridionalBeta` (``beta(r, theta)``, radius
+    ``r0`` in pc) makes the curve depend on ``r0``, and its integrating factor gains
+    ``exp(J)``, ``J = int d beta / d log r / (1 - beta) d log r`` along the curve
+    (``docs/physics.rst``), integrated with it; ``d beta / d log r`` is a five-point
+    difference of ``beta`` (step 1e-3 in ``log r``: below 1e-12 of ``beta``'s scale).
+    The function then returns ``(sin theta, exp(J))``.
     """
     if not callable(beta):
         return lambda tau: sin0 * np.exp((beta - 1) * np.asarray(tau)[..., None])
     from scipy.integrate import solve_ivp
 
+    w0 = np.log(max(sin0, 1e-200))  # on the axis the characteristic is the axis
+    if isinstance(beta, MeridionalBeta):
+        stencil = np.array([-2, -1, 1, 2]) * _BETA_STEP
+        coef = np.array([1, -8, 8, -1]) / (12 * _BETA_STEP)
+
+        def slope(tau, state):
+            theta = np.arcsin(min(np.exp(state[0]), 1.0))
+            b = float(beta(r0 * np.exp(tau), theta))
+            d_b = coef @ beta(r0 * np.exp(tau + stencil), np.full(4, theta))
+            return [-(1 - b), float(d_b) / (1 - b)]
+
+        sol = solve_ivp(
+            slope, (0.0, tau_max), [w0, 0.0], method="DOP853", rtol=1e-13, atol=1e-13,
+            dense_output=True,
+        )  # fmt: skip
+
+        def along(tau):
+            w, j = sol.sol(np.ravel(tau))
+            shape = np.shape(tau) + (1,)
+            return np.exp(w).reshape(shape), np.exp(j).reshape(shape)
+
+        return along
+
     def slope(_tau, w):
         return -(1 - beta(np.arcsin(np.minimum(np.exp(w), 1.0))))
 
-    w0 = np.log(max(sin0, 1e-200))  # on the axis the characteristic is the axis
     sol = solve_ivp(
         slope, (0.0, tau_max), [w0], method="DOP853", rtol=1e-13, atol=1e-13, dense_output=True
     )
@@ -149,20 +184,39 @@ def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs):
     """
     from scipy.integrate import quad_vec
 
+    if isinstance(beta, MeridionalBeta) and r0.size > 1:  # a characteristic per radius
+        return np.concatenate(
+            [_p_integral(r0[i : i + 1], sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs)
+             for i in range(r0.size)]
+        )  # fmt: skip
     dens, sigma, q = lum
-    sin_along = _characteristic(sin0, beta, np.log(r_max / r0.min()) + 1.0)
-    beta_of = (lambda s: beta(np.arcsin(np.minimum(s, 1.0)))) if callable(beta) else None
-    one_minus_beta0 = 1 - beta_of(np.array([sin0]))[0] if beta_of else 1.0
+    tau_max = np.log(r_max / r0.min()) + 1.0
+    if isinstance(beta, MeridionalBeta):
+        along = _characteristic(sin0, beta, tau_max, float(r0[0]))
+        theta0 = np.arcsin(min(sin0, 1.0))
+
+        def beta_of(r, s):
+            return beta(r, np.arcsin(np.minimum(s, 1.0)))
+
+        one_minus_beta0 = 1 - float(beta(r0[0], theta0))
+    else:
+        sin_along = _characteristic(sin0, beta, tau_max)
+
+        def along(tau):
+            return sin_along(tau), 1.0
+
+        beta_of = (lambda r, s: beta(np.arcsin(np.minimum(s, 1.0)))) if callable(beta) else None
+        one_minus_beta0 = 1 - beta_of(None, np.array([sin0]))[0] if beta_of else 1.0
 
     def integrand(t):
         r = r0[:, None] + np.exp(t)  # (n, 1)
         ratio = r / r0[:, None]
-        sin_th = sin_along(np.log(ratio[:, 0]))  # (n, J) or (n, 1)
+        sin_th, exp_j = along(np.log(ratio[:, 0]))  # (n, J) or (n, 1)
         big_r = r * sin_th
         z = r * np.sqrt(np.clip(1 - sin_th * sin_th, 0, None))
-        if beta_of:  # (1 - beta) R^2 / ((1 - beta0) R0^2), not dividing by R0 (0 on the axis)
-            along = (ratio * sin_th / max(sin0, 1e-200)) ** 2
-            factor = along * (1 - beta_of(sin_th)) / one_minus_beta0
+        if beta_of:  # (1 - beta) R^2 e^J / ((1 - beta0) R0^2), not dividing by R0 (0 on the axis)
+            along2 = (ratio * sin_th / max(sin0, 1e-200)) ** 2
+            factor = along2 * (1 - beta_of(r, sin_th)) * exp_j / one_minus_beta0
         else:
             factor = ratio ** (2 * beta)
         nu = dens * np.exp(-(big_r**2 + (z / q) ** 2) / (2 * sigma**2))
@@ -221,15 +275,19 @@ def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12, epsabs=0.0
     dp_dr = (p[0] - 8 * p[1] + 8 * p[2] - p[3]) / (12 * step * r0)
     f_r, f_z = mge_forces(big_r, z, *pot, mbh)
     phi_r = (big_r**2 * f_r + z**2 * f_z) / r0
-    beta0 = _beta_at(beta, sin0, len(lum[0]))
+    beta0 = _beta_at(beta, sin0, len(lum[0]), r0)
     return p[4], r0 * dp_dr + (1 + beta0) * p[4] + r0 * nu * phi_r
 
 
-def _beta_at(beta, sin_th, n_lum):
-    """``beta`` of each luminous Gaussian at a polar angle of sine ``sin_th``: (n_lum,)."""
+def _beta_at(beta, sin_th, n_lum, r=None):
+    """``beta`` of each luminous Gaussian at a polar angle of sine ``sin_th``: (n_lum,).
+
+    ``r`` (pc) for a :class:`~sklearn_jam.jam.anisotropy.MeridionalBeta`."""
+    theta = np.arcsin(np.minimum(np.atleast_1d(sin_th), 1.0))
+    if isinstance(beta, MeridionalBeta):
+        return np.full(n_lum, float(np.ravel(beta(r, theta))[0]))
     if callable(beta):
-        value = beta(np.arcsin(np.minimum(np.atleast_1d(sin_th), 1.0)))
-        return np.full(n_lum, float(np.ravel(value)[0]))
+        return np.full(n_lum, float(np.ravel(beta(theta))[0]))
     return beta
 
 
@@ -266,7 +324,9 @@ def quad_vrms_sph(
     beta : float, array-like of shape (n_lum,) or callable
         ``1 - sigma_theta^2 / sigma_r^2`` of each luminous Gaussian, or a function
         ``beta(theta)`` of the polar angle (radians, an array; even about the
-        equator), such as jampy 9's eq. (37) of Cappellari (2026), for all of them.
+        equator), such as jampy 9's eq. (37) of Cappellari (2026), for all of them,
+        or jampy 9's ``beta(r, theta)`` (``r`` in pc), which may vary with ``r``
+        (:class:`~sklearn_jam.jam.anisotropy.LogisticBeta`).
     x, y : array-like of shape (n_points,)
         Sky positions in arcsec (x along the major axis), not (0, 0).
     distance : float
@@ -297,6 +357,8 @@ def quad_vrms_sph(
     pot = deproject_gaussians(surf_pot, sigma_pot * pc, qobs_pot, *cs_inc)
     if not callable(beta):
         beta = np.asarray(beta, dtype=float) * np.ones_like(surf_lum)
+    else:
+        beta = angular_beta(beta)  # beta(theta), or a MeridionalBeta of beta(r, theta)
     si, ci = np.sin(inc_rad), np.cos(inc_rad)
     out = []
     for xp_arc, yp_arc in zip(np.atleast_1d(x), np.atleast_1d(y), strict=True):
@@ -316,7 +378,7 @@ def quad_vrms_sph(
             n_r = si * sin_th * sin_ph + ci * cos_th  # the line of sight (0, sin i, cos i)
             n_th = si * cos_th * sin_ph - ci * sin_th
             n_ph = si * cos_ph
-            beta_here = _beta_at(beta, sin_th, len(surf_lum))
+            beta_here = _beta_at(beta, sin_th, len(surf_lum), r)
             v2 = (n_r**2 + n_th**2 * (1 - beta_here)) * nu_sig2r + n_ph**2 * nu_v2phi
             return v2.sum() * scale * np.cosh(t)
 

@@ -49,7 +49,9 @@ from .angular import (
     ANGULAR_N_NODES,
     Characteristic,
     ForceInterpolant,
+    MeridionalCharacteristic,
     SkyInterpolant,
+    _curves,
     _forces,
     angular_surface_moments,
     convolved_moments,
@@ -60,7 +62,7 @@ from .angular import (
     projected_moments,
     sky_grid,
 )
-from .anisotropy import angular_beta
+from .anisotropy import MeridionalBeta, angular_beta
 from .constants import G_JAMPY, arcsec_to_pc
 from .projection import deproject_gaussians
 
@@ -165,14 +167,17 @@ def jam_axi_sph(
         Inclination in degrees (90 = edge-on).
     beta : float, array-like (same shape as ``surf_lum``), callable or list of callables
         Anisotropy ``1 - sigma_theta^2 / sigma_r^2``: one value for every
-        luminous Gaussian, one per Gaussian, or a function of the polar angle,
-        ``beta(theta)`` (radians) or jampy 9's ``beta(r, theta)`` not varying with
-        ``r``, such as jampy 9's eq. (37)
-        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`), for every galaxy
+        luminous Gaussian, one per Gaussian, or a function: of the polar angle,
+        ``beta(theta)`` (radians), such as jampy 9's eq. (37)
+        (:class:`~sklearn_jam.jam.anisotropy.CylindricalLikeBeta`), or jampy 9's
+        ``beta(r, theta)`` (``r`` in pc; returning ``beta`` or ``(beta,
+        dbeta/dtheta)``), which may vary with ``r`` too, such as jampy's logistic
+        form (:class:`~sklearn_jam.jam.anisotropy.LogisticBeta`); for every galaxy
         or a list of one per galaxy. A function is integrated along its curved
         characteristics (:mod:`sklearn_jam.jam.angular`: NumPy; with a PSF through a
         polar sky grid of V^2 from a meridional grid of the intrinsic moments, seconds
-        a model).
+        a model; a ``beta`` varying with ``r`` follows a curve from every point, about
+        three times the cost).
     x, y : array-like of shape (n_points,) or (n_galaxies, n_points)
         Sky positions in arcsec, x along the projected major axis; not (0, 0).
     distance : float or array-like of shape (n_galaxies,)
@@ -352,7 +357,8 @@ def _characteristics(functions, n_gal):
     for f in functions * (n_gal if len(functions) == 1 else 1):
         key = f if _hashable(f) else id(f)
         if key not in made:
-            made[key] = Characteristic(f)
+            radial = isinstance(f, MeridionalBeta)
+            made[key] = MeridionalCharacteristic(f) if radial else Characteristic(f)
         chars.append(made[key])
     return chars
 
@@ -464,7 +470,7 @@ def _meridional_sky_moments(xp, m, chars, n_nodes, n_jobs=None):
         mges = [lum_g] + [tuple(v[k] for v in pot) for k in members]
         flat = [q[dens > 0].min() for dens, _, q in mges if np.any(dens > 0)]
         radii, angles, big_r, z_grid = meridional_grid(np.hypot(x[g], y[g]).min(), r_hi, min(flat))
-        theta = np.arctan2(big_r, z_grid)
+        theta, r_grid = np.arctan2(big_r, z_grid), np.hypot(big_r, z_grid)
         moments, tables = [], {}  # one table of the forces per mass model
         for k in members:
             pot_k, mbh_k, pc_k = tuple(v[k] for v in pot), m["mbh"][k], pc[k, 0]
@@ -475,7 +481,8 @@ def _meridional_sky_moments(xp, m, chars, n_nodes, n_jobs=None):
             p, nu_v2phi = _grid_moments(
                 xp, big_r, z_grid, lum_g, tables[key], chars[k], n_nodes, n_jobs
             )
-            moments.append(np.stack([p, (1 - chars[k].beta(theta)) * p, nu_v2phi], -1))
+            sig2th = (1 - chars[k].beta(theta, r_grid)) * p
+            moments.append(np.stack([p, sig2th, nu_v2phi], -1))
         fields = SkyInterpolant(
             radii, angles, per_unit_light(radii, angles, np.stack(moments, -1), lum_g)
         )
@@ -511,9 +518,13 @@ def _grid_moments(xp, big_r, z, lum, mass, char, n_nodes, n_jobs):
         for members, terms in groups:
             items += [(idx, terms) for idx in np.array_split(members, min(n_jobs, members.size))]
 
+    # a beta varying with r: its curves once for all the items (one Runge-Kutta loop)
+    curves = _curves(big_r, z, lum, char, n_nodes) if char.varies_with_r else None
+
     def item_moments(item):
         idx, forces = item
-        return intrinsic_moments(big_r[idx], z[idx], lum, forces, char, n_nodes)[:2]
+        mine = None if curves is None else curves[:, :, idx]
+        return intrinsic_moments(big_r[idx], z[idx], lum, forces, char, n_nodes, mine)[:2]
 
     p, nu_v2phi = np.empty_like(big_r), np.empty_like(big_r)
     with ThreadPoolExecutor(n_jobs) as pool:

@@ -28,7 +28,7 @@ from sklearn_jam.jam.angular import (
     projected_moments,
     sky_grid,
 )
-from sklearn_jam.jam.anisotropy import ConstantBeta, CylindricalLikeBeta, angular_beta
+from sklearn_jam.jam.anisotropy import ConstantBeta, CylindricalLikeBeta
 from sklearn_jam.jam.constants import arcsec_to_pc
 from sklearn_jam.jam.crosscheck import jampy_major_version
 
@@ -100,14 +100,6 @@ def test_threads_and_batches_give_the_same_values():
     np.testing.assert_array_equal(threads, alone[0])
     batch = jam_axi_sph(*args, np.array([60.0, 80.0]), beta, x, y, distance=12.0, n_nodes=24)
     np.testing.assert_array_equal(batch, np.array(alone))
-
-
-def test_beta_varying_with_radius_is_refused_naming_the_rule():
-    def logistic(r, theta):
-        return 0.3 / (1 + (100 / r) ** 2) + 0 * theta, 0 * theta
-
-    with pytest.raises(ValueError, match="varies with r.*polar angle theta only"):
-        angular_beta(logistic)
 
 
 @pytest.mark.slow
