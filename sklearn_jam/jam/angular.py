@@ -59,6 +59,7 @@ from scipy.integrate import solve_ivp
 from scipy.interpolate import BSpline, CubicSpline, make_interp_spline
 
 from ._quadrature import CUTOFF, exp_sinh_rule, gauss_legendre
+from .anisotropy import _per_point
 
 __all__ = [
     "Characteristic",
@@ -166,14 +167,7 @@ class Characteristic:
         ``r`` is taken for the interface of :class:`MeridionalCharacteristic` and unused.
         """
         theta = np.asarray(theta, dtype=float)
-        values = np.asarray(self._user_beta(theta), dtype=float)
-        try:
-            return np.broadcast_to(values, theta.shape)
-        except ValueError:
-            raise ValueError(
-                f"beta(theta) must return one value per theta; {self._user_beta!r} gives "
-                f"shape {values.shape} for theta of shape {theta.shape}"
-            ) from None
+        return _per_point(self._user_beta(theta), theta.shape, self._user_beta, "beta(theta)")
 
     def t_of_w(self, w):
         """``T(w)``; linear below the table (the axis's ``beta``)."""

@@ -186,14 +186,8 @@ class MeridionalBeta:
     def __call__(self, r, theta):
         r, theta = np.broadcast_arrays(np.asarray(r, dtype=float), np.asarray(theta, dtype=float))
         value = self.function(r, theta)
-        value = np.asarray(value[0] if isinstance(value, tuple) else value, dtype=float)
-        try:
-            return np.broadcast_to(value, theta.shape)
-        except ValueError:
-            raise ValueError(
-                f"beta(r, theta) must return one value per point; {self.function!r} gives "
-                f"shape {value.shape} for points of shape {theta.shape}"
-            ) from None
+        value = value[0] if isinstance(value, tuple) else value
+        return _per_point(value, theta.shape, self.function, "beta(r, theta)")
 
     def __eq__(self, other):
         return isinstance(other, MeridionalBeta) and other.function == self.function
@@ -203,6 +197,18 @@ class MeridionalBeta:
 
     def __repr__(self):
         return f"MeridionalBeta({self.function!r})"
+
+
+def _per_point(values, shape, function, form):
+    """A user's ``beta`` values as floats of the points' ``shape``, or an error naming it."""
+    values = np.asarray(values, dtype=float)
+    try:
+        return np.broadcast_to(values, shape)
+    except ValueError:
+        raise ValueError(
+            f"{form} must return one value per point; {function!r} gives shape "
+            f"{values.shape} for points of shape {shape}"
+        ) from None
 
 
 def angular_beta(beta):

@@ -163,7 +163,7 @@ def test_beta_function_returning_a_constant_is_taken():
 
 
 def test_beta_function_of_the_wrong_shape_is_refused():
-    with pytest.raises(ValueError, match="one value per theta"):
+    with pytest.raises(ValueError, match=r"beta\(theta\) must return one value per point"):
         Characteristic(lambda theta: np.zeros(3))
 
 
