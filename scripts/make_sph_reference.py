@@ -18,7 +18,7 @@ galaxies, with the ratio stored in the column ``ratio``.
 With ``--radial`` it writes models whose anisotropy varies with the radius: jampy's
 logistic form (:class:`~sklearn_jam.jam.anisotropy.LogisticBeta`, its columns ``r_a``
 in pc, ``beta_0``, ``beta_inf``, ``alpha``) and, where ``ratio`` is given, the mean of
-that and eq. (37), a ``beta(r, theta)`` (:func:`radial_beta`), on four of the galaxies
+that and eq. (37), a ``beta(r, theta)`` (:class:`RadialBeta`), on four of the galaxies
 at four points each (about 40 minutes).
 
 Usage::
@@ -192,11 +192,6 @@ class RadialBeta:
     def __call__(self, r, theta):
         beta = self.logistic(r, theta)
         return beta if self.eq37 is None else 0.5 * (beta + self.eq37(theta))
-
-
-def radial_beta(ref, i):
-    """The ``beta(r, theta)`` of model ``i`` of a ``--radial`` reference file."""
-    return RadialBeta(*(float(ref[k][i]) for k in ("r_a", "beta_0", "beta_inf", "alpha", "ratio")))
 
 
 def models_radial():

@@ -105,6 +105,11 @@ _EXP_BETA_STEP = float(np.exp(_BETA_STEP))
 _SHAPE_STEP = 1e-3
 
 
+def _theta_of_w(w):
+    """The polar angle (radians) of ``w = log(sin theta)``, ``sin theta`` capped at 1."""
+    return np.arcsin(np.minimum(np.exp(w), 1.0))
+
+
 class Characteristic:
     """The characteristics of ``beta(theta)``: ``T(w)`` and its inverse, tabulated.
 
@@ -141,7 +146,7 @@ class Characteristic:
         t_max = -_W_MIN / (1 - values.max()) + 1  # dw/dT is at most -(1 - max beta)
 
         def slope(_t, w):
-            return -(1 - self.beta(np.arcsin(np.minimum(np.exp(w), 1.0))))
+            return -(1 - self.beta(_theta_of_w(w)))
 
         def reach(_t, w):
             return w[0] - _W_MIN
@@ -247,7 +252,7 @@ class MeridionalCharacteristic:
 
     def _slopes(self, s, w):
         """``dw/ds`` and ``dJ/ds`` at ``log r = s`` and ``w`` (arrays of one shape)."""
-        theta = np.arcsin(np.minimum(np.exp(w), 1.0))
+        theta = _theta_of_w(w)
         r = np.exp(s)
         one_minus = 1 - self.beta(theta, r)
         d_beta = self.beta(theta, r * _EXP_BETA_STEP) - self.beta(theta, r / _EXP_BETA_STEP)
@@ -278,8 +283,8 @@ class MeridionalCharacteristic:
             at = sigma[:, k].copy()
             w_out[:, k], j_out[:, k] = w, j
         r_start = np.exp(s0)
-        one_minus = 1 - self.beta(np.arcsin(np.minimum(np.exp(w_out), 1.0)), r_start[:, None] * rho)
-        one_minus0 = 1 - self.beta(np.arcsin(np.minimum(np.exp(w0), 1.0)), r_start)
+        one_minus = 1 - self.beta(_theta_of_w(w_out), r_start[:, None] * rho)
+        one_minus0 = 1 - self.beta(_theta_of_w(w0), r_start)
         factor = one_minus * np.exp(2 * (w_out - w0[:, None]) + j_out) / one_minus0[:, None]
         return w_out, factor
 
@@ -354,9 +359,8 @@ def intrinsic_moments(big_r, z, lum, mass, char, n_nodes, curves=None):
     sin0 = np.maximum(big_r / r0, 1e-300)
     rho, w_rho = _rule_at(r0, lum, n_nodes)
     weight = rho**3 * w_rho * r0[:, None] ** 2
-    if curves is None:
-        curves = np.array([char.along(r0, np.log(sin0), rho)])
-    p, r_dp = _p_along(r0, rho, weight, *curves[0], lum, forces)
+    w, factor = char.along(r0, np.log(sin0), rho) if curves is None else curves[0]
+    p, r_dp = _p_along(r0, rho, weight, w, factor, lum, forces)
     if char.varies_with_r:  # the curve's shape changes with its start: by a difference
         shifted = [_p_along(r0, rho, weight, *c, lum, forces, True)[0] for c in curves[1:]]
         r_dp = r_dp + (shifted[0] - shifted[1]) / (2 * _SHAPE_STEP)

@@ -151,11 +151,6 @@ class LogisticBeta:
         beta = self.beta_0 + (self.beta_inf - self.beta_0) / (1 + (self.r_a / r) ** self.alpha)
         return beta + 0 * np.asarray(theta, dtype=float)
 
-    def d_log_r(self, r):
-        """``d beta / d log r`` (analytic; for tests of the characteristics)."""
-        s = (self.r_a / np.asarray(r, dtype=float)) ** self.alpha
-        return (self.beta_inf - self.beta_0) * self.alpha * s / (1 + s) ** 2
-
     def jampy(self, r, theta):
         """jampy 9's form, ``beta(r, theta) -> (beta, dbeta/dtheta)``, for ``jam.axi.proj``."""
         beta = self(r, theta)

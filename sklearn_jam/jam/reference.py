@@ -196,7 +196,7 @@ def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs):
         theta0 = np.arcsin(min(sin0, 1.0))
 
         def beta_of(r, s):
-            return beta(r, np.arcsin(np.minimum(s, 1.0)))
+            return beta(r, _polar_angle(s))
 
         one_minus_beta0 = 1 - float(beta(r0[0], theta0))
     else:
@@ -205,7 +205,7 @@ def _p_integral(r0, sin0, lum, beta, pot, mbh, r_max, epsrel, epsabs):
         def along(tau):
             return sin_along(tau), 1.0
 
-        beta_of = (lambda r, s: beta(np.arcsin(np.minimum(s, 1.0)))) if callable(beta) else None
+        beta_of = (lambda r, s: beta(_polar_angle(s))) if callable(beta) else None
         one_minus_beta0 = 1 - beta_of(None, np.array([sin0]))[0] if beta_of else 1.0
 
     def integrand(t):
@@ -279,11 +279,16 @@ def quad_moments_sph(big_r, z, lum, beta, pot, mbh=0.0, epsrel=1e-12, epsabs=0.0
     return p[4], r0 * dp_dr + (1 + beta0) * p[4] + r0 * nu * phi_r
 
 
+def _polar_angle(sin_th):
+    """The polar angle (radians) of ``sin theta``, capped at 1 (round-off above it)."""
+    return np.arcsin(np.minimum(sin_th, 1.0))
+
+
 def _beta_at(beta, sin_th, n_lum, r=None):
     """``beta`` of each luminous Gaussian at a polar angle of sine ``sin_th``: (n_lum,).
 
     ``r`` (pc) for a :class:`~sklearn_jam.jam.anisotropy.MeridionalBeta`."""
-    theta = np.arcsin(np.minimum(np.atleast_1d(sin_th), 1.0))
+    theta = _polar_angle(np.atleast_1d(sin_th))
     if isinstance(beta, MeridionalBeta):
         return np.full(n_lum, float(np.ravel(beta(r, theta))[0]))
     if callable(beta):
