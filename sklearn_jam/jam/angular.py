@@ -579,9 +579,22 @@ def sky_grid(r_lo, r_hi):
     return radii, angles, *_polar_points(radii, angles)
 
 
-def _polar_points(radii, angles):
-    """The points (n_r * n_angles,) of a polar grid, radius-major: ``r cos(a), r sin(a)``."""
+def _polar_points(radii, angles, stretch=1.0):
+    """The points (n_r * n_angles,) of a polar grid, radius-major: ``r cos(a), r sin(a)``.
+
+    With ``stretch`` < 1 the angles are those of the points ``(x, y / stretch)``, so the
+    points' own angles ``arctan(stretch tan a)`` crowd towards ``y = 0``.
+    """
+    if stretch != 1:
+        angles = np.arctan2(stretch * np.sin(angles), np.cos(angles))
     return (radii[:, None] * np.cos(angles)).ravel(), (radii[:, None] * np.sin(angles)).ravel()
+
+
+def _cos_2psi(x, y, stretch):
+    """``cos 2a`` (raveled) of the grid angle ``a`` of points (x, y): :func:`_polar_points`' inverse."""
+    if stretch != 1:
+        y = y / stretch
+    return ((x * x - y * y).ravel() / (x * x + y * y).ravel()).clip(-1, 1)
 
 
 class SkyInterpolant:
@@ -598,9 +611,12 @@ class SkyInterpolant:
         The grid's.
     values : ndarray of shape (n_r, n_phi) or (n_r, n_phi, n_fields)
         ``V^2`` on it (or several fields at once).
+    stretch : float, default=1.0
+        The grid's (:func:`meridional_grid`): the series is in the angle of ``(x, y /
+        stretch)``.
     """
 
-    def __init__(self, radii, angles, values):
+    def __init__(self, radii, angles, values, stretch=1.0):
         from scipy.fft import dct
 
         n_phi = angles.size
@@ -610,6 +626,7 @@ class SkyInterpolant:
         self._spline = make_interp_spline(self._log_r, coef, k=5, axis=0)
         self._slope = self._spline(self._log_r[0], 1)
         self._n_phi = n_phi
+        self._stretch = float(stretch)
 
     @property
     def coefficients(self):
@@ -643,8 +660,7 @@ class SkyInterpolant:
                 shape=design.shape,
             )
             design = (design + extra).tocsr()
-        cos_2phi = ((x * x - y * y).ravel() / r2).clip(-1, 1)
-        return design, chebyshev.chebvander(cos_2phi, self._n_phi - 1)
+        return design, chebyshev.chebvander(_cos_2psi(x, y, self._stretch), self._n_phi - 1)
 
     def __call__(self, x, y):
         """The values at points of any (common) shape (and the fields on a last axis)."""
@@ -656,8 +672,7 @@ class SkyInterpolant:
         step = (log_r[below] - self._log_r[0]).reshape((-1,) + (1,) * (coef.ndim - 1))
         coef[below] += step * self._slope
         # cos(2 m phi) = T_m(cos 2 phi), cos 2 phi = (x^2 - y^2) / r^2: a recurrence, no cosines
-        cos_2phi = ((x * x - y * y).ravel() / r2).clip(-1, 1)
-        cosines = chebyshev.chebvander(cos_2phi, self._n_phi - 1)
+        cosines = chebyshev.chebvander(_cos_2psi(x, y, self._stretch), self._n_phi - 1)
         values = np.einsum("nm...,nm->n...", coef, cosines)
         return values.reshape(x.shape + values.shape[1:])
 
@@ -669,9 +684,10 @@ class SkyInterpolant:
 #: radii, 8 leave 1.3e-5; on a q_intr = 0.1 disk with a black hole 16 leave 1.2e-5).
 MERIDIONAL_PER_EFOLD = 16
 #: ... and its angles over a quadrant, at least ``MERIDIONAL_MIN_ANGLES`` and one per
-#: ``q_min / MERIDIONAL_ANGLES_PER_Q`` of polar angle (``q_min`` the flattest
-#: intrinsic axial ratio, whose Gaussian makes ``sigma^2`` vary over that angle near the
-#: equator: on a q_intr = 0.1 disk 49 angles left 1.3e-4, 97 leave 1.2e-5).
+#: ``q_min / MERIDIONAL_ANGLES_PER_Q`` of polar angle near the equator (``q_min`` the
+#: flattest intrinsic axial ratio, whose Gaussian makes ``sigma^2`` vary over that angle
+#: there: on a q_intr = 0.1 disk 49 uniform angles left 1.3e-4, 97 leave 1.2e-5); for
+#: a flat galaxy the angles crowd towards the equator (``_meridional_angles``).
 MERIDIONAL_MIN_ANGLES, MERIDIONAL_ANGLES_PER_Q = 25, 6.0
 
 
@@ -689,15 +705,37 @@ def meridional_grid(r_lo, r_hi, q_min):
     -------
     radii, angles : ndarray
         ``MERIDIONAL_PER_EFOLD`` radii per e-fold, and angles from the equator (0) to
-        the axis (pi/2), ``4 k + 1`` of them (see :data:`MERIDIONAL_MIN_ANGLES`).
+        the axis (pi/2), ``4 k + 1`` of them (see :data:`MERIDIONAL_MIN_ANGLES`),
+        uniform in the angle of ``(R, z / stretch)``.
+    stretch : float
+        1, or below 1 for a flat galaxy (``_meridional_angles``): the points' polar
+        angles ``arctan(stretch tan a)`` crowd towards the equator, where its
+        flattest Gaussian makes the moments vary fastest. The interpolants of the
+        grid take it (:class:`SkyInterpolant`).
     big_r, z : ndarray of shape (n_r * n_angles,)
         The grid's points (pc), radius-major.
     """
     n_r = max(6, int(np.ceil(MERIDIONAL_PER_EFOLD * np.log(r_hi / r_lo))) + 1)
     radii = np.exp(np.linspace(np.log(r_lo), np.log(r_hi), n_r))
-    wanted = max(MERIDIONAL_MIN_ANGLES, MERIDIONAL_ANGLES_PER_Q * (np.pi / 2) / q_min)
+    stretch, wanted = _meridional_angles(q_min)
     angles = np.linspace(0, np.pi / 2, 4 * int(np.ceil((wanted - 1) / 4)) + 1)
-    return radii, angles, *_polar_points(radii, angles)
+    return radii, angles, stretch, *_polar_points(radii, angles, stretch)
+
+
+def _meridional_angles(q_min):
+    """The meridional grid's stretch and (least) number of angles for ``q_min``.
+
+    The equator wants one angle per ``q_min / MERIDIONAL_ANGLES_PER_Q`` of polar angle
+    (``n_flat`` over the quadrant), the rest of the quadrant ``MERIDIONAL_MIN_ANGLES``.
+    Angles uniform in ``arctan(tan(a) / stretch)`` are ``stretch`` times closer at the
+    equator and ``1 / stretch`` times farther apart at the axis, so ``n`` of them meet
+    both where ``n stretch = n_min`` and ``n / stretch = n_flat``: ``n = sqrt(n_min
+    n_flat)``, which is ``n_min`` (no stretch) where the equator asks no more.
+    """
+    n_flat = MERIDIONAL_ANGLES_PER_Q * (np.pi / 2) / q_min
+    if n_flat <= MERIDIONAL_MIN_ANGLES:
+        return 1.0, MERIDIONAL_MIN_ANGLES
+    return np.sqrt(MERIDIONAL_MIN_ANGLES / n_flat), np.sqrt(MERIDIONAL_MIN_ANGLES * n_flat)
 
 
 class MeridionalInterpolant:
@@ -719,9 +757,9 @@ class MeridionalInterpolant:
     char : Characteristic
     """
 
-    def __init__(self, radii, angles, p, nu_v2phi, lum, char):
-        fields = per_unit_light(radii, angles, np.stack([p, nu_v2phi], -1), lum)
-        self._fields = SkyInterpolant(radii, angles, fields)
+    def __init__(self, radii, angles, p, nu_v2phi, lum, char, stretch=1.0):
+        fields = per_unit_light(radii, angles, np.stack([p, nu_v2phi], -1), lum, stretch)
+        self._fields = SkyInterpolant(radii, angles, fields, stretch)
         self._lum, self._char = lum, char
 
     def __call__(self, big_r, z):
@@ -754,11 +792,13 @@ class ForceInterpolant:
         ``G M_BH`` of the black hole, in the forces' units times pc^3.
     """
 
-    def __init__(self, radii, angles, f_z, f_rz, r_df_z, gm_bh=0.0):
-        big_r, z = _polar_points(radii, angles)
+    def __init__(self, radii, angles, f_z, f_rz, r_df_z, gm_bh=0.0, stretch=1.0):
+        big_r, z = _polar_points(radii, angles, stretch)
         r3 = (big_r**2 + z**2) ** 1.5
-        values = np.stack([f_z, f_rz, r_df_z], -1) * r3[:, None]
-        self._fields = SkyInterpolant(radii, angles, values.reshape(radii.size, angles.size, 3))
+        values = (np.stack([f_z, f_rz, r_df_z], -1) * r3[:, None]).reshape(
+            radii.size, angles.size, 3
+        )
+        self._fields = SkyInterpolant(radii, angles, values, stretch)
         self._gm_bh = float(gm_bh)
         #: What a point costs, in the force terms' units (sizes :func:`intrinsic_moments`'s blocks).
         self.n_terms = 3 * angles.size
@@ -771,7 +811,7 @@ class ForceInterpolant:
         return (values[..., 0] + f_bh) / r3, values[..., 1] / r3, (values[..., 2] - 3 * f_bh) / r3
 
 
-def per_unit_light(radii, angles, moments, lum):
+def per_unit_light(radii, angles, moments, lum, stretch=1.0):
     """Moments on :func:`meridional_grid` divided by ``nu``: (n_r, n_angles, ...).
 
     Where ``nu`` has underflowed (below 1e-280 of its peak) they take the value of the
@@ -786,7 +826,7 @@ def per_unit_light(radii, angles, moments, lum):
     lum : tuple of ndarray of shape (n_lum,)
         The deprojected luminous Gaussians.
     """
-    big_r, z = _polar_points(radii, angles)
+    big_r, z = _polar_points(radii, angles, stretch)
     nu, _ = _light(big_r**2, z**2, lum)
     extra = (1,) * (moments.ndim - 1)
     good = (nu > 1e-280 * nu.max()).reshape((radii.size, angles.size) + extra)

@@ -87,7 +87,7 @@ DEFAULT_N_NODES_SPH, FLAT_N_NODES_SPH, BLACK_HOLE_N_NODES_SPH = 48, 64, 80
 #: (``_grid_forces``) where the exact force terms number at least this many per
 #: angle of the grid: a node then costs less from the table. Measured: on jampy's
 #: dark-halo set-up (~1,000 terms, 25 angles) the table is 3.4 times faster, on a
-#: three-Gaussian MGE (144 terms) as fast, near the inclination limit (189 angles) 7
+#: three-Gaussian MGE (144 terms) as fast, near the inclination limit (189 uniform angles) 7
 #: times slower.
 FORCE_TABLE_TERMS_PER_ANGLE = 8
 #: The ``u`` rule spans at most ``s`` in [-_S_MAX, _S_MAX]: ``u`` from exp(-32) to exp(32),
@@ -469,7 +469,9 @@ def _meridional_sky_moments(xp, m, chars, n_nodes, n_jobs=None):
         r_hi = np.sqrt(big_x**2 + big_y**2 + z**2).max()
         mges = [lum_g] + [tuple(v[k] for v in pot) for k in members]
         flat = [q[dens > 0].min() for dens, _, q in mges if np.any(dens > 0)]
-        radii, angles, big_r, z_grid = meridional_grid(np.hypot(x[g], y[g]).min(), r_hi, min(flat))
+        radii, angles, stretch, big_r, z_grid = meridional_grid(
+            np.hypot(x[g], y[g]).min(), r_hi, min(flat)
+        )
         theta, r_grid = np.arctan2(big_r, z_grid), np.hypot(big_r, z_grid)
         moments, tables = [], {}  # one table of the forces per mass model
         for k in members:
@@ -484,7 +486,10 @@ def _meridional_sky_moments(xp, m, chars, n_nodes, n_jobs=None):
             sig2th = (1 - chars[k].beta(theta, r_grid)) * p
             moments.append(np.stack([p, sig2th, nu_v2phi], -1))
         fields = SkyInterpolant(
-            radii, angles, per_unit_light(radii, angles, np.stack(moments, -1), lum_g)
+            radii,
+            angles,
+            per_unit_light(radii, angles, np.stack(moments, -1), lum_g, stretch),
+            stretch,
         )
         parts = [idx for idx in np.array_split(np.arange(x.shape[1]), n_jobs) if idx.size]
         project = functools.partial(_project, x[g], y[g], lum_g, inc_rad[g], fields, n_nodes)
@@ -577,12 +582,12 @@ def _grid_forces(xp, r_lo, r_hi, q_min, lum, pot, mbh, pc, n_nodes):
     """
     sigma_max = lum[1].max()
     r_out = np.sqrt(r_hi**2 + 2 * CUTOFF * sigma_max**2) * (1 + 1e-9)
-    radii, angles, big_r, z = meridional_grid(r_lo, r_out, q_min)
+    radii, angles, stretch, big_r, z = meridional_grid(r_lo, r_out, q_min)
     values = np.empty((3, big_r.size))
     # the mass Gaussians' terms alone (mbh 0): the black hole is the table's closed form
     for idx, terms in _group_terms(xp, np.hypot(big_r, z), sigma_max, pot, 0.0, pc, n_nodes):
         values[:, idx] = _forces(big_r[idx] ** 2, z[idx] ** 2, terms)
-    return ForceInterpolant(radii, angles, *values, gm_bh=G_JAMPY * float(mbh))
+    return ForceInterpolant(radii, angles, *values, gm_bh=G_JAMPY * float(mbh), stretch=stretch)
 
 
 def _angular_moments(xp, m, chars, n_nodes, n_jobs=None):
