@@ -591,7 +591,7 @@ def _polar_points(radii, angles, stretch=1.0):
 
 
 def _cos_2psi(x, y, stretch):
-    """``cos 2a`` (raveled) of the grid angle ``a`` of points (x, y): :func:`_polar_points`' inverse."""
+    """``cos 2a`` (raveled) of the grid angle ``a`` of points (x, y), as :func:`_polar_points`."""
     if stretch != 1:
         y = y / stretch
     return ((x * x - y * y).ravel() / (x * x + y * y).ravel()).clip(-1, 1)
