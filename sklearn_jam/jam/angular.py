@@ -590,11 +590,15 @@ def _polar_points(radii, angles, stretch=1.0):
     return (radii[:, None] * np.cos(angles)).ravel(), (radii[:, None] * np.sin(angles)).ravel()
 
 
-def _cos_2psi(x, y, stretch):
-    """``cos 2a`` (raveled) of the grid angle ``a`` of points (x, y), as :func:`_polar_points`."""
+def _cos_2psi(x, y, r2, stretch):
+    """``cos 2a`` (raveled) of the grid angle ``a`` of points (x, y), as :func:`_polar_points`.
+
+    ``r2`` is the points' raveled ``x^2 + y^2``, which the callers already have.
+    """
     if stretch != 1:
         y = y / stretch
-    return ((x * x - y * y).ravel() / (x * x + y * y).ravel()).clip(-1, 1)
+        r2 = (x * x + y * y).ravel()
+    return ((x * x - y * y).ravel() / r2).clip(-1, 1)
 
 
 class SkyInterpolant:
@@ -660,7 +664,7 @@ class SkyInterpolant:
                 shape=design.shape,
             )
             design = (design + extra).tocsr()
-        return design, chebyshev.chebvander(_cos_2psi(x, y, self._stretch), self._n_phi - 1)
+        return design, chebyshev.chebvander(_cos_2psi(x, y, r2, self._stretch), self._n_phi - 1)
 
     def __call__(self, x, y):
         """The values at points of any (common) shape (and the fields on a last axis)."""
@@ -672,7 +676,7 @@ class SkyInterpolant:
         step = (log_r[below] - self._log_r[0]).reshape((-1,) + (1,) * (coef.ndim - 1))
         coef[below] += step * self._slope
         # cos(2 m phi) = T_m(cos 2 phi), cos 2 phi = (x^2 - y^2) / r^2: a recurrence, no cosines
-        cosines = chebyshev.chebvander(_cos_2psi(x, y, self._stretch), self._n_phi - 1)
+        cosines = chebyshev.chebvander(_cos_2psi(x, y, r2, self._stretch), self._n_phi - 1)
         values = np.einsum("nm...,nm->n...", coef, cosines)
         return values.reshape(x.shape + values.shape[1:])
 
