@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from _helpers import DATA, JAMPY9_CONVERGED, MGE_ARGS, jampy9_inner_points
 
-from sklearn_jam.jam import jam_axi_sph
+from sklearn_jam.jam import jam_axi_sph, spherical
 from sklearn_jam.jam.angular import Characteristic, MeridionalCharacteristic, intrinsic_moments
 from sklearn_jam.jam.anisotropy import (
     CylindricalLikeBeta,
@@ -175,6 +175,19 @@ def test_engine_matches_the_radial_truth_at_its_defaults(index):
     """Four hard models with a logistic beta(r) (a black hole inside its transition, near
     the inclination limit) and one with beta(r, theta) (a q = 0.2 disk with a halo):
     within 1e-5 of the vendored adaptive-quadrature truth."""
+    ref = np.load(RADIAL_REFERENCE)
+    args, kw = _model(ref, index)
+    vrms = jam_axi_sph(*args, **kw)
+    assert np.max(np.abs(vrms / ref["vrms"][index] - 1)) < 1e-5, ref["kind"][index]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(4))
+def test_unconvolved_meridional_grid_route_matches_the_radial_truth(index, monkeypatch):
+    """The four models' points through the meridional grid's moments (a curve per grid
+    point), the route of ``MERIDIONAL_MIN_POINTS`` points or more without a PSF (forced
+    here for four): within 1e-5 of the truth."""
+    monkeypatch.setattr(spherical, "MERIDIONAL_MIN_POINTS", 1)
     ref = np.load(RADIAL_REFERENCE)
     args, kw = _model(ref, index)
     vrms = jam_axi_sph(*args, **kw)
