@@ -44,7 +44,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .jam._convolution import check_psf
-from .jam.alignment import engine
+from .jam.alignment import anisotropy_column, engine, engine_beta
 from .jam.constants import DEFAULT_DISTANCE_MPC, MIN_Q_INTR, arcsec_to_pc
 from .jam.mass import dark_matter_scale, gnfw_mge, mge_radial_mass
 from .jam.mge import sersic_mge
@@ -120,21 +120,21 @@ R_E_ARCSEC = 100.0
 _COLUMN = {name: i for i, name in enumerate(GENERAL_PARAM_NAMES)}
 
 
-def general_param_names(align="cyl"):
+def general_param_names(align="cyl", anisotropy="constant"):
     """The columns of the general family of an alignment (``beta_r`` for 'sph').
 
     Parameters
     ----------
     align : {'cyl', 'sph'}, default='cyl'
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        :data:`~sklearn_jam.jam.alignment.ANISOTROPIES` (eq. 37 keeps ``beta_z``).
 
     Returns
     -------
     names : tuple of str
     """
-    engine(align)  # refuses an unknown alignment
-    if align == "cyl":
-        return GENERAL_PARAM_NAMES
-    return tuple("beta_r" if n == "beta_z" else n for n in GENERAL_PARAM_NAMES)
+    column = anisotropy_column(align, anisotropy)  # refuses an unknown alignment
+    return tuple(column if n == "beta_z" else n for n in GENERAL_PARAM_NAMES)
 
 
 def _columns(params):
@@ -217,7 +217,7 @@ def _eps_intr(p, q_intr):
     return 1.0 - ((1 - f_disk) * q_intr[:, 0] + f_disk * q_intr[:, 1])
 
 
-def general_violations(params, align="cyl"):
+def general_violations(params, align="cyl", anisotropy="constant"):
     """For each row, the rules of the family it breaks (empty when valid).
 
     Parameters
@@ -225,13 +225,14 @@ def general_violations(params, align="cyl"):
     params : array-like of shape (n_samples, 15)
         Columns of :func:`general_param_names`.
     align : {'cyl', 'sph'}, default='cyl'
+    anisotropy : {'constant', 'eq37'}, default='constant'
 
     Returns
     -------
     violations : list of list of str
         Each message names the value and the rule.
     """
-    names = general_param_names(align)
+    names = general_param_names(align, anisotropy)
     params = _as_2d(params)
     if params.ndim != 2 or params.shape[1] != len(names):
         raise ValueError(
@@ -268,7 +269,7 @@ def general_violations(params, align="cyl"):
     return out
 
 
-def check_general_params(params, align="cyl", max_reported=5):
+def check_general_params(params, align="cyl", max_reported=5, anisotropy="constant"):
     """Validate rows of the general family; return them as a float (n, 15) array.
 
     Raises
@@ -280,7 +281,7 @@ def check_general_params(params, align="cyl", max_reported=5):
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise ValueError(f"params must be numeric, got dtype {arr.dtype}")
     arr = _as_2d(arr.astype(float))
-    violations = general_violations(arr, align)
+    violations = general_violations(arr, align, anisotropy)
     if arr.shape[0] == 0:
         raise ValueError("params has 0 rows; at least one galaxy is required")
     bad = [(i, v) for i, v in enumerate(violations) if v]
@@ -382,13 +383,15 @@ def _probe_maps(lum, parts, p, x, y, n_nodes):
     return out
 
 
-def _engine_call(align, lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes=None):
+def _engine_call(
+    align, lum, pot, mbh, p, beta, x, y, n_nodes, pixel_nodes=None, anisotropy="constant"
+):
     """The engine's V_rms (km/s) of one galaxy of the family at ``(x, y)`` arcsec."""
     return engine(align)(
         *lum,
         *pot,
         p["inc"],
-        np.full(lum[0].size, beta),
+        engine_beta(anisotropy, beta, np.ones(lum[0].size)),
         x,
         y,
         distance=DEFAULT_DISTANCE_MPC,
@@ -406,7 +409,7 @@ def _unit(lum):
     return vrms_unit(surf * qobs, sigma, 1.0, R_E_ARCSEC, DEFAULT_DISTANCE_MPC)
 
 
-def general_vrms(params, x, y, *, align="cyl", n_nodes=None):
+def general_vrms(params, x, y, *, align="cyl", anisotropy="constant", n_nodes=None):
     """Exact dimensionless V_rms of galaxies of the family at sky positions, with PSF and spaxels.
 
     One engine call per galaxy (each has its own PSF and spaxel), the mass its
@@ -420,6 +423,10 @@ def general_vrms(params, x, y, *, align="cyl", n_nodes=None):
     x, y : array-like of shape (n_points,)
         Sky positions in units of ``r_e`` (x along the projected major axis).
     align : {'cyl', 'sph'}, default='cyl'
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        :data:`~sklearn_jam.jam.alignment.ANISOTROPIES`: the constant ``beta_z`` (or
+        ``beta_r``), or with ``align='sph'`` jampy 9's eq. (37) of ``ratio = sqrt(1 -
+        beta_z)``.
     n_nodes : int or None, default=None
         The engine's quadrature nodes (its default when None).
 
@@ -428,12 +435,15 @@ def general_vrms(params, x, y, *, align="cyl", n_nodes=None):
     vrms : ndarray of shape (n_galaxies, n_points)
         ``V_rms / sqrt(G M_* / r_e)``.
     """
-    params = check_general_params(params, align)
+    params = check_general_params(params, align, anisotropy=anisotropy)
     beta = params[:, _COLUMN["beta_z"]]
     x, y = (np.asarray(v, dtype=float) * R_E_ARCSEC for v in (x, y))
     out = np.empty((len(params), x.size))
     for i, (p, lum, mass) in enumerate(_engine_galaxies(params)):
-        vrms = _engine_call(align, lum, mass["pot"], mass["mbh"], p, beta[i], x, y, n_nodes)
+        vrms = _engine_call(
+            align, lum, mass["pot"], mass["mbh"], p, beta[i], x, y, n_nodes,
+            anisotropy=anisotropy,
+        )  # fmt: skip
         out[i] = vrms / _unit(lum)
     return out
 

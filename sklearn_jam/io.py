@@ -34,7 +34,7 @@ from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ._version import SPEC_VERSION, __version__
 from .emulator.features import features_from_images
-from .priors import check_params, param_names
+from .priors import check_params
 
 __all__ = ["simulate_to_store", "load_dataset", "dataset_status"]
 
@@ -121,7 +121,7 @@ def _expected_attrs(simulator, n_samples, seed, chunk_size):
         "seed": seed,
         "chunk_size": int(chunk_size),
         "settings": simulator.settings(),
-        "param_names": list(param_names(simulator.align)),
+        "param_names": list(simulator._param_names()),
     }
 
 
@@ -170,7 +170,7 @@ def _create_store(path, simulator, params, seed, chunk_size):
             **_expected_attrs(simulator, n, seed, chunk_size),
             "package_version": __version__,
             "columns": {
-                "params": list(param_names(simulator.align)),
+                "params": list(simulator._param_names()),
                 "vrms": "grid index i_r * n_ang + i_theta",
             },
         }
@@ -698,6 +698,7 @@ def load_dataset(path, lazy=False, allow_partial=False):
         image_side=settings["image"]["npix"],
         distance=settings["distance"],
         align=settings["align"],
+        anisotropy=settings.get("anisotropy", "constant"),
     )
     if lazy:  # every chunk is checked against its checksum when it is first read
         verify = _ChunkVerifier(path, root, records)
@@ -708,7 +709,7 @@ def load_dataset(path, lazy=False, allow_partial=False):
         images = np.asarray(root["images"][:])[keep]
         y = np.asarray(root["vrms"][:])[keep]
         X = sim.features_from_images(params, images)
-    check_params(params, check_bounds=False, align=sim.align)
+    check_params(params, check_bounds=False, align=sim.align, anisotropy=sim.anisotropy)
     return sim.dataset_bunch(X, y, params, images, failures, attrs=_stored_attrs(attrs))
 
 

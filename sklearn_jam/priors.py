@@ -6,13 +6,15 @@ The column order used everywhere (arrays, files, command line) is
 sigma_theta^2 / sigma_r^2`` in place of ``beta_z`` (:func:`param_names`), over
 the same prior box and domain: the rule on the anisotropy (Wang, Cappellari &
 Peng 2021) was derived for the cylindrical alignment and is kept for the
-spherical one so that both families hold the same galaxies.
+spherical one so that both families hold the same galaxies. With jampy 9's eq. (37)
+(``anisotropy='eq37'``) the column stays ``beta_z``: eq. (37) mimics the cylindrically
+aligned model of that ``beta_z`` (:data:`~sklearn_jam.jam.alignment.ANISOTROPIES`).
 """
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .jam.alignment import engine
+from .jam.alignment import anisotropy_column
 from .jam.constants import MIN_Q_INTR
 from .jam.projection import intrinsic_axis_ratio
 
@@ -60,20 +62,22 @@ PRIOR_BOUNDS = {
 BETA_EPS_SLOPE = 0.7
 
 
-def param_names(align="cyl"):
+def param_names(align="cyl", anisotropy="constant"):
     """The column names of the family of an alignment: :data:`PARAM_NAMES`, or with ``beta_r``.
 
     Parameters
     ----------
     align : {'cyl', 'sph'}, default='cyl'
         Alignment of the velocity ellipsoid.
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        :data:`~sklearn_jam.jam.alignment.ANISOTROPIES` (eq. 37 keeps ``beta_z``).
 
     Returns
     -------
     names : tuple of str
     """
-    engine(align)  # refuses an unknown alignment
-    return PARAM_NAMES if align == "cyl" else PARAM_NAMES[:4] + ("beta_r",) + PARAM_NAMES[5:]
+    column = anisotropy_column(align, anisotropy)  # refuses an unknown alignment
+    return PARAM_NAMES[:4] + (column,) + PARAM_NAMES[5:]
 
 
 def _as_2d(params):
@@ -83,7 +87,7 @@ def _as_2d(params):
     return params
 
 
-def physical_violations(params, check_bounds=True, align="cyl"):
+def physical_violations(params, check_bounds=True, align="cyl", anisotropy="constant"):
     """Tell, for each row of a parameter array, which rules it breaks.
 
     Parameters
@@ -95,6 +99,8 @@ def physical_violations(params, check_bounds=True, align="cyl"):
         (intrinsic axial ratio and anisotropy limit) are always checked.
     align : {'cyl', 'sph'}, default='cyl'
         The family, which names the anisotropy column (:func:`param_names`).
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        With ``align``, the anisotropy column's name (:func:`param_names`).
 
     Returns
     -------
@@ -102,7 +108,7 @@ def physical_violations(params, check_bounds=True, align="cyl"):
         One list per row, empty when the row is valid. Each message names the
         value and the rule it breaks.
     """
-    params, names = _as_2d(params), param_names(align)
+    params, names = _as_2d(params), param_names(align, anisotropy)
     if params.shape[1] != len(names):
         raise ValueError(f"params must have {len(names)} columns {names}, got shape {params.shape}")
     q_l, q_m, beta_z, inc = params[:, 2], params[:, 3], params[:, 4], params[:, 5]
@@ -139,7 +145,7 @@ def physical_violations(params, check_bounds=True, align="cyl"):
     return out
 
 
-def check_params(params, check_bounds=True, max_reported=5, align="cyl"):
+def check_params(params, check_bounds=True, max_reported=5, align="cyl", anisotropy="constant"):
     """Validate a parameter array and return it as a float 2-D array.
 
     Parameters
@@ -153,6 +159,8 @@ def check_params(params, check_bounds=True, max_reported=5, align="cyl"):
         How many bad rows the error message lists.
     align : {'cyl', 'sph'}, default='cyl'
         The family, which names the anisotropy column (:func:`param_names`).
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        With ``align``, the anisotropy column's name (:func:`param_names`).
 
     Returns
     -------
@@ -166,7 +174,7 @@ def check_params(params, check_bounds=True, max_reported=5, align="cyl"):
     arr = np.asarray(params)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise ValueError(f"params must be numeric, got dtype {arr.dtype}")
-    arr, names = _as_2d(arr.astype(float)), param_names(align)
+    arr, names = _as_2d(arr.astype(float)), param_names(align, anisotropy)
     if arr.ndim != 2 or arr.shape[1] != len(names):
         raise ValueError(
             f"params must have shape (n_samples, {len(names)}) with columns "
@@ -177,13 +185,8 @@ def check_params(params, check_bounds=True, max_reported=5, align="cyl"):
     # The vectorised masks clear the valid rows; only the others need the messages.
     ok = physical_mask(arr) & (in_prior_box(arr) if check_bounds else True)
     suspects = np.flatnonzero(~ok)
-    bad = [
-        (int(i), v)
-        for i, v in zip(
-            suspects, physical_violations(arr[suspects], check_bounds, align), strict=True
-        )
-        if v
-    ]
+    violations = physical_violations(arr[suspects], check_bounds, align, anisotropy)
+    bad = [(int(i), v) for i, v in zip(suspects, violations, strict=True) if v]
     if bad:
         lines = [f"  row {i}: " + "; ".join(v) for i, v in bad[:max_reported]]
         more = f"\n  ... and {len(bad) - max_reported} more rows" if len(bad) > max_reported else ""

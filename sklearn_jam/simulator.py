@@ -25,6 +25,7 @@ from .jam import (
     jampy_sersic_vrms,
     sersic_vrms,
 )
+from .jam.alignment import ANISOTROPIES, anisotropy_column
 from .jam.crosscheck import require_jampy8
 from .photometry import sersic_images
 from .priors import PARAM_NAMES, check_params, param_names, sample_prior
@@ -50,10 +51,14 @@ GALAXY_ERRORS = (ValueError, ArithmeticError, AssertionError, np.linalg.LinAlgEr
 GRID_RANGES = {"sersic": (0.5, 25.0), "general": (0.05, 2.5)}
 
 
-def _engine_vrms(params, grid, distance, n_nodes, device, align, family="sersic"):
+def _engine_vrms(
+    params, grid, distance, n_nodes, device, align, family="sersic", anisotropy="constant"
+):
     """Dimensionless maps of a batch from the exact engine, in NumPy or torch on ``device``."""
     if family == "general":  # one engine call per galaxy (each its own PSF), in r_e units
-        return general_vrms(params, grid.x, grid.y, align=align, n_nodes=n_nodes)
+        return general_vrms(
+            params, grid.x, grid.y, align=align, anisotropy=anisotropy, n_nodes=n_nodes
+        )
     columns = [params[:, i] for i in range(6)]
     x, y = grid.x, grid.y
     if device is not None:
@@ -61,7 +66,9 @@ def _engine_vrms(params, grid, distance, n_nodes, device, align, family="sersic"
 
         columns = [torch.as_tensor(c, dtype=torch.float64, device=device) for c in columns]
         x, y = (torch.as_tensor(v, dtype=torch.float64, device=device) for v in (x, y))
-    vrms = sersic_vrms(*columns, x, y, distance=distance, n_nodes=n_nodes, align=align)
+    vrms = sersic_vrms(
+        *columns, x, y, distance=distance, n_nodes=n_nodes, align=align, anisotropy=anisotropy
+    )
     return vrms if device is None else vrms.cpu().numpy()
 
 
@@ -116,7 +123,8 @@ class JamSimulator(TransformerMixin, BaseEstimator):
     ``(n, n_rad * n_ang)`` dimensionless V_rms maps on the polar grid of
     SPEC section 3. With ``align='sph'`` the velocity ellipsoid is
     spherically aligned and the fifth column is ``beta_r``
-    (:func:`~sklearn_jam.priors.param_names`). With ``family='general'`` the
+    (:func:`~sklearn_jam.priors.param_names`); with ``anisotropy='eq37'`` as well, the
+    anisotropy is jampy 9's eq. (37) and the column stays ``beta_z``. With ``family='general'`` the
     galaxies are those of :mod:`sklearn_jam.general` (bulge, disk, nucleus, gNFW
     halo, black hole, PSF and spaxels; 15 columns), the grid is in units of
     ``r_e`` and the maps are ``V_rms / sqrt(G M_* / r_e)``. Work runs through
@@ -179,6 +187,15 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         per galaxy at 64 nodes; ``n_nodes=24`` was 8x faster and 5e-8 from it
         on one galaxy of the family measured). Recorded in :meth:`settings`, so in every
         dataset and model card. ``backend='jampy'`` takes only 'cyl'.
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        How the anisotropy column enters
+        (:data:`~sklearn_jam.jam.alignment.ANISOTROPIES`): the same ``beta_z`` (or
+        ``beta_r``) for every Gaussian, or, with ``align='sph'``, jampy 9's eq. (37),
+        ``beta(theta) = 1 - ratio^(-2 cos 2 theta)`` with ``ratio = sqrt(1 - beta_z)``:
+        the spherically aligned model that jampy 9 recommends in place of the
+        cylindrically aligned one of that ``beta_z``. Computed by the engine of
+        ``beta(theta)`` in NumPy (``device=None``), about 0.2-1 s per Sersic galaxy on
+        the default grid. Recorded in :meth:`settings` when not 'constant'.
     family : {'sersic', 'general'}, default='sersic'
         The galaxies: the paper's Sersic family (SPEC v2; images and the CNN's
         features) or the general family of :mod:`sklearn_jam.general`, whose
@@ -226,6 +243,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "align": [StrOptions({"cyl", "sph"})],
+        "anisotropy": [StrOptions(set(ANISOTROPIES))],
         "family": [StrOptions(set(GRID_RANGES))],
     }
 
@@ -252,6 +270,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         align="cyl",
         family="sersic",
         npix="deprecated",
+        anisotropy="constant",
     ):
         self.r_min = r_min
         self.r_max = r_max
@@ -274,6 +293,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         self.align = align
         self.family = family
         self.npix = npix
+        self.anisotropy = anisotropy
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -316,6 +336,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             "distance": float(self.distance),
             "model": self._model_name(),
             "align": self.align,
+            **({"anisotropy": self.anisotropy} if self.anisotropy != "constant" else {}),
             **({"family": "general"} if self.family == "general" else {}),
             "spec_version": SPEC_VERSION,
         }
@@ -356,19 +377,31 @@ class JamSimulator(TransformerMixin, BaseEstimator):
                 f"backend='jampy' computes jampy 8's cylindrically aligned model; align="
                 f"{self.align!r} needs backend='engine'"
             )
+        anisotropy_column(self.align, self.anisotropy)  # eq. (37) needs align='sph'
+        if self.anisotropy == "eq37" and (self.device is not None or self.vrms_func is not None):
+            raise ValueError(
+                "anisotropy='eq37' runs the engine of beta(theta), in NumPy: it takes "
+                f"device=None and vrms_func=None; got device={self.device!r}, "
+                f"vrms_func={self.vrms_func!r}"
+            )
         self.grid  # noqa: B018 -- validates the grid settings
 
     def _validate_galaxies(self, X, reset):
         X = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+        return self._checked(X)
+
+    def _checked(self, params):
+        """Galaxy parameters checked for this simulator's family, alignment and anisotropy."""
+        kw = dict(align=self.align, anisotropy=self.anisotropy)
         if self.family == "general":
-            return check_general_params(X, align=self.align)
-        return check_params(X, check_bounds=self.check_bounds, align=self.align)
+            return check_general_params(params, **kw)
+        return check_params(params, check_bounds=self.check_bounds, **kw)
 
     def _param_names(self):
         """The columns of the galaxies of this simulator's family and alignment."""
         if self.family == "general":
-            return general_param_names(self.align)
-        return param_names(self.align)
+            return general_param_names(self.align, self.anisotropy)
+        return param_names(self.align, self.anisotropy)
 
     # -- scikit-learn API ------------------------------------------------------------
 
@@ -452,7 +485,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         """Unit-sum mock Sersic images of shape ``(n, image_side, image_side)`` (float32)."""
         if self.family == "general":
             return self._render(params)  # refuses, naming why
-        return self._render(check_params(params, check_bounds=self.check_bounds, align=self.align))
+        return self._render(self._checked(params))
 
     def _render(self, params):
         """Images of already validated parameters."""
@@ -497,9 +530,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             Columns ``q_m, beta_z, inc [deg]`` (``beta_r`` for ``align='sph'``),
             then the image raveled in C order.
         """
+        params = self._checked(params)
         if self.family == "general":
-            return check_general_params(params, align=self.align)
-        params = check_params(params, check_bounds=self.check_bounds, align=self.align)
+            return params
         return self.features_from_images(params, self._render(params))
 
     def feature_names(self):
@@ -507,7 +540,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         if self.family == "general":
             return np.array(self._param_names(), dtype=object)
         pix = [f"pix_{i:02d}_{j:02d}" for i in range(self._side()) for j in range(self._side())]
-        names = param_names(self.align)  # beta_r in place of beta_z for align='sph'
+        names = self._param_names()  # beta_r in place of beta_z for align='sph'
         scalars = [names[PARAM_NAMES.index(name)] for name in FEATURE_SCALARS]
         return np.array(scalars + pix, dtype=object)
 
@@ -627,6 +660,7 @@ class JamSimulator(TransformerMixin, BaseEstimator):
             "device": self.device,
             "align": self.align,
             "family": self.family,
+            "anisotropy": self.anisotropy,
         }
         grid, kw = self.grid, {**self._image_kw(), "dtype": np.float32}
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")

@@ -541,6 +541,19 @@ def test_a_full_disk_is_one_line_then_resumes(small_disk, tmp_path, capsys):
         np.testing.assert_array_equal(a[key], b[key])
 
 
+def test_eq37_is_a_setting_of_the_store_and_reloads(tmp_path):
+    """A store of eq. (37) maps records it, reloads its simulator with it and its beta_z
+    column, and refuses to resume as constant-anisotropy maps."""
+    sim = JamSimulator(n_rad=3, n_ang=2, align="sph", anisotropy="eq37", n_nodes=12)
+    simulate_to_store(sim, 2, tmp_path / "eq37", seed=0, chunk_size=1)
+    data = load_dataset(tmp_path / "eq37")
+    assert data.attrs["settings"]["anisotropy"] == "eq37" and data.param_names[4] == "beta_z"
+    np.testing.assert_allclose(data.y, sim.transform(data.params), rtol=1e-12)
+    constant = JamSimulator(n_rad=3, n_ang=2, align="sph", n_nodes=12)
+    with pytest.raises(ValueError, match="other settings: settings="):
+        simulate_to_store(constant, 2, tmp_path / "eq37", seed=0, chunk_size=1)
+
+
 def test_the_alignment_is_a_setting_and_older_stores_are_cylindrical(tmp_path):
     import zarr
 

@@ -8,6 +8,7 @@ from sklearn_jam.priors import (
     PRIOR_BOUNDS,
     check_params,
     intrinsic_axis_ratio,
+    param_names,
     physical_mask,
     physical_violations,
     sample_prior,
@@ -106,3 +107,22 @@ def test_check_params_reports_row_numbers():
     with pytest.raises(ValueError, match=r"(?s)1 of 8 .*row 5: r_ser=40"):
         check_params(p)
     np.testing.assert_array_equal(check_params(GOOD), [GOOD])
+
+
+@pytest.mark.parametrize(
+    ("align", "anisotropy", "column"),
+    [("cyl", "constant", "beta_z"), ("sph", "constant", "beta_r"), ("sph", "eq37", "beta_z")],
+)
+def test_the_anisotropy_column_is_named_by_alignment_and_form(align, anisotropy, column):
+    names = param_names(align, anisotropy)
+    assert names[4] == column and names[:4] + names[5:] == PARAM_NAMES[:4] + PARAM_NAMES[5:]
+    bad = [3.0, 10.0, 0.8, 0.8, 0.5, 80.0]  # the anisotropy outside the prior box
+    with pytest.raises(ValueError, match=f"{column}=0.5 is outside the prior box"):
+        check_params(bad, align=align, anisotropy=anisotropy)
+
+
+def test_eq37_needs_the_spherical_alignment_and_unknown_forms_are_refused():
+    with pytest.raises(ValueError, match="anisotropy='eq37' .* needs align='sph'"):
+        param_names("cyl", "eq37")
+    with pytest.raises(ValueError, match="anisotropy='logistic' must be one of"):
+        param_names("sph", "logistic")

@@ -212,6 +212,62 @@ def test_align_sph_refuses_jampy_and_names_its_column():
         JamSimulator(align="sph").transform(bad)
 
 
+def test_eq37_maps_are_jampy9s_beta_theta_and_keep_the_beta_z_column():
+    """``anisotropy='eq37'``: the engine of beta(theta) with eq. (37) of ratio sqrt(1 - beta_z),
+    the column still beta_z; another model than the constant beta_r of that value."""
+    from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph, sersic_mge, vrms_unit
+
+    sim = JamSimulator(n_rad=3, n_ang=2, align="sph", anisotropy="eq37", n_nodes=16)
+    params = sim.sample_params(2, random_state=4)
+    maps = sim.transform(params)
+    n_ser, r_ser, q_l, q_m, beta_z, inc = params[1]
+    surf, sigma_re = sersic_mge(n_ser)
+    sigma, ones = sigma_re * r_ser, np.ones_like(surf)
+    direct = jam_axi_sph(
+        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc,
+        CylindricalLikeBeta(np.sqrt(1 - beta_z)), sim.grid.x, sim.grid.y,
+        distance=sim.distance, n_nodes=16,
+    )  # fmt: skip
+    unit = vrms_unit(surf, sigma, q_m, r_ser, sim.distance)
+    np.testing.assert_allclose(maps[1], direct / unit, rtol=1e-12)
+    constant = JamSimulator(n_rad=3, n_ang=2, align="sph", n_nodes=16).transform(params)
+    assert np.max(np.abs(constant / maps - 1)) > 1e-3  # beta(theta) is not beta_r = beta_z
+    assert sim.settings()["anisotropy"] == "eq37"
+    assert "anisotropy" not in JamSimulator(align="sph").settings()  # older stores resume
+    data = sim.make_dataset(1, random_state=0)
+    assert list(data.param_names) == ["n_ser", "r_ser", "q_l", "q_m", "beta_z", "inc"]
+    assert list(data.feature_names[:3]) == ["q_m", "beta_z", "inc"]
+
+
+def test_isotropic_eq37_maps_are_the_constant_beta_engines():
+    """beta_z = 0 is ratio 1, beta = 0 everywhere: the analytic spherically aligned
+    engine's map (an independent computation), to 1e-6."""
+    params = np.array([[3.0, 8.0, 0.7, 0.65, 0.0, 75.0]])
+    eq37 = JamSimulator(n_rad=4, n_ang=3, align="sph", anisotropy="eq37").transform(params)
+    constant = JamSimulator(n_rad=4, n_ang=3, align="sph").transform(params)
+    np.testing.assert_allclose(eq37, constant, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (dict(anisotropy="eq37"), "anisotropy='eq37' is jampy 9's .* needs align='sph'"),
+        (dict(align="sph", anisotropy="eq37", device="cpu"), "runs the engine of beta.theta."),
+        (dict(align="sph", anisotropy="eq37", vrms_func=np.hypot), "vrms_func=None"),
+        (dict(anisotropy="logistic"), "anisotropy"),
+    ],
+)
+def test_eq37_settings_it_cannot_run_are_refused_before_any_work(settings, message):
+    with pytest.raises(ValueError, match=message):
+        JamSimulator(**settings).fit()
+
+
+def test_eq37_rows_are_checked_by_the_beta_z_rule():
+    bad = np.array([[3.0, 10.0, 0.8, 0.8, 0.5, 80.0]])  # outside the prior box
+    with pytest.raises(ValueError, match=r"beta_z=0.5 is outside the prior box"):
+        JamSimulator(align="sph", anisotropy="eq37").transform(bad)
+
+
 # -- the general family -----------------------------------------------------------------
 
 

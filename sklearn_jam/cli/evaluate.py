@@ -83,15 +83,16 @@ def _check_settings(settings, card, data):
     from ..simulator import JamSimulator
 
     trained = (card or {}).get("data_settings") or JamSimulator().settings()
-    # load_dataset gives every dataset its alignment; cards written before the
-    # spherical alignment describe cylindrical maps
-    align, trained_align = settings["align"], trained.get("align", "cyl")
-    if align != trained_align:
-        raise ValueError(
-            f"the dataset {data} holds maps of align={align!r} but the model was trained on "
-            f"align={trained_align!r}: its predictions are not these maps; evaluate it on a "
-            "dataset of its own alignment"
-        )
+    # settings and cards written before the spherical alignment describe cylindrical
+    # maps, and before eq. (37) constant anisotropies
+    for key, default in (("align", "cyl"), ("anisotropy", "constant")):
+        value, trained_value = settings.get(key, default), trained.get(key, default)
+        if value != trained_value:
+            raise ValueError(
+                f"the dataset {data} holds maps of {key}={value!r} but the model was trained "
+                f"on {key}={trained_value!r}: its predictions are not these maps; evaluate it "
+                f"on a dataset of its own {key}"
+            )
     for group in ("grid", "image"):
         for key, value in settings[group].items():
             if trained[group].get(key) != value:

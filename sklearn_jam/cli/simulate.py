@@ -6,6 +6,7 @@ import sys
 from joblib import parallel_config
 
 from .._owner import OWNER_ENV, exit_with
+from ..jam.alignment import ANISOTROPIES
 from ._base import add_command
 
 __all__ = []
@@ -21,6 +22,7 @@ def run(args):
         batch_size=args.chunk_size,
         verbose=1,
         align=args.align,
+        anisotropy=args.anisotropy,
         n_nodes=args.nodes,
     )
     # Every worker watches this process from its start, so that none outlives a SIGKILL:
@@ -63,6 +65,14 @@ def add_parser(subparsers):
         default="cyl",
         help="velocity ellipsoid aligned with cylindrical (the paper's family) or spherical "
         "coordinates (column beta_r in place of beta_z; about 1 s per galaxy)",
+    )
+    p.add_argument(
+        "--anisotropy",
+        choices=list(ANISOTROPIES),
+        default="constant",
+        help="the anisotropy column's form: constant for every Gaussian, or, with --align sph, "
+        "jampy 9's eq. (37) mimicking the cylindrically aligned model of that beta_z (the "
+        "column stays beta_z; about 0.2-1 s per galaxy)",
     )
     p.add_argument(
         "--nodes",

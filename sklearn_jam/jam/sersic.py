@@ -12,7 +12,7 @@ of ``sqrt(G M_tot / r_ser)`` so that neither distance nor mass enters. With
 import numpy as np
 
 from ._base import namespace
-from .alignment import engine
+from .alignment import anisotropy_column, engine, engine_beta
 from .constants import DEFAULT_DISTANCE_MPC, G_JAMPY, arcsec_to_pc
 from .mge import sersic_mge
 
@@ -32,6 +32,7 @@ def sersic_vrms(
     distance=DEFAULT_DISTANCE_MPC,
     n_nodes=None,
     align="cyl",
+    anisotropy="constant",
 ):
     """Dimensionless V_rms maps of Sersic galaxies (SPEC section 3), batched.
 
@@ -55,6 +56,10 @@ def sersic_vrms(
         See :func:`~sklearn_jam.jam.jam_axi_cyl` and :func:`~sklearn_jam.jam.jam_axi_sph`.
     align : {'cyl', 'sph'}, default='cyl'
         Alignment of the velocity ellipsoid.
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        :data:`~sklearn_jam.jam.alignment.ANISOTROPIES`: ``beta_z`` (or ``beta_r``) for
+        every Gaussian, or, with ``align='sph'``, jampy 9's eq. (37) of ``ratio =
+        sqrt(1 - beta_z)`` (NumPy only).
 
     Returns
     -------
@@ -80,6 +85,7 @@ def sersic_vrms(
         distance=distance,
         n_nodes=n_nodes,
         align=align,
+        anisotropy=anisotropy,
     )
     return vrms if batched else vrms[0]
 
@@ -98,6 +104,7 @@ def scaled_mge_vrms(
     distance=DEFAULT_DISTANCE_MPC,
     n_nodes=None,
     align="cyl",
+    anisotropy="constant",
 ):
     """Dimensionless V_rms of galaxies whose light and mass share one MGE shape.
 
@@ -123,12 +130,17 @@ def scaled_mge_vrms(
         See :func:`~sklearn_jam.jam.jam_axi_cyl` and :func:`~sklearn_jam.jam.jam_axi_sph`.
     align : {'cyl', 'sph'}, default='cyl'
         Alignment of the velocity ellipsoid.
+    anisotropy : {'constant', 'eq37'}, default='constant'
+        :data:`~sklearn_jam.jam.alignment.ANISOTROPIES`: ``beta_z`` (or ``beta_r``) for
+        every Gaussian, or, with ``align='sph'``, jampy 9's eq. (37) of ``ratio =
+        sqrt(1 - beta_z)`` (NumPy only).
 
     Returns
     -------
     vrms : ndarray or torch.Tensor of shape (n_galaxies, n_points)
         ``V_rms / vrms_unit(...)``, dimensionless.
     """
+    anisotropy_column(align, anisotropy)  # refuses eq. (37) with align='cyl'
     sigma = sigma_re * r_ser[:, None]
     ones = 1 + 0 * surf
     vrms = engine(align)(
@@ -139,7 +151,7 @@ def scaled_mge_vrms(
         sigma,
         q_m[:, None] * ones,
         inc,
-        beta_z[:, None] * ones,
+        engine_beta(anisotropy, beta_z, ones),
         x,
         y,
         distance=distance,

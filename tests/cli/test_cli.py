@@ -93,6 +93,18 @@ def test_the_emulator_trains_on_spherically_aligned_maps(tmp_path, capsys):
     assert "maps of align='cyl' but the model was trained on align='sph'" in capsys.readouterr().err
 
 
+def test_simulate_takes_jampy9s_eq37_and_refuses_it_cylindrically(tmp_path, capsys):
+    data = tmp_path / "eq37"
+    argv = ["simulate", "--n-samples", "2", "--out", str(data), "--chunk-size", "2"]
+    assert main([*argv, "--anisotropy", "eq37"]) == 1
+    assert "anisotropy='eq37' is jampy 9's beta(theta)" in capsys.readouterr().err
+    assert not data.exists()  # refused before any work
+    assert main([*argv, "--align", "sph", "--anisotropy", "eq37", "--nodes", "12"]) == 0
+    dataset = load_dataset(data)
+    assert dataset.attrs["settings"]["anisotropy"] == "eq37"
+    assert dataset.param_names[4] == "beta_z" and np.isfinite(dataset.y).all()
+
+
 @pytest.mark.slow
 def test_demo_quick(tmp_path, capsys):
     out = tmp_path / "demo"

@@ -200,3 +200,15 @@ def test_evaluate_refuses_a_dataset_of_the_other_alignment(tmp_path):
     with pytest.raises(ValueError, match="maps of align='sph' but the model was trained on"):
         evaluate(model, tmp_path / "d", tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_evaluate_refuses_a_dataset_of_another_anisotropy(tmp_path):
+    """A card of constant-anisotropy sph maps does not evaluate eq. (37) maps."""
+    from sklearn_jam import JamSimulator
+    from sklearn_jam.cli.evaluate import _check_settings
+
+    eq37 = JamSimulator(align="sph", anisotropy="eq37").settings()
+    card = {"data_settings": JamSimulator(align="sph").settings()}
+    with pytest.raises(ValueError, match="maps of anisotropy='eq37' but the model was trained"):
+        _check_settings(eq37, card, tmp_path)
+    _check_settings(eq37, {"data_settings": eq37}, tmp_path)  # its own maps pass
