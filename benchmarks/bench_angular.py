@@ -2,13 +2,17 @@
 
 jampy 9's Bayesian examples take ``beta(theta) = 1 - ratio^(-2 cos 2 theta)`` (eq. 37 of
 Cappellari 2026) with ``ratio = 0.9`` at their start. The engine of a ``beta(theta)``
-(:mod:`sklearn_jam.jam.angular`) computes V_rms at the points only, so this compares
-unconvolved models at the bins of jampy's dark-halo and black-hole examples (M32's MGE,
-the same mass models as ``bench_spherical.py``), every ``--every``-th bin:
+(:mod:`sklearn_jam.jam.angular`) is compared first unconvolved, at the bins of jampy's
+dark-halo and black-hole examples (M32's MGE, the same mass models as
+``bench_spherical.py``), every ``--every``-th bin:
 
 - ``jam_axi_sph`` at ``n_nodes`` 32, 48 and its default 64: seconds per call (one
-  thread) and the error against itself at ``--reference-nodes`` (within 6.7e-7 of the
-  adaptive-quadrature truth on the hard cases, ``docs/physics.rst``);
+  thread) and the error against its line-of-sight rule at the points at
+  ``--reference-nodes`` (within 6.7e-7 of the adaptive-quadrature truth on the hard
+  cases, ``docs/physics.rst``). With 32 bins or more
+  (:data:`~sklearn_jam.jam.spherical.MERIDIONAL_MIN_POINTS`) the engine takes its
+  moments from the meridional grid; the line-of-sight rule at the points (the route of
+  fewer bins, and of every unconvolved call before 0.3.5) is timed beside it at 64 nodes;
 - jampy 9's ``jam_axi_proj`` with the same ``beta_fun`` at its defaults and two finer
   settings (``bench_spherical.JAMPY9_SETTINGS``), each in a subprocess of
   ``--jampy9-python``: seconds per call and error.
@@ -27,6 +31,7 @@ Usage::
 """
 
 import argparse
+import contextlib
 import functools
 import sys
 from pathlib import Path
@@ -34,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph
+from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph, spherical
 from sklearn_jam.jam.anisotropy import LogisticBeta
 from sklearn_jam.jam.constants import arcsec_to_pc
 from sklearn_jam.utils import best_time, format_table
@@ -71,12 +76,17 @@ def main(argv=None):
             x, y = x[:: args.every], y[:: args.every]
             beta, jampy_beta = _anisotropy(args.logistic, model["distance"])
             model = {**model, "beta": beta}
-            ref = jam_axi_sph(**model, x=x, y=y, n_nodes=args.reference_nodes)
-            for n_nodes in args.nodes:
+            with _line_of_sight_rule():
+                ref = jam_axi_sph(**model, x=x, y=y, n_nodes=args.reference_nodes)
+            runs = [
+                (n, f"sklearn_jam, n_nodes={n}" + (" (default)" if n == 64 else ""), False)
+                for n in args.nodes
+            ] + [(64, "sklearn_jam, 64, rule at the points", True)]
+            for n_nodes, label, rule in runs:
                 call = functools.partial(jam_axi_sph, **model, x=x, y=y, n_nodes=n_nodes)
-                seconds = best_time(call, 1)
-                err = np.max(np.abs(call() / ref - 1))
-                label = f"sklearn_jam, n_nodes={n_nodes}" + (" (default)" if n_nodes == 64 else "")
+                with _line_of_sight_rule() if rule else contextlib.nullcontext():
+                    seconds = best_time(call, 1)
+                    err = np.max(np.abs(call() / ref - 1))
                 rows.append([name, len(x), label, f"{1e3 * seconds:.0f}", f"{err:.1e}"])
             if args.jampy9_python:
                 plain = {**model, "beta": 1 - RATIO**2}  # replaced by ratio's beta_fun
@@ -89,9 +99,20 @@ def main(argv=None):
                     err9 = np.max(np.abs(np.asarray(res["vrms"]) / ref - 1))
                     rows.append([name, len(x), f"jampy 9, {label}",
                                  f"{1e3 * res['seconds']:.0f}", f"{err9:.1e}"])  # fmt: skip
-    error = f"max |err| vs {args.reference_nodes} nodes"
+    error = f"max |err| vs the rule at {args.reference_nodes} nodes"
     header = ["set-up", "bins", "model", "ms per call", error]
     print(format_table(rows, header))
+
+
+@contextlib.contextmanager
+def _line_of_sight_rule():
+    """Unconvolved calls by the line-of-sight rule at the points, whatever their number."""
+    saved = spherical.MERIDIONAL_MIN_POINTS
+    spherical.MERIDIONAL_MIN_POINTS = np.inf
+    try:
+        yield
+    finally:
+        spherical.MERIDIONAL_MIN_POINTS = saved
 
 
 def _anisotropy(logistic, distance):

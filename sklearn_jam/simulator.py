@@ -194,8 +194,9 @@ class JamSimulator(TransformerMixin, BaseEstimator):
         ``beta(theta) = 1 - ratio^(-2 cos 2 theta)`` with ``ratio = sqrt(1 - beta_z)``:
         the spherically aligned model that jampy 9 recommends in place of the
         cylindrically aligned one of that ``beta_z``. Computed by the engine of
-        ``beta(theta)`` in NumPy (``device=None``), about 0.2-1 s per Sersic galaxy on
-        the default grid. Recorded in :meth:`settings` when not 'constant'.
+        ``beta(theta)`` in NumPy (``device=None``), about 0.2 s per Sersic galaxy on
+        the default grid (0.1 s with ``n_nodes=24``, 2.5e-4 from it). Recorded in
+        :meth:`settings` when not 'constant'.
     family : {'sersic', 'general'}, default='sersic'
         The galaxies: the paper's Sersic family (SPEC v2; images and the CNN's
         features) or the general family of :mod:`sklearn_jam.general`, whose
