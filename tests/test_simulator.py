@@ -181,21 +181,27 @@ def test_threads_leave_stdout_alone():
 # -- the spherically aligned family --------------------------------------------------------
 
 
-def test_align_sph_maps_are_the_spherical_engine_and_named_beta_r():
+def _direct_sph_map(sim, row, beta):
+    """One Sersic galaxy's map by :func:`jam_axi_sph` itself on the simulator's grid;
+    ``beta(value, ones)`` makes its anisotropy argument from the fifth column."""
     from sklearn_jam.jam import jam_axi_sph, sersic_mge, vrms_unit
 
+    n_ser, r_ser, q_l, q_m, value, inc = row
+    surf, sigma_re = sersic_mge(n_ser)
+    sigma, ones = sigma_re * r_ser, np.ones_like(surf)
+    vrms = jam_axi_sph(
+        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc, beta(value, ones), sim.grid.x,
+        sim.grid.y, distance=sim.distance, n_nodes=sim.n_nodes,
+    )  # fmt: skip
+    return vrms / vrms_unit(surf, sigma, q_m, r_ser, sim.distance)
+
+
+def test_align_sph_maps_are_the_spherical_engine_and_named_beta_r():
     sim = JamSimulator(n_rad=3, n_ang=2, align="sph", n_nodes=16)
     params = sim.sample_params(2, random_state=4)
     maps = sim.transform(params)
-    n_ser, r_ser, q_l, q_m, beta_r, inc = params[1]
-    surf, sigma_re = sersic_mge(n_ser)
-    sigma, ones = sigma_re * r_ser, np.ones_like(surf)
-    direct = jam_axi_sph(
-        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc, beta_r * ones, sim.grid.x,
-        sim.grid.y, distance=sim.distance, n_nodes=16,
-    )  # fmt: skip
-    unit = vrms_unit(surf, sigma, q_m, r_ser, sim.distance)
-    np.testing.assert_allclose(maps[1], direct / unit, rtol=1e-12)
+    direct = _direct_sph_map(sim, params[1], lambda beta_r, ones: beta_r * ones)
+    np.testing.assert_allclose(maps[1], direct, rtol=1e-12)
     cyl = JamSimulator(n_rad=3, n_ang=2).transform(params)
     assert np.max(np.abs(cyl / maps - 1)) > 1e-3  # another model
     assert sim.settings()["align"] == "sph" and JamSimulator().settings()["align"] == "cyl"
@@ -215,21 +221,13 @@ def test_align_sph_refuses_jampy_and_names_its_column():
 def test_eq37_maps_are_jampy9s_beta_theta_and_keep_the_beta_z_column():
     """``anisotropy='eq37'``: the engine of beta(theta) with eq. (37) of ratio sqrt(1 - beta_z),
     the column still beta_z; another model than the constant beta_r of that value."""
-    from sklearn_jam.jam import CylindricalLikeBeta, jam_axi_sph, sersic_mge, vrms_unit
+    from sklearn_jam.jam import CylindricalLikeBeta
 
     sim = JamSimulator(n_rad=3, n_ang=2, align="sph", anisotropy="eq37", n_nodes=16)
     params = sim.sample_params(2, random_state=4)
     maps = sim.transform(params)
-    n_ser, r_ser, q_l, q_m, beta_z, inc = params[1]
-    surf, sigma_re = sersic_mge(n_ser)
-    sigma, ones = sigma_re * r_ser, np.ones_like(surf)
-    direct = jam_axi_sph(
-        surf, sigma, q_l * ones, surf, sigma, q_m * ones, inc,
-        CylindricalLikeBeta(np.sqrt(1 - beta_z)), sim.grid.x, sim.grid.y,
-        distance=sim.distance, n_nodes=16,
-    )  # fmt: skip
-    unit = vrms_unit(surf, sigma, q_m, r_ser, sim.distance)
-    np.testing.assert_allclose(maps[1], direct / unit, rtol=1e-12)
+    eq37 = lambda beta_z, ones: CylindricalLikeBeta(np.sqrt(1 - beta_z))  # noqa: E731
+    np.testing.assert_allclose(maps[1], _direct_sph_map(sim, params[1], eq37), rtol=1e-12)
     constant = JamSimulator(n_rad=3, n_ang=2, align="sph", n_nodes=16).transform(params)
     assert np.max(np.abs(constant / maps - 1)) > 1e-3  # beta(theta) is not beta_r = beta_z
     assert sim.settings()["anisotropy"] == "eq37"
