@@ -17,7 +17,7 @@ the example's priors), with every ``--every``-th bin, one thread:
 angular engine, about 20 s a table node on all bins).
 
 Usage: python benchmarks/bench_tabulated_sph.py --jampy9-python PY [--every 8]
-       [--anisotropy ratio] [--n-models 32] [--n-walkers 32]
+       [--anisotropy ratio] [--n-models 32] [--n-walkers 32] [--table-nodes 24 12]
 """
 
 import argparse
@@ -62,11 +62,16 @@ def main():
     parser.add_argument("--every", type=int, default=8, help="take every n-th bin")
     parser.add_argument("--n-models", type=int, default=32)
     parser.add_argument("--n-walkers", type=int, default=32)
+    parser.add_argument(
+        "--table-nodes", type=int, nargs=2, default=None, help="n_inc n_ani (default: 24 12)"
+    )
     args = parser.parse_args()
     data = load_jampy_example("dark_halo")
     X = data.X[:: args.every]
     exact = sph_estimator(data, args.anisotropy)
-    tabulated = sph_estimator(data, args.anisotropy, engine="tabulated")
+    tabulated = sph_estimator(
+        data, args.anisotropy, engine="tabulated", table_nodes=args.table_nodes
+    )
     params = random_models(exact, max(args.n_models, args.n_walkers))
     start = exact.p0
     with threadpool_limits(1), warnings.catch_warnings():
