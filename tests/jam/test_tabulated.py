@@ -19,11 +19,13 @@ from sklearn_jam.jam.tabulated import (
     ADAPTIVE_N_INC,
     DEFAULT_N_INC,
     TABLE_N_NODES_ANGULAR,
+    AnisotropyTable,
     _levels,
     _NodeValues,
     _refined,
     anisotropy_factor,
     anisotropy_nodes,
+    anisotropy_variable,
     component_units,
     inclination_nodes,
     tabulate_cyl,
@@ -191,9 +193,40 @@ def test_sph_table_of_jampy9_eq37_interpolates_the_angular_engine():
     )  # fmt: skip
     assert table.coef.shape == (1, 5, 1, SPH_X.size)  # a fixed inclination: one node
     ratio = anisotropy_nodes((0.8, 1.0), "ratio_eq37", 5)[0]
-    for r, rtol in ((ratio[1], 1e-10), (0.87, 1e-5)):  # measured 2.6e-6 at 0.87
+    # measured 2.3e-7 at 0.87 (2.6e-6 with the series linear in the ratio, before 0.3.5)
+    for r, rtol in ((ratio[1], 1e-10), (0.87, 1e-5)):
         truth = sph_engine(80.0, 1.0, 0.0, CylindricalLikeBeta(r), 24)
         np.testing.assert_allclose(table.vrms([80.0], [[1.0]], [r])[0], truth, rtol=rtol)
+
+
+@pytest.mark.parametrize(
+    ("ani_range", "anisotropy", "log_ratio"),
+    [((0.5, 1.0), "ratio_eq37", np.log), ((-0.4, 0.6), "beta", lambda b: 0.5 * np.log(1 - b))],
+)
+def test_anisotropy_nodes_are_chebyshev_points_in_the_log_of_the_ratio(
+    ani_range, anisotropy, log_ratio
+):
+    """The table's anisotropy variable is log(sigma_theta / sigma_r): its nodes are
+    Chebyshev points there, the ends exact where the points reach them."""
+    low, high = (log_ratio(v) for v in ani_range)
+    for kind, n in (("first", 8), ("second", 9)):
+        ani, nodes = anisotropy_nodes(ani_range, anisotropy, n, kind)
+        np.testing.assert_allclose(log_ratio(ani), 0.5 * (low + high) + 0.5 * (high - low) * nodes)
+        np.testing.assert_allclose(anisotropy_variable(ani, anisotropy), log_ratio(ani))
+    assert ani[0] == ani_range[1] and ani[-1] == ani_range[0]  # second kind: the ends
+    assert anisotropy_nodes((0.7, 0.7), anisotropy, 5)[0].tolist() == [0.7]  # one value
+
+
+def test_a_table_reads_its_own_variable_and_older_ones_keep_theirs():
+    """A table whose series is linear in the ratio (as pickled before 0.3.5) is read so;
+    a new one in log(ratio)."""
+    coef = np.zeros((1, 2, 1, 1))
+    coef[0, :, 0, 0] = (1.0, 1.0)  # 1 + t: 0 at the low end, 2 at the high end
+    old = AnisotropyTable(coef, 0.5, (80.0, 80.0), (0.5, 2.0), "ratio", float("nan"))
+    new = AnisotropyTable(coef, 0.5, (80.0, 80.0), (0.5, 2.0), "ratio", float("nan"), "log")
+    assert old.ani_variable == "linear"
+    assert old.vrms2([80.0], [[1.0]], [1.25])[0, 0] == pytest.approx(1.0)  # the middle of 0.5-2
+    assert new.vrms2([80.0], [[1.0]], [1.0])[0, 0] == pytest.approx(1.0)  # log: the middle is 1
 
 
 def test_sph_tables_refuse_ranges_they_cannot_span():
