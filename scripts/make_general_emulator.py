@@ -37,46 +37,94 @@ from sklearn_jam.emulator.general import PSF_RANGE
 from sklearn_jam.general import (
     GENERAL_PARAM_NAMES,
     LG_SIGMA_MASS_RANGE,
+    general_mge,
     general_unit_maps,
     sample_general,
+    sample_smooth_mges,
+    unit_maps_of_mge,
 )
 
 CHUNK = 100
 
 
 def _chunk(params, lg_sigma_mass, path):
-    from sklearn_jam.emulator.general import grid_points
+    from sklearn_jam.emulator.general import grid_baseline, grid_points
 
     x, y = grid_points()
     maps = general_unit_maps(params, lg_sigma_mass, x, y)
+    # The targets' baseline (design 'spherical'), kept so that train need not redo it.
+    mge = general_mge(params)
+    sigma_psf = params[:, GENERAL_PARAM_NAMES.index("sigma_psf")]
+    baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, params=params, lg_sigma_mass=lg_sigma_mass, maps=maps)
+    np.savez(tmp, params=params, lg_sigma_mass=lg_sigma_mass, maps=maps, baseline=baseline)
     tmp.rename(path)  # a chunk is there whole or not at all
+
+
+def _smooth_chunk(mge, inc, sigma_psf, lg_sigma_mass, path):
+    from sklearn_jam.emulator.general import grid_baseline, grid_points
+
+    x, y = grid_points()
+    maps = np.stack(
+        [
+            unit_maps_of_mge(m, i, s, 0.0, lg, x, y)
+            for *m, i, s, lg in zip(*mge, inc, sigma_psf, lg_sigma_mass, strict=True)
+        ]
+    )
+    baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
+    tmp = path.with_suffix(".tmp.npz")
+    surf, sigma, qobs = mge
+    np.savez(
+        tmp,
+        surf=surf,
+        sigma=sigma,
+        qobs=qobs,
+        inc=inc,
+        sigma_psf=sigma_psf,
+        lg_sigma_mass=lg_sigma_mass,
+        maps=maps,
+        baseline=baseline,
+    )
+    tmp.rename(path)
 
 
 def make(args):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
-    params = sample_general(args.n, rng.integers(2**31))
-    params[:, GENERAL_PARAM_NAMES.index("pixsize")] = 0.0
+    seed = rng.integers(2**31)
     # The PSF log-uniform over the emulator's wider range (down to 0.001 r_e: jampy's
     # black-hole example resolves 0.0014 r_e), not the family's uniform 0.01-0.3.
     psf_low, psf_high = PSF_RANGE
-    params[:, GENERAL_PARAM_NAMES.index("sigma_psf")] = np.exp(
-        rng.uniform(np.log(psf_low), np.log(psf_high), size=args.n)
-    )
+    sigma_psf = np.exp(rng.uniform(np.log(psf_low), np.log(psf_high), size=args.n))
     lg_sigma_mass = rng.uniform(*LG_SIGMA_MASS_RANGE, size=args.n)
     todo = [
         (i, out / f"chunk_{i:05d}.npz")
         for i in range(0, args.n, CHUNK)
         if not (out / f"chunk_{i:05d}.npz").exists()
     ]
+    if args.photometry == "family":
+        params = sample_general(args.n, seed)
+        params[:, GENERAL_PARAM_NAMES.index("pixsize")] = 0.0
+        params[:, GENERAL_PARAM_NAMES.index("sigma_psf")] = sigma_psf
+        jobs = (
+            delayed(_chunk)(params[i : i + CHUNK], lg_sigma_mass[i : i + CHUNK], path)
+            for i, path in todo
+        )
+    else:
+        mge, inc = sample_smooth_mges(args.n, seed)
+        jobs = (
+            delayed(_smooth_chunk)(
+                tuple(v[i : i + CHUNK] for v in mge),
+                inc[i : i + CHUNK],
+                sigma_psf[i : i + CHUNK],
+                lg_sigma_mass[i : i + CHUNK],
+                path,
+            )
+            for i, path in todo
+        )
     start = time.perf_counter()
-    Parallel(n_jobs=args.n_jobs, verbose=5)(
-        delayed(_chunk)(params[i : i + CHUNK], lg_sigma_mass[i : i + CHUNK], path)
-        for i, path in todo
-    )
+    Parallel(n_jobs=args.n_jobs, verbose=5)(jobs)
     seconds = time.perf_counter() - start
     n_done = sum(min(CHUNK, args.n - i) for i, _ in todo)
     print(
@@ -85,29 +133,50 @@ def make(args):
     )
 
 
-def load_data(dirs):
-    """Parameters, mass-Gaussian sigmas and maps of every chunk under ``dirs``, in order."""
-    files = sorted(f for d in dirs for f in Path(d).glob("chunk_*.npz"))
+def load_data(dirs, design):
+    """The regressor's inputs and targets from every chunk under ``dirs``, in order.
+
+    Chunks of the family (``params``) and of smooth MGEs (``surf``, ...) may mix;
+    chunks made before 0.3.6 have no baselines, which are then computed.
+
+    Returns
+    -------
+    X, y : ndarray
+        :func:`~sklearn_jam.emulator.general.mge_training_data`.
+    """
+    from sklearn_jam.emulator.general import mge_training_data, training_data
+
+    files = sorted(f for d in dirs for f in Path(d).glob("chunk_?????.npz"))
     if not files:
         raise SystemExit(f"no chunk files under {dirs}")
-    parts = [np.load(f) for f in files]
-    return tuple(np.concatenate([p[k] for p in parts]) for k in ("params", "lg_sigma_mass", "maps"))
+    X, y = [], []
+    for f in files:
+        with np.load(f) as part:
+            baseline = part["baseline"] if "baseline" in part.files else None
+            if "params" in part.files:
+                args = (part["params"], part["lg_sigma_mass"], part["maps"])
+                Xc, yc = training_data(*args, design=design, baseline=baseline)
+            else:
+                mge = tuple(part[k] for k in ("surf", "sigma", "qobs"))
+                args = (part["inc"], part["sigma_psf"], part["lg_sigma_mass"], part["maps"])
+                Xc, yc = mge_training_data(mge, *args, design=design, baseline=baseline)
+        X.append(Xc)
+        y.append(yc)
+    return np.concatenate(X), np.concatenate(y)
 
 
 def train(args):
     import torch
 
     from sklearn_jam import JamEmulatorRegressor
-    from sklearn_jam.emulator.general import (
-        GeneralEmulator,
-        save_general_emulator,
-        training_data,
-    )
+    from sklearn_jam.emulator.general import GeneralEmulator, save_general_emulator
 
     torch.set_num_threads(args.threads)
-    params, lg_sigma_mass, maps = load_data(args.data)
-    n_test = int(round(args.test_fraction * len(params)))
-    X, y = training_data(params, lg_sigma_mass, maps)
+    X, y = load_data(args.data, args.design)
+    # The held-out rows are a random tenth: the chunks of several makes come in order.
+    order = np.random.default_rng(0).permutation(len(X))
+    X, y = X[order], y[order]
+    n_test = int(round(args.test_fraction * len(X)))
     X_train, y_train, X_test, y_test = X[:-n_test], y[:-n_test], X[-n_test:], y[-n_test:]
     reg = JamEmulatorRegressor(
         image_side=None,
@@ -134,7 +203,8 @@ def train(args):
     print(json.dumps(metrics, indent=1))
     info = {
         "training_rows": len(X_train),
-        "data": f"{len(params)} galaxies of sklearn_jam.general (seeds {args.seeds}), "
+        "design": args.design,
+        "data": f"{len(X)} galaxies (seeds {args.seeds}: {args.photometry_note}), "
         "one round mass Gaussian each, PSF log-uniform 0.001-0.3 r_e, no spaxels; exact "
         "engine at its defaults on the 40 x 10 grid",
         "hidden_layer_sizes": list(args.hidden),
@@ -145,11 +215,11 @@ def train(args):
         + " ".join(
             f"--{k.replace('_', '-')} {v}"
             for k, v in vars(args).items()
-            if k in ("epochs", "lr", "batch_size")
+            if k in ("epochs", "lr", "batch_size", "design")
         ),
         **metrics,
     }
-    emulator = GeneralEmulator.from_regressor(reg, X_train, info=info)
+    emulator = GeneralEmulator.from_regressor(reg, X_train, info=info, design=args.design)
     save_general_emulator(emulator, args.out)
     print(f"trained in {seconds:.0f} s; wrote {args.out}")
 
@@ -179,16 +249,28 @@ def main():
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument(
+        "--photometry",
+        default="family",
+        choices=("family", "smooth"),
+        help="bulge + disk + nucleus of sklearn_jam.general, or sample_smooth_mges",
+    )
     p = sub.add_parser("train")
     p.add_argument("--data", nargs="+", required=True, help="directories of make's chunks")
     p.add_argument("--out", required=True)
     p.add_argument("--seeds", default="1, 2", help="the make seeds, for the card")
+    p.add_argument(
+        "--photometry-note",
+        default="bulge + disk + nucleus of sklearn_jam.general",
+        help="what photometry the makes drew, for the card",
+    )
     p.add_argument("--hidden", type=int, nargs="+", default=[512, 512, 512, 512])
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--test-fraction", type=float, default=0.1)
+    p.add_argument("--design", default="spherical", choices=("spherical", "enclosed_mass"))
     p = sub.add_parser("ship")
     p.add_argument("--model", required=True, help="train's output")
     p.add_argument("--accuracy", required=True, help="bench_general_emulator.py --json output")

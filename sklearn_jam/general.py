@@ -62,6 +62,8 @@ __all__ = [
     "general_violations",
     "check_general_params",
     "sample_general",
+    "sample_smooth_mges",
+    "SMOOTH_MGE_SIZE",
     "general_vrms",
     "GENERAL_COMPONENTS",
     "general_basis",
@@ -331,6 +333,89 @@ def sample_general(n_samples, random_state=None):
         accepted.append(draws[ok])
         n_have += int(ok.sum())
     return np.concatenate(accepted)[:n_samples] if n_samples else np.empty((0, lo.size))
+
+
+#: Gaussians of each MGE of :func:`sample_smooth_mges`.
+SMOOTH_MGE_SIZE = 16
+#: The range (r_e) every sigma of :func:`sample_smooth_mges` falls in.
+SMOOTH_SIGMA_RANGE = (10**-3.5, 30.0)
+
+
+def sample_smooth_mges(n_samples, random_state=None):
+    """Draw MGEs of smooth random profiles and flattenings: photometry beyond bulge + disk.
+
+    Real galaxies' MGEs (truncated outskirts, bright or faint nuclei, flattening
+    that changes with radius, q below 0.2) are not all bulge + disk + nucleus. These
+    are drawn to cover them, for the general emulator's training data
+    (``scripts/make_general_emulator.py make --photometry smooth``):
+
+    - :data:`SMOOTH_MGE_SIZE` Gaussians log-spaced in sigma over 2.3-4.4 dex,
+      all within :data:`SMOOTH_SIGMA_RANGE` of ``r_e`` (others are redrawn);
+    - log peak surface brightness a Sersic-like ``-b (sigma / s)^(1/n)`` (``n``
+      1-8) plus a Gaussian random function of ``log sigma`` (amplitude 0-1 in
+      ``ln``, correlation length 0.3 dex), with an outer taper in 30% of them;
+    - ``q`` going from an inner to an outer value (each 0.15-1) around a random
+      radius, over 0.1-0.5 dex;
+    - the inclination uniform between the deprojection limit (every ``q_intr``
+      at least :data:`~sklearn_jam.jam.constants.MIN_Q_INTR`) and 90 deg.
+
+    Parameters
+    ----------
+    n_samples : int
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    (surf, sigma, qobs) : tuple of ndarray of shape (n_samples, 16)
+        Unit light, ``sigma`` in units of the circularised half-light radius.
+    inc : ndarray of shape (n_samples,)
+        Degrees.
+    """
+    if int(n_samples) != n_samples or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
+    n_samples, rng = int(n_samples), check_random_state(random_state)
+    parts, n_have = [], 0
+    while n_have < n_samples:
+        mge, inc = _draw_smooth_mges(max(16, 2 * (n_samples - n_have)), rng)
+        # Gaussians far outside the emulator's radii (its features, its baseline) make
+        # r_e meaningless for the rest: such draws are redrawn.
+        ok = (mge[1].min(1) >= SMOOTH_SIGMA_RANGE[0]) & (mge[1].max(1) <= SMOOTH_SIGMA_RANGE[1])
+        parts.append((*(v[ok] for v in mge), inc[ok]))
+        n_have += int(ok.sum())
+    surf, sigma, qobs, inc = (np.concatenate(v)[:n_samples] for v in zip(*parts, strict=True))
+    return (surf, sigma, qobs), inc
+
+
+def _draw_smooth_mges(n, rng):
+    """One batch of :func:`sample_smooth_mges` before the sigma range is imposed."""
+    t = np.linspace(0, 1, SMOOTH_MGE_SIZE)
+    lg_lo = rng.uniform(-2.7, -1.7, (n, 1))
+    lg_sigma = lg_lo + (lg_lo * 0 + rng.uniform(2.3, 4.4, (n, 1))) * t
+    n_ser = rng.uniform(1.0, 8.0, (n, 1))
+    lg_s = rng.uniform(-1.0, 0.5, (n, 1))
+    log_surf = -7.67 * (10.0 ** (lg_sigma - lg_s)) ** (1 / n_ser)
+    # A smooth random departure: a Gaussian process in log sigma.
+    kernel = lambda a: np.exp(-0.5 * ((a[:, :, None] - a[:, None, :]) / 0.3) ** 2)  # noqa: E731
+    cov = kernel(lg_sigma) + 1e-9 * np.eye(SMOOTH_MGE_SIZE)
+    wiggle = np.einsum(
+        "nij,nj->ni", np.linalg.cholesky(cov), rng.standard_normal((n, SMOOTH_MGE_SIZE))
+    )
+    log_surf = log_surf + rng.uniform(0, 1, (n, 1)) * wiggle
+    taper = rng.uniform(size=(n, 1)) < 0.3
+    lg_cut = lg_lo + rng.uniform(1.5, 4.0, (n, 1))
+    log_surf = log_surf - np.where(taper, (10.0 ** (lg_sigma - lg_cut)) ** 2, 0.0)
+    q_in, q_out = rng.uniform(0.15, 1.0, (2, n, 1))
+    lg_mid = lg_lo + rng.uniform(0.5, 3.5, (n, 1))
+    width = rng.uniform(0.1, 0.5, (n, 1))
+    qobs = q_in + (q_out - q_in) / (1 + np.exp(-(lg_sigma - lg_mid) / width))
+    surf = np.exp(log_surf - log_surf.max(1, keepdims=True))
+    sigma = 10.0**lg_sigma
+    surf, sigma, qobs = _normalised(surf, sigma, qobs, np.ones(n))
+    r_e = _half_light_radius(surf, sigma, qobs)
+    mge = (surf * r_e[:, None] ** 2, sigma / r_e[:, None], qobs)
+    inc_lo = inc_from_qmin(MIN_Q_INTR * (1 + 1e-9), qobs.min(1))
+    inc = inc_lo + (90.0 - inc_lo) * rng.uniform(size=n)
+    return mge, inc
 
 
 def _engine_galaxies(params):

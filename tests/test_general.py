@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from sklearn_jam.general import (
     GENERAL_PARAM_NAMES,
     GENERAL_PRIOR_BOUNDS,
+    SMOOTH_MGE_SIZE,
+    SMOOTH_SIGMA_RANGE,
     check_general_params,
     combine_basis,
     general_basis,
@@ -17,6 +19,7 @@ from sklearn_jam.general import (
     general_vrms,
     general_weights,
     sample_general,
+    sample_smooth_mges,
 )
 from sklearn_jam.jam import sersic_vrms
 from sklearn_jam.jam.constants import MIN_Q_INTR
@@ -58,6 +61,23 @@ def test_the_light_has_unit_total_and_unit_half_light_radius():
     np.testing.assert_allclose((2 * np.pi * surf * sigma**2 * qobs).sum(1), 1, rtol=1e-12)
     for s, g, q in zip(surf, sigma, qobs, strict=True):
         assert mge_half_light_radius(s, g, q) == pytest.approx(1, rel=1e-10)
+
+
+def test_smooth_mges_have_unit_light_r_e_and_a_deprojectable_inclination():
+    (surf, sigma, qobs), inc = sample_smooth_mges(300, 4)
+    assert surf.shape == (300, SMOOTH_MGE_SIZE) and inc.shape == (300,)
+    np.testing.assert_allclose((2 * np.pi * surf * sigma**2 * qobs).sum(1), 1, rtol=1e-12)
+    for s, g, q in zip(surf[:20], sigma[:20], qobs[:20], strict=True):
+        assert mge_half_light_radius(s, g, q) == pytest.approx(1, rel=1e-10)
+    assert sigma.min() >= SMOOTH_SIGMA_RANGE[0] and sigma.max() <= SMOOTH_SIGMA_RANGE[1]
+    assert qobs.min() >= 0.15 and qobs.max() <= 1.0 and np.all(surf > 0)
+    q_intr = intrinsic_axis_ratio(qobs.min(1), inc)
+    assert q_intr.min() >= MIN_Q_INTR and np.all(inc <= 90)
+    # Flattening that changes with radius, and reproducible draws.
+    assert np.median(np.ptp(qobs, axis=1)) > 0.1
+    np.testing.assert_array_equal(sample_smooth_mges(5, 4)[1], sample_smooth_mges(5, 4)[1])
+    with pytest.raises(ValueError, match="non-negative integer"):
+        sample_smooth_mges(-1)
 
 
 def test_component_fractions_are_the_light_fractions():

@@ -52,6 +52,7 @@ from ..jam.mass import mge_half_light_radius
 from ..jam.sersic import vrms_unit
 from ..jam.tabulated import DEFAULT_N_INC, inclination_nodes, table_from_probes
 from ._estimator import JamEmulatorRegressor
+from .baseline import spherical_baseline
 from .persistence import emulator_arrays, emulator_from_arrays
 from .pretrained import _data_path, check_shipped
 
@@ -66,10 +67,14 @@ __all__ = [
     "normalised_mge",
     "photometry_features",
     "general_features",
+    "local_axis_ratio",
     "enclosed_mass_fraction",
     "unit_targets",
     "training_data",
+    "mge_training_data",
     "maps_from_targets",
+    "grid_baseline",
+    "DESIGNS",
     "save_general_emulator",
     "load_general_emulator",
     "load_general_pretrained",
@@ -108,6 +113,13 @@ REFUSE_OUTSIDE = 0.05
 NEIGHBOUR_QUANTILE = 0.99
 
 _FILE_HEADER = "__sklearn_jam_general__"
+
+#: The network's designs: ``'spherical'`` (0.3.6) takes the intrinsic axial ratio
+#: at :data:`FEATURE_RADII` as inputs too (:func:`general_features`) and predicts
+#: the maps as ratios to the galaxy's round isotropic twin
+#: (:mod:`~sklearn_jam.emulator.baseline`); ``'enclosed_mass'`` (0.3.5) the maps,
+#: the Gaussian's over its mass inside r_e (:func:`unit_targets`).
+DESIGNS = ("spherical", "enclosed_mass")
 
 #: The components the network emulates, from :data:`~sklearn_jam.general.UNIT_COMPONENTS`.
 EMULATED_COMPONENTS = UNIT_COMPONENTS[:2]
@@ -223,7 +235,26 @@ def photometry_features(surf, sigma, qobs):
     return np.concatenate(out, 1)
 
 
-def general_features(photometry, inc, sigma_psf, lg_sigma_mass):
+def local_axis_ratio(surf, sigma, qobs):
+    """The MGE's light-weighted observed axial ratio at :data:`FEATURE_RADII` on the major axis.
+
+    Parameters
+    ----------
+    surf, sigma, qobs : array-like of shape (n_galaxies, n_gauss)
+        MGEs with unit light and ``r_e = 1`` (:func:`normalised_mge`).
+
+    Returns
+    -------
+    q_local : ndarray of shape (n_galaxies, 12)
+        ``sum_j w_j q_j / sum_j w_j`` with ``w_j`` each Gaussian's surface
+        brightness there.
+    """
+    surf, sigma, qobs = (np.atleast_2d(np.asarray(v, dtype=float)) for v in (surf, sigma, qobs))
+    w = surf[:, None, :] * np.exp(-0.5 * (FEATURE_RADII[None, :, None] / sigma[:, None, :]) ** 2)
+    return (w * qobs[:, None, :]).sum(-1) / w.sum(-1)
+
+
+def general_features(photometry, inc, sigma_psf, lg_sigma_mass, q_local=None):
     """The network's input rows: photometry, ``cos(inc)``, the PSF sigma, the mass Gaussian's.
 
     Parameters
@@ -236,13 +267,24 @@ def general_features(photometry, inc, sigma_psf, lg_sigma_mass):
         One circular PSF Gaussian's sigma in r_e.
     lg_sigma_mass : array-like of shape (n,)
         log10 of the round mass Gaussian's sigma in r_e.
+    q_local : array-like of shape (n, 12), default=None
+        :func:`local_axis_ratio` (design ``'spherical'``): the intrinsic axial
+        ratio ``sqrt(q^2 - cos^2 inc) / sin(inc)`` there is appended, on which
+        the maps depend steeply near the inclination limit and which a network
+        hardly builds from the raw inputs.
 
     Returns
     -------
-    X : ndarray of shape (n, 27)
+    X : ndarray of shape (n, 27) or (n, 39)
     """
     columns = [np.cos(np.radians(inc)), sigma_psf, lg_sigma_mass]
     columns = [np.asarray(v, dtype=float).reshape(-1, 1) for v in columns]
+    if q_local is not None:
+        inc = np.radians(np.asarray(inc, dtype=float)).reshape(-1, 1)
+        q_local = np.atleast_2d(np.asarray(q_local, dtype=float))
+        with np.errstate(divide="ignore", invalid="ignore"):  # face on: round, q_intr = 1
+            q_intr = np.sqrt(np.maximum(q_local**2 - np.cos(inc) ** 2, 0)) / np.sin(inc)
+        columns.append(np.where(np.sin(inc) > 1e-9, q_intr, 1.0))
     return np.concatenate([np.atleast_2d(photometry), *columns], 1)
 
 
@@ -268,28 +310,77 @@ def enclosed_mass_fraction(lg_sigma_mass):
     return erf(u) - 2 * u * np.exp(-(u**2)) / np.sqrt(np.pi)
 
 
-def unit_targets(maps, lg_sigma_mass):
+def grid_baseline(mge, lg_sigma_mass, sigma_psf):
+    """The baseline of the targets: round isotropic twins' V_rms^2 at the grid's radii.
+
+    :func:`~sklearn_jam.emulator.baseline.spherical_baseline` of the stars and of
+    round Gaussians of mass, at the radii of :func:`grid_axes` (the same at every
+    angle).
+
+    Parameters
+    ----------
+    mge : tuple of ndarray of shape (n, n_gauss)
+        Normalised MGEs (:func:`normalised_mge`).
+    lg_sigma_mass : array-like of shape (n, n_mass)
+        log10 of the mass Gaussians' sigmas in r_e.
+    sigma_psf : array-like of shape (n,)
+        The PSF Gaussian's sigma in r_e.
+
+    Returns
+    -------
+    baseline : ndarray of shape (n, 1 + n_mass, 40)
+        In ``G M_* / r_e``.
+    """
+    rad, _ = grid_axes()
+    lg_sigma_mass = np.asarray(lg_sigma_mass, dtype=float).reshape(len(np.atleast_2d(mge[0])), -1)
+    return spherical_baseline(*mge, 10**lg_sigma_mass, sigma_psf, rad)
+
+
+def _divisor(lg_sigma_mass, baseline):
+    """What the maps of the stars and the Gaussian (n, 2, 2, 400) are divided by."""
+    if baseline is None:  # DESIGNS[0]: the Gaussian's mass inside r_e
+        ones = np.ones(np.shape(lg_sigma_mass))
+        scale = np.stack([ones, enclosed_mass_fraction(lg_sigma_mass)], 1)
+        return scale[:, :, None, None]
+    n_rad, n_ang = GRID_SHAPE
+    baseline = np.asarray(baseline, dtype=float)[:, : len(EMULATED_COMPONENTS)]
+    per_point = np.repeat(baseline[:, :, :, None], n_ang, axis=3).reshape(*baseline.shape[:2], -1)
+    return per_point[:, :, None, :]  # the same at beta_z = 0 and at the probe
+
+
+def unit_targets(maps, lg_sigma_mass, baseline=None):
     """Targets of the network from :func:`~sklearn_jam.general.general_unit_maps`.
 
     The stars' and the Gaussian's maps (a black hole is emulated as a Gaussian of
-    its ``rbh``, as the exact engine takes it).
+    its ``rbh``, as the exact engine takes it), as ratios to what
+    :data:`DESIGNS` names.
 
     Parameters
     ----------
     maps : array-like of shape (n, 3, 2, 400)
     lg_sigma_mass : array-like of shape (n,)
+    baseline : array-like of shape (n, 2, 40), default=None
+        :func:`grid_baseline` of the stars and the Gaussian: the targets are
+        the maps' ratios to it (``'spherical'``). None divides the Gaussian's
+        maps by :func:`enclosed_mass_fraction` (``'enclosed_mass'``, the
+        targets of emulators made before 0.3.6).
 
     Returns
     -------
     y : ndarray of shape (n, 1600)
-        Positive; the Gaussian's maps divided by :func:`enclosed_mass_fraction`.
+        Positive.
     """
     maps = np.array(maps, dtype=float)[:, : len(EMULATED_COMPONENTS)]
-    maps[:, 1] /= enclosed_mass_fraction(lg_sigma_mass)[:, None, None]
-    return maps.reshape(len(maps), -1)
+    return (maps / _divisor(lg_sigma_mass, baseline)).reshape(len(maps), -1)
 
 
-def training_data(params, lg_sigma_mass, maps):
+def maps_from_targets(y, lg_sigma_mass, baseline=None):
+    """The inverse of :func:`unit_targets`: (n, 2, 2, 400) maps of the stars and the Gaussian."""
+    maps = np.array(y, dtype=float).reshape(len(y), len(EMULATED_COMPONENTS), 2, -1)
+    return maps * _divisor(lg_sigma_mass, baseline)
+
+
+def training_data(params, lg_sigma_mass, maps, design="spherical", baseline=None):
     """The regressor's inputs and targets from galaxies of :mod:`sklearn_jam.general`.
 
     Parameters
@@ -299,28 +390,64 @@ def training_data(params, lg_sigma_mass, maps):
     lg_sigma_mass : array-like of shape (n,)
     maps : array-like of shape (n, 3, 2, 400)
         :func:`~sklearn_jam.general.general_unit_maps` at :func:`grid_points`.
+    design : {'spherical', 'enclosed_mass'}, default='spherical'
+        One of :data:`DESIGNS`.
+    baseline : array-like of shape (n, 2, 40), default=None
+        :func:`grid_baseline` of these galaxies, if already computed
+        (``design='spherical'``; about 10 ms a galaxy).
 
     Returns
     -------
-    X : ndarray of shape (n, 27)
+    X : ndarray of shape (n, 39), or (n, 27) with design ``'enclosed_mass'``
         :func:`general_features`.
     y : ndarray of shape (n, 1600)
         :func:`unit_targets`.
     """
     params = np.asarray(params, dtype=float)
     col = {name: i for i, name in enumerate(GENERAL_PARAM_NAMES)}
-    photometry = photometry_features(*general_mge(params))
-    X = general_features(
-        photometry, params[:, col["inc"]], params[:, col["sigma_psf"]], lg_sigma_mass
+    return mge_training_data(
+        general_mge(params),
+        params[:, col["inc"]],
+        params[:, col["sigma_psf"]],
+        lg_sigma_mass,
+        maps,
+        design,
+        baseline,
     )
-    return X, unit_targets(maps, lg_sigma_mass)
 
 
-def maps_from_targets(y, lg_sigma_mass):
-    """The inverse of :func:`unit_targets`: (n, 2, 2, 400) maps of the stars and the Gaussian."""
-    maps = np.array(y, dtype=float).reshape(len(y), len(EMULATED_COMPONENTS), 2, -1)
-    maps[:, 1] *= enclosed_mass_fraction(lg_sigma_mass)[:, None, None]
-    return maps
+def mge_training_data(mge, inc, sigma_psf, lg_sigma_mass, maps, design="spherical", baseline=None):
+    """:func:`training_data` of galaxies given by their MGEs (of any photometric family).
+
+    Parameters
+    ----------
+    mge : tuple of ndarray of shape (n, n_gauss)
+        Normalised MGEs (:func:`normalised_mge`).
+    inc : array-like of shape (n,)
+        Inclinations (deg).
+    sigma_psf : array-like of shape (n,)
+        The PSF Gaussian's sigma in r_e.
+    lg_sigma_mass, maps, design, baseline
+        As :func:`training_data`; ``maps`` from
+        :func:`~sklearn_jam.general.unit_maps_of_mge`.
+
+    Returns
+    -------
+    X, y : ndarray
+        As :func:`training_data`.
+    """
+    _check_design(design)
+    photometry = photometry_features(*mge)
+    q_local = local_axis_ratio(*mge) if design == "spherical" else None
+    X = general_features(photometry, inc, sigma_psf, lg_sigma_mass, q_local)
+    if design == "spherical" and baseline is None:
+        baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
+    return X, unit_targets(maps, lg_sigma_mass, baseline if design == "spherical" else None)
+
+
+def _check_design(design):
+    if design not in DESIGNS:
+        raise ValueError(f"design={design!r} is not one of {DESIGNS}")
 
 
 # -- the emulator ---------------------------------------------------------------------
@@ -347,16 +474,24 @@ class GeneralEmulator:
         neighbour among the others, in standardised features.
     info : dict, default=None
         What the model card says of it (data, training, accuracy).
+    design : {'spherical', 'enclosed_mass'}, default='spherical'
+        The network's inputs and targets (:data:`DESIGNS`).
     """
 
-    def __init__(self, regressor, photometry_sample, neighbour_distance, info=None):
+    def __init__(
+        self, regressor, photometry_sample, neighbour_distance, info=None, design="spherical"
+    ):
+        _check_design(design)
         self.regressor = regressor
         self.photometry_sample = np.asarray(photometry_sample, dtype=float)
         self.neighbour_distance = float(neighbour_distance)
         self.info = dict(info or {})
+        self.design = design
 
     @classmethod
-    def from_regressor(cls, regressor, X_train, n_sample=2000, info=None, random_state=0):
+    def from_regressor(
+        cls, regressor, X_train, n_sample=2000, info=None, random_state=0, design="spherical"
+    ):
         """Wrap a fitted regressor; keep a sample of its training photometry.
 
         Parameters
@@ -368,6 +503,8 @@ class GeneralEmulator:
             Training galaxies kept for the nearest-neighbour warning.
         info : dict, default=None
         random_state : int, default=0
+        design : {'spherical', 'enclosed_mass'}, default='spherical'
+            Those of the regressor's training (:func:`training_data`).
 
         Returns
         -------
@@ -381,7 +518,7 @@ class GeneralEmulator:
         # Each galaxy's nearest other one (the first neighbour is itself).
         nearest = cKDTree(sample / scale).query(sample / scale, k=2)[0][:, 1]
         threshold = np.quantile(nearest, NEIGHBOUR_QUANTILE)
-        return cls(regressor, sample, threshold, info)
+        return cls(regressor, sample, threshold, info, design)
 
     # -- the network's domain ----------------------------------------------------------
 
@@ -473,7 +610,7 @@ class GeneralEmulator:
 
     # -- prediction --------------------------------------------------------------------
 
-    def unit_maps(self, photometry, inc, sigma_psf, lg_sigma_mass):
+    def unit_maps(self, photometry, inc, sigma_psf, lg_sigma_mass, mge=None):
         """The network's maps of rows (n, 2, 2, 400): V_rms^2 in ``G M_* / r_e``.
 
         Of the stars and of the round mass Gaussian (both of the stellar mass),
@@ -484,6 +621,10 @@ class GeneralEmulator:
         photometry : ndarray of shape (24,) or (n, 24)
         inc, sigma_psf, lg_sigma_mass : array-like of shape (n,)
             As :func:`general_features`.
+        mge : tuple of ndarray of shape (n_gauss,), default=None
+            The galaxy's normalised MGE (:func:`normalised_mge`), whose
+            :func:`photometry_features` ``photometry`` is: the inputs and
+            the targets' baseline of design ``'spherical'`` need it.
 
         Returns
         -------
@@ -494,15 +635,25 @@ class GeneralEmulator:
         # Beyond the trained range a Gaussian's maps, over its mass inside r_e, no longer
         # change: a narrower one is seen through the PSF floor only by its mass, a wider
         # one is a harmonic potential at the bins (corrections (2.5 / 10^2.5)^2 < 1e-4).
+        spherical = self.design == "spherical"
+        if spherical and mge is None:
+            raise ValueError(
+                "this emulator's inputs and maps are of the galaxy's MGE: pass its normalised "
+                "MGE as mge"
+            )
+        q_local = local_axis_ratio(*mge) if spherical else None
+        if spherical:
+            q_local = np.broadcast_to(q_local, (n, FEATURE_RADII.size))
         X = general_features(
-            photometry, inc, sigma_psf, np.clip(lg_sigma_mass, *LG_SIGMA_MASS_RANGE)
+            photometry, inc, sigma_psf, np.clip(lg_sigma_mass, *LG_SIGMA_MASS_RANGE), q_local
         )
         with warnings.catch_warnings():
             # The domain was checked by name before (table); the box of the raw
             # inputs would warn for every row of a galaxy at its edge.
             warnings.simplefilter("ignore", OutsidePriorWarning)
             y = self.regressor.predict(X)
-        return maps_from_targets(y, lg_sigma_mass)
+        baseline = _rows_baseline(mge, sigma_psf, lg_sigma_mass, n) if spherical else None
+        return maps_from_targets(y, lg_sigma_mass, baseline)
 
     def table(
         self,
@@ -581,7 +732,9 @@ class GeneralEmulator:
             # as one operator on the grid (n_bins, n_grid): the sub-points summed first.
             weighted = (surf_k * weights_sub).reshape(-1, 1) * W
             to_bins = weighted.reshape(*surf_k.shape, -1).sum(1)
-            maps = self._psf_maps(photometry, inc, s_k, lg_sigma, lg_rbh)  # (n_inc, C, 2, G)
+            maps = self._psf_maps(
+                photometry, inc, s_k, lg_sigma, lg_rbh, (surf_n, sigma_n, qobs_n)
+            )  # (n_inc, C, 2, G)
             numerator = numerator + n_k * (maps @ to_bins.T)
             denominator = denominator + n_k * (surf_k * weights_sub).sum(-1)
         v2 = numerator / denominator  # (n_inc, C, 2, n_bins), units G M_* / r_e
@@ -612,7 +765,7 @@ class GeneralEmulator:
             lg_sigma.append(np.log10(sigma[0] / r_e))
         return np.array(lg_sigma)
 
-    def _psf_maps(self, photometry, inc, sigma_psf, lg_sigma, lg_rbh):
+    def _psf_maps(self, photometry, inc, sigma_psf, lg_sigma, lg_rbh, mge):
         """(n_inc, n_components, 2, 400): the stars, each halo Gaussian, the black hole.
 
         One network row per mass Gaussian (the black hole's of ``10**lg_rbh`` r_e
@@ -624,12 +777,33 @@ class GeneralEmulator:
         rows_sigma = rows_sigma if with_gaussians else np.zeros(1)
         inc_rows = np.repeat(inc, rows_sigma.size)
         sigma_rows = np.tile(rows_sigma, n_inc)
-        maps = self.unit_maps(photometry, inc_rows, np.full(inc_rows.size, sigma_psf), sigma_rows)
+        maps = self.unit_maps(
+            photometry, inc_rows, np.full(inc_rows.size, sigma_psf), sigma_rows, mge=mge
+        )
         maps = maps.reshape(n_inc, rows_sigma.size, *maps.shape[1:])
         parts = [maps[:, :1, 0]]  # the stars
         if with_gaussians:
             parts.append(maps[:, :, 1])  # each halo Gaussian, then the black hole
         return np.concatenate(parts, 1)
+
+
+def _rows_baseline(mge, sigma_psf, lg_sigma_mass, n):
+    """:func:`grid_baseline` (n, 2, 40) of one galaxy's rows, once per PSF and mass Gaussian.
+
+    The mass Gaussian's own sigma, not the network's clipped one: the baseline is
+    exact physics at any sigma.
+    """
+    sigma_psf = np.broadcast_to(np.asarray(sigma_psf, dtype=float), (n,))
+    lg_sigma_mass = np.broadcast_to(np.asarray(lg_sigma_mass, dtype=float), (n,))
+    mge = tuple(np.asarray(v, dtype=float)[None] for v in mge)
+    out = np.empty((n, len(EMULATED_COMPONENTS), GRID_SHAPE[0]))
+    for s_psf in np.unique(sigma_psf):
+        rows = np.flatnonzero(sigma_psf == s_psf)
+        lg, where = np.unique(lg_sigma_mass[rows], return_inverse=True)
+        base = grid_baseline(mge, lg[None], np.array([s_psf]))[0]  # (1 + n_lg, 40)
+        out[rows, 0] = base[0]
+        out[rows, 1] = base[1:][where]
+    return out
 
 
 def _sub_points(x, y, pixsize, pixang, pixel_nodes):
@@ -667,6 +841,7 @@ def save_general_emulator(emulator, path):
         "grid_r_max": GRID_R_MAX,
         "feature_radii": FEATURE_RADII.tolist(),
         "neighbour_distance": emulator.neighbour_distance,
+        "design": emulator.design,
         "info": emulator.info,
     }
     # The regressor's arrays under a prefix: this file is not a plain emulator file.
@@ -723,6 +898,8 @@ def load_general_emulator(path, device="cpu"):
         arrays["general/photometry_sample"],
         header["neighbour_distance"],
         header.get("info"),
+        # Files of 0.3.5 and before hold no "design": theirs were the mass-scaled maps.
+        header.get("design", "enclosed_mass"),
     )
 
 

@@ -60,7 +60,7 @@ class ExactUnitMaps(GeneralEmulator):
     def check_photometry(self, photometry):
         return 0.0
 
-    def unit_maps(self, photometry, inc, sigma_psf, lg_sigma_mass):
+    def unit_maps(self, photometry, inc, sigma_psf, lg_sigma_mass, mge=None):
         x, y = grid_points()
         return np.stack(
             [
@@ -124,10 +124,51 @@ def test_enclosed_mass_fraction_against_quadrature():
 def test_targets_round_trip():
     maps = RNG.uniform(0.1, 2, (4, 3, 2, 400))
     lg = np.array([-3.0, -1.0, 0.5, 2.4])
-    y = unit_targets(maps, lg)
-    assert y.shape == (4, 1600) and np.all(y > 0)
-    # The black hole's maps are not emulated: it is a Gaussian of rbh.
-    np.testing.assert_allclose(maps_from_targets(y, lg), maps[:, :2], rtol=1e-14)
+    baseline = RNG.uniform(0.1, 2, (4, 2, 40))
+    for base in (None, baseline):
+        y = unit_targets(maps, lg, base)
+        assert y.shape == (4, 1600) and np.all(y > 0)
+        # The black hole's maps are not emulated: it is a Gaussian of rbh.
+        np.testing.assert_allclose(maps_from_targets(y, lg, base), maps[:, :2], rtol=1e-14)
+    # The baseline is a function of the radius: the same at every angle and both betas.
+    ratio = unit_targets(maps, lg, baseline).reshape(4, 2, 2, 40, 10)
+    np.testing.assert_allclose(
+        ratio * baseline[:, :, None, :, None], maps[:, :2].reshape(4, 2, 2, 40, 10), rtol=1e-14
+    )
+
+
+def test_training_data_of_both_designs():
+    params = sample_general(3, 5)
+    params[:, GENERAL_PARAM_NAMES.index("pixsize")] = 0.0
+    lg = np.array([-3.0, 0.0, 2.0])
+    maps = RNG.uniform(0.1, 2, (3, 3, 2, 400))
+    X_old, y_old = training_data(params, lg, maps, design="enclosed_mass")
+    X_new, y_new = training_data(params, lg, maps)
+    assert X_old.shape == (3, 27) and X_new.shape == (3, 39)
+    np.testing.assert_array_equal(X_new[:, :27], X_old)
+    mge = gen.general_mge(params)
+    baseline = gen.grid_baseline(mge, lg, params[:, GENERAL_PARAM_NAMES.index("sigma_psf")])
+    np.testing.assert_allclose(y_new, unit_targets(maps, lg, baseline), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"design='cnn' is not one of"):
+        training_data(params, lg, maps, design="cnn")
+
+
+def test_intrinsic_axis_ratio_features():
+    # One flattening everywhere: the local ratio is it, and the intrinsic one is the
+    # deprojection's, 1 face on.
+    surf, sigma = np.array([[1.0, 0.2, 0.01]]), np.array([[0.1, 1.0, 5.0]])
+    qobs = np.full((1, 3), 0.6)
+    q_local = gen.local_axis_ratio(surf, sigma, qobs)
+    np.testing.assert_allclose(q_local, 0.6, rtol=1e-14)
+    inc = np.array([90.0, 60.0, 0.0])
+    X = gen.general_features(np.zeros((3, 24)), inc, np.full(3, 0.1), np.zeros(3), q_local)
+    q_intr = X[:, 27:]
+    np.testing.assert_allclose(q_intr[0], 0.6)
+    np.testing.assert_allclose(q_intr[1], np.sqrt(0.36 - 0.25) / np.sin(np.radians(60)))
+    np.testing.assert_array_equal(q_intr[2], 1.0)
+    # Two Gaussians: the inner one's ratio inside, the outer one's outside.
+    q2 = gen.local_axis_ratio([[1.0, 1e-3]], [[0.02, 3.0]], [[0.9, 0.3]])[0]
+    assert q2[0] == pytest.approx(0.9, abs=0.01) and q2[-1] == pytest.approx(0.3, abs=1e-6)
 
 
 # -- the assembly against the exact engine --------------------------------------------
@@ -207,11 +248,15 @@ def test_file_round_trip_and_refusals(tiny, tmp_path):
     path = tmp_path / "general.npz"
     save_general_emulator(tiny, path)
     back = load_general_emulator(path)
-    photometry = tiny.photometry_sample[0]
+    mge = normalised_mge(*_galaxy_from_family()[0])[0]
+    photometry = gen.photometry_features(*mge)[0]
     args = (np.full(3, 70.0), np.full(3, 0.05), np.array([-2.0, 0.0, 1.0]))
     np.testing.assert_array_equal(
-        back.unit_maps(photometry, *args), tiny.unit_maps(photometry, *args)
+        back.unit_maps(photometry, *args, mge=mge), tiny.unit_maps(photometry, *args, mge=mge)
     )
+    assert back.design == tiny.design == "spherical"
+    with pytest.raises(ValueError, match="pass its normalised MGE as mge"):
+        back.unit_maps(photometry, *args)
     assert back.info == {"what": "test"}
     assert back.neighbour_distance == tiny.neighbour_distance
     # A plain emulator file is not a general one, and a general file is no plain one.
