@@ -2,12 +2,14 @@
 
 Usage:
     python scripts/make_general_emulator.py make --n 12000 --seed 1 --out DIR [--n-jobs 2]
+        [--photometry family|smooth]
     python scripts/make_general_emulator.py train --data DIR [DIR ...] --out MODEL.npz
-        [--epochs 600] [--hidden 512 512 512 512]
+        [--epochs 500] [--hidden 512 512 512 512] [--design spherical]
     python scripts/make_general_emulator.py ship --model MODEL.npz --accuracy BENCH.json
         --out sklearn_jam/data/jam_emulator_general.npz
 
-``make`` draws galaxies of the general family (:func:`sklearn_jam.general.sample_general`,
+``make`` draws galaxies of the general family (:func:`sklearn_jam.general.sample_general`;
+``--photometry smooth``: :func:`sklearn_jam.general.sample_smooth_mges`,
 spaxels off: the emulator applies them itself), one round mass Gaussian of
 log-uniform sigma each, and computes with the exact engine
 (:func:`sklearn_jam.general.general_unit_maps`) the V_rms^2 of the stars, of that
@@ -15,13 +17,15 @@ Gaussian and of a black hole on the emulator's polar grid
 (:data:`sklearn_jam.emulator.general.GRID`), in chunk files of 100 galaxies so that
 an interrupted run resumes where it stopped. ``train`` fits a
 :class:`~sklearn_jam.JamEmulatorRegressor` (tabular) on them, evaluates it on the
-held-out last 10%, and writes the model and its card. ``ship`` adds the figures of
+held-out random 10%, and writes the model and its card. ``ship`` adds the figures of
 ``benchmarks/bench_general_emulator.py --json`` to the card and prints the SHA-256
 that :data:`sklearn_jam.emulator.general.GENERAL_PRETRAINED_SHA256` must hold.
 
-The shipped model: ``make --n 14000 --seed 1 --out d1``, ``make --n 14000 --seed 2
---out d2`` (9-11 min each on 2 cores), ``train --data d1 d2 --epochs 600``
-(about 35 minutes on 2 CPU threads).
+The shipped model (0.3.6): ``make --n 14000 --seed 1 --out d1``, ``make --n 14000
+--seed 2 --out d2`` (7 min each on 2 cores), ``make --n 14000 --seed 3 --out s1
+--photometry smooth`` (3 min), ``train --data d1 d2 s1 --epochs 500 --seeds "1, 2
+(family), 3 (smooth)" --photometry-note "28,000 bulge + disk + nucleus of
+sklearn_jam.general and 14,000 sample_smooth_mges"`` (37 minutes on 2 CPU threads).
 """
 
 import argparse

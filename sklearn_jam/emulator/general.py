@@ -127,7 +127,7 @@ EMULATED_COMPONENTS = UNIT_COMPONENTS[:2]
 #: The shipped general emulator (``scripts/make_general_emulator.py``) and its card.
 GENERAL_PRETRAINED_FILE = "jam_emulator_general.npz"
 #: SHA-256 of the shipped file: a changed file is refused before it is read.
-GENERAL_PRETRAINED_SHA256 = "41fdfe26199ac071ff6ce2bce123584298292b7ef77131af19b98f95e5f45a7a"
+GENERAL_PRETRAINED_SHA256 = "275845ec44f5f674be1faf5887ee88bc5bf39edd1b6d4443c65955441ff19dc8"
 
 
 # -- the grid -------------------------------------------------------------------------

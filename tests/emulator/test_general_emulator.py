@@ -268,6 +268,23 @@ def test_file_round_trip_and_refusals(tiny, tmp_path):
         load_emulator(path)
 
 
+def test_files_of_0_3_5_are_read_with_their_design(tiny, tmp_path):
+    """A file without a design (0.3.5 and before) held the mass-scaled maps."""
+    import json
+
+    path = tmp_path / "general.npz"
+    save_general_emulator(tiny, path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    header = json.loads(bytes(arrays[gen._FILE_HEADER]).decode())
+    del header["design"]
+    arrays[gen._FILE_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    assert load_general_emulator(old).design == "enclosed_mass"
+    assert load_general_emulator(path).design == "spherical"
+
+
 @pytest.mark.slow
 def test_kinematics_emulator_engine_behaves(tiny):
     lum, _ = _galaxy_from_family()
@@ -375,6 +392,7 @@ def test_shipped_general_model_loads_and_predicts_m32():
     card = general_pretrained_card()
     assert card == emulator.info
     assert {"data", "training_seconds", "hardware", "command", "benchmark"} <= set(card)
+    assert emulator.design == card["design"] == "spherical"
     # jampy's M32 with a halo and a black hole: the emulated fit's model near the exact one.
     est = JamKinematics(
         *M32_MGE,
