@@ -64,6 +64,8 @@ __all__ = [
     "sample_general",
     "sample_smooth_mges",
     "SMOOTH_MGE_SIZE",
+    "SMOOTH_SIGMA_RANGE",
+    "SMOOTH_CORRELATION_DEX",
     "general_vrms",
     "GENERAL_COMPONENTS",
     "general_basis",
@@ -337,6 +339,8 @@ def sample_general(n_samples, random_state=None):
 
 #: Gaussians of each MGE of :func:`sample_smooth_mges`.
 SMOOTH_MGE_SIZE = 16
+#: Correlation length (dex in sigma) of the random departures of :func:`sample_smooth_mges`.
+SMOOTH_CORRELATION_DEX = 0.3
 #: The range (r_e) every sigma of :func:`sample_smooth_mges` falls in.
 SMOOTH_SIGMA_RANGE = (10**-3.5, 30.0)
 
@@ -353,7 +357,8 @@ def sample_smooth_mges(n_samples, random_state=None):
       all within :data:`SMOOTH_SIGMA_RANGE` of ``r_e`` (others are redrawn);
     - log peak surface brightness a Sersic-like ``-b (sigma / s)^(1/n)`` (``n``
       1-8) plus a Gaussian random function of ``log sigma`` (amplitude 0-1 in
-      ``ln``, correlation length 0.3 dex), with an outer taper in 30% of them;
+      ``ln``, correlation length :data:`SMOOTH_CORRELATION_DEX`), with an outer
+      taper in 30% of them;
     - ``q`` going from an inner to an outer value (each 0.15-1) around a random
       radius, over 0.1-0.5 dex;
     - the inclination uniform between the deprojection limit (every ``q_intr``
@@ -388,34 +393,47 @@ def sample_smooth_mges(n_samples, random_state=None):
 
 def _draw_smooth_mges(n, rng):
     """One batch of :func:`sample_smooth_mges` before the sigma range is imposed."""
-    t = np.linspace(0, 1, SMOOTH_MGE_SIZE)
     lg_lo = rng.uniform(-2.7, -1.7, (n, 1))
-    lg_sigma = lg_lo + (lg_lo * 0 + rng.uniform(2.3, 4.4, (n, 1))) * t
-    n_ser = rng.uniform(1.0, 8.0, (n, 1))
-    lg_s = rng.uniform(-1.0, 0.5, (n, 1))
-    log_surf = -7.67 * (10.0 ** (lg_sigma - lg_s)) ** (1 / n_ser)
-    # A smooth random departure: a Gaussian process in log sigma.
-    kernel = lambda a: np.exp(-0.5 * ((a[:, :, None] - a[:, None, :]) / 0.3) ** 2)  # noqa: E731
-    cov = kernel(lg_sigma) + 1e-9 * np.eye(SMOOTH_MGE_SIZE)
-    wiggle = np.einsum(
-        "nij,nj->ni", np.linalg.cholesky(cov), rng.standard_normal((n, SMOOTH_MGE_SIZE))
-    )
-    log_surf = log_surf + rng.uniform(0, 1, (n, 1)) * wiggle
-    taper = rng.uniform(size=(n, 1)) < 0.3
-    lg_cut = lg_lo + rng.uniform(1.5, 4.0, (n, 1))
-    log_surf = log_surf - np.where(taper, (10.0 ** (lg_sigma - lg_cut)) ** 2, 0.0)
-    q_in, q_out = rng.uniform(0.15, 1.0, (2, n, 1))
-    lg_mid = lg_lo + rng.uniform(0.5, 3.5, (n, 1))
-    width = rng.uniform(0.1, 0.5, (n, 1))
-    qobs = q_in + (q_out - q_in) / (1 + np.exp(-(lg_sigma - lg_mid) / width))
+    lg_sigma = lg_lo + rng.uniform(2.3, 4.4, (n, 1)) * np.linspace(0, 1, SMOOTH_MGE_SIZE)
+    log_surf = _smooth_profile(lg_lo, lg_sigma, rng)
+    qobs = _smooth_flattening(lg_lo, lg_sigma, rng)
     surf = np.exp(log_surf - log_surf.max(1, keepdims=True))
-    sigma = 10.0**lg_sigma
-    surf, sigma, qobs = _normalised(surf, sigma, qobs, np.ones(n))
+    surf, sigma, qobs = _normalised(surf, 10.0**lg_sigma, qobs, np.ones(n))
     r_e = _half_light_radius(surf, sigma, qobs)
     mge = (surf * r_e[:, None] ** 2, sigma / r_e[:, None], qobs)
     inc_lo = inc_from_qmin(MIN_Q_INTR * (1 + 1e-9), qobs.min(1))
     inc = inc_lo + (90.0 - inc_lo) * rng.uniform(size=n)
     return mge, inc
+
+
+def _smooth_profile(lg_lo, lg_sigma, rng):
+    """ln of the Gaussians' peak surface brightness (n, n_gauss), up to a constant.
+
+    A Sersic-like ``-b (sigma / s)^(1/n)`` (``b`` of ``n = 4``: the scale ``s``
+    is random anyway), a Gaussian process in ``log sigma`` on top, and an outer
+    taper in 30% of the MGEs.
+    """
+    n = len(lg_lo)
+    n_ser = rng.uniform(1.0, 8.0, (n, 1))
+    lg_s = rng.uniform(-1.0, 0.5, (n, 1))
+    log_surf = -7.67 * (10.0 ** (lg_sigma - lg_s)) ** (1 / n_ser)
+    distance = (lg_sigma[:, :, None] - lg_sigma[:, None, :]) / SMOOTH_CORRELATION_DEX
+    cov = np.exp(-0.5 * distance**2) + 1e-9 * np.eye(SMOOTH_MGE_SIZE)  # jitter: cholesky
+    normal = rng.standard_normal((n, SMOOTH_MGE_SIZE))
+    wiggle = np.einsum("nij,nj->ni", np.linalg.cholesky(cov), normal)
+    log_surf = log_surf + rng.uniform(0, 1, (n, 1)) * wiggle
+    taper = rng.uniform(size=(n, 1)) < 0.3
+    lg_cut = lg_lo + rng.uniform(1.5, 4.0, (n, 1))
+    return log_surf - np.where(taper, (10.0 ** (lg_sigma - lg_cut)) ** 2, 0.0)
+
+
+def _smooth_flattening(lg_lo, lg_sigma, rng):
+    """Observed axial ratios (n, n_gauss): a logistic step from an inner to an outer q."""
+    n = len(lg_lo)
+    q_in, q_out = rng.uniform(0.15, 1.0, (2, n, 1))
+    lg_mid = lg_lo + rng.uniform(0.5, 3.5, (n, 1))
+    width = rng.uniform(0.1, 0.5, (n, 1))
+    return q_in + (q_out - q_in) / (1 + np.exp(-(lg_sigma - lg_mid) / width))
 
 
 def _engine_galaxies(params):
