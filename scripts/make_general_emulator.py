@@ -60,9 +60,14 @@ def _chunk(params, lg_sigma_mass, path):
     mge = general_mge(params)
     sigma_psf = params[:, GENERAL_PARAM_NAMES.index("sigma_psf")]
     baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
+    _save_chunk(path, params=params, lg_sigma_mass=lg_sigma_mass, maps=maps, baseline=baseline)
+
+
+def _save_chunk(path, **arrays):
+    """Write a chunk's arrays; a chunk is there whole or not at all (resume skips it)."""
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, params=params, lg_sigma_mass=lg_sigma_mass, maps=maps, baseline=baseline)
-    tmp.rename(path)  # a chunk is there whole or not at all
+    np.savez(tmp, **arrays)
+    tmp.rename(path)
 
 
 def _smooth_chunk(mge, inc, sigma_psf, lg_sigma_mass, path):
@@ -76,10 +81,9 @@ def _smooth_chunk(mge, inc, sigma_psf, lg_sigma_mass, path):
         ]
     )
     baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
-    tmp = path.with_suffix(".tmp.npz")
     surf, sigma, qobs = mge
-    np.savez(
-        tmp,
+    _save_chunk(
+        path,
         surf=surf,
         sigma=sigma,
         qobs=qobs,
@@ -89,7 +93,6 @@ def _smooth_chunk(mge, inc, sigma_psf, lg_sigma_mass, path):
         maps=maps,
         baseline=baseline,
     )
-    tmp.rename(path)
 
 
 def make(args):

@@ -51,7 +51,7 @@ from .jam.mge import sersic_mge
 from .jam.projection import inc_from_qmin, intrinsic_axis_ratio
 from .jam.sersic import vrms_unit
 from .jam.tabulated import BETA_PROBE, anisotropy_factor
-from .priors import BETA_EPS_SLOPE, _as_2d
+from .priors import BETA_EPS_SLOPE, _as_2d, _n_samples
 
 __all__ = [
     "GENERAL_PARAM_NAMES",
@@ -318,9 +318,7 @@ def sample_general(n_samples, random_state=None):
         Columns of :data:`GENERAL_PARAM_NAMES` (the anisotropy column is
         ``beta_r`` for the spherical family: same box, same rule).
     """
-    if int(n_samples) != n_samples or n_samples < 0:
-        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
-    n_samples, rng = int(n_samples), check_random_state(random_state)
+    n_samples, rng = _n_samples(n_samples), check_random_state(random_state)
     lo = np.array([GENERAL_PRIOR_BOUNDS[n][0] for n in GENERAL_PARAM_NAMES])
     hi = np.array([GENERAL_PRIOR_BOUNDS[n][1] for n in GENERAL_PARAM_NAMES])
     accepted, n_have = [], 0
@@ -376,9 +374,7 @@ def sample_smooth_mges(n_samples, random_state=None):
     inc : ndarray of shape (n_samples,)
         Degrees.
     """
-    if int(n_samples) != n_samples or n_samples < 0:
-        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
-    n_samples, rng = int(n_samples), check_random_state(random_state)
+    n_samples, rng = _n_samples(n_samples), check_random_state(random_state)
     parts, n_have = [], 0
     while n_have < n_samples:
         mge, inc = _draw_smooth_mges(max(16, 2 * (n_samples - n_have)), rng)

@@ -80,6 +80,13 @@ def param_names(align="cyl", anisotropy="constant"):
     return PARAM_NAMES[:4] + (column,) + PARAM_NAMES[5:]
 
 
+def _n_samples(n_samples):
+    """``n_samples`` as an int, refused unless a non-negative integer."""
+    if int(n_samples) != n_samples or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
+    return int(n_samples)
+
+
 def _as_2d(params):
     params = np.asarray(params, dtype=float)
     if params.ndim == 1:
@@ -247,9 +254,7 @@ def sample_prior(n_samples, random_state=None):
     params : ndarray of shape (n_samples, 6)
         Columns ``n_ser, r_ser [arcsec], q_l, q_m, beta_z, inc [deg]``.
     """
-    if int(n_samples) != n_samples or n_samples < 0:
-        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
-    n_samples = int(n_samples)
+    n_samples = _n_samples(n_samples)
     rng = check_random_state(random_state)
     lo = np.array([PRIOR_BOUNDS[n][0] for n in PARAM_NAMES])
     hi = np.array([PRIOR_BOUNDS[n][1] for n in PARAM_NAMES])

@@ -19,8 +19,8 @@ exactly one for a round isotropic galaxy.
 The numerics need only be smooth and the same in training and in use (the
 emulator's targets are defined through them), not converged: the integral is a
 product-integration rule, exact for ``nu M / r^2`` linear between the nodes of
-:data:`BASELINE_RADII` (relative error 1-3e-3, smooth); the PSF a trapezoid rule in the radius
-(:data:`PSF_STEPS_PER_SIGMA`) over a log-log linear interpolation.
+:data:`BASELINE_RADII` (a smooth bias of +1e-3 to +4e-3); the PSF a trapezoid rule
+in the radius (:data:`PSF_STEPS_PER_SIGMA`) over a log-log linear interpolation.
 The truth of this limit, to 1e-12, is
 :func:`sklearn_jam.jam.crosscheck.spherical_isotropic_vrms`.
 """

@@ -49,6 +49,7 @@ from ..general import (
 )
 from ..jam._convolution import check_psf, mge_surf, spaxel_points
 from ..jam.mass import mge_half_light_radius
+from ..jam.projection import intrinsic_axis_ratio
 from ..jam.sersic import vrms_unit
 from ..jam.tabulated import DEFAULT_N_INC, inclination_nodes, table_from_probes
 from ._estimator import JamEmulatorRegressor
@@ -280,11 +281,10 @@ def general_features(photometry, inc, sigma_psf, lg_sigma_mass, q_local=None):
     columns = [np.cos(np.radians(inc)), sigma_psf, lg_sigma_mass]
     columns = [np.asarray(v, dtype=float).reshape(-1, 1) for v in columns]
     if q_local is not None:
-        inc = np.radians(np.asarray(inc, dtype=float)).reshape(-1, 1)
-        q_local = np.atleast_2d(np.asarray(q_local, dtype=float))
+        inc = np.asarray(inc, dtype=float).reshape(-1, 1)
         with np.errstate(divide="ignore", invalid="ignore"):  # face on: round, q_intr = 1
-            q_intr = np.sqrt(np.maximum(q_local**2 - np.cos(inc) ** 2, 0)) / np.sin(inc)
-        columns.append(np.where(np.sin(inc) > 1e-9, q_intr, 1.0))
+            q_intr = intrinsic_axis_ratio(np.atleast_2d(q_local), inc)
+        columns.append(np.where(np.sin(np.radians(inc)) > 1e-9, q_intr, 1.0))
     return np.concatenate([np.atleast_2d(photometry), *columns], 1)
 
 
@@ -338,11 +338,11 @@ def grid_baseline(mge, lg_sigma_mass, sigma_psf):
 
 def _divisor(lg_sigma_mass, baseline):
     """What the maps of the stars and the Gaussian (n, 2, 2, 400) are divided by."""
-    if baseline is None:  # DESIGNS[0]: the Gaussian's mass inside r_e
+    if baseline is None:  # design 'enclosed_mass': the Gaussian's mass inside r_e
         ones = np.ones(np.shape(lg_sigma_mass))
         scale = np.stack([ones, enclosed_mass_fraction(lg_sigma_mass)], 1)
         return scale[:, :, None, None]
-    n_rad, n_ang = GRID_SHAPE
+    n_ang = GRID_SHAPE[1]
     baseline = np.asarray(baseline, dtype=float)[:, : len(EMULATED_COMPONENTS)]
     per_point = np.repeat(baseline[:, :, :, None], n_ang, axis=3).reshape(*baseline.shape[:2], -1)
     return per_point[:, :, None, :]  # the same at beta_z = 0 and at the probe
@@ -641,9 +641,9 @@ class GeneralEmulator:
                 "this emulator's inputs and maps are of the galaxy's MGE: pass its normalised "
                 "MGE as mge"
             )
-        q_local = local_axis_ratio(*mge) if spherical else None
-        if spherical:
-            q_local = np.broadcast_to(q_local, (n, FEATURE_RADII.size))
+        q_local = (
+            np.broadcast_to(local_axis_ratio(*mge), (n, FEATURE_RADII.size)) if spherical else None
+        )
         X = general_features(
             photometry, inc, sigma_psf, np.clip(lg_sigma_mass, *LG_SIGMA_MASS_RANGE), q_local
         )
