@@ -1,4 +1,4 @@
-__version__ = "0.3.6"
+__version__ = "0.3.7"
 
 #: Version of the physical and data conventions (``docs/spec.rst``).
 SPEC_VERSION = "2"

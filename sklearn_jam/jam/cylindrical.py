@@ -55,7 +55,7 @@ from ._quadrature import (
 from .constants import G_JAMPY, arcsec_to_pc
 from .projection import deproject_gaussians
 
-__all__ = ["jam_axi_cyl"]
+__all__ = ["jam_axi_cyl", "vrms2_cyl"]
 
 #: Radius groups per octave of the change of variables, without and with convolution.
 _RUNGS, _RUNGS_CONVOLVED = 8, 1
@@ -322,6 +322,76 @@ def jam_axi_cyl(
         Where ``V_rms^2 < 0`` (an anisotropy the model cannot have there); V_rms
         is NaN at those points.
     """
+    xp, sb_mu2, mu, batched = _observed_moments(
+        surf_lum,
+        sigma_lum,
+        qobs_lum,
+        surf_pot,
+        sigma_pot,
+        qobs_pot,
+        inc,
+        beta,
+        x,
+        y,
+        distance=distance,
+        mbh=mbh,
+        rbh=rbh,
+        sigmapsf=sigmapsf,
+        normpsf=normpsf,
+        pixsize=pixsize,
+        pixang=pixang,
+        n_nodes=n_nodes,
+        pixel_nodes=pixel_nodes,
+        n_jobs=n_jobs,
+    )
+    vrms = vrms_from_moments(xp, sb_mu2, mu)
+    return vrms if batched else vrms[0]
+
+
+def vrms2_cyl(*args, **kwargs):
+    """The signed ``V_rms^2`` (km/s)^2 of :func:`jam_axi_cyl`, for sums of its parts.
+
+    Takes the arguments of :func:`jam_axi_cyl`. The share of one luminous and one
+    mass Gaussian may be negative where a whole galaxy's is not (a tracer rounder
+    than a wider, flatter potential allows has ``<v_phi^2> < 0`` far out); it is
+    kept, without a warning, so that the parts add up.
+
+    Returns
+    -------
+    vrms2 : ndarray or torch.Tensor of shape (n_points,) or (n_galaxies, n_points)
+    """
+    _, sb_mu2, mu, batched = _observed_moments(*args, **kwargs)
+    vrms2 = sb_mu2 / mu
+    return vrms2 if batched else vrms2[0]
+
+
+def _observed_moments(
+    surf_lum,
+    sigma_lum,
+    qobs_lum,
+    surf_pot,
+    sigma_pot,
+    qobs_pot,
+    inc,
+    beta,
+    x,
+    y,
+    *,
+    distance,
+    mbh=0.0,
+    rbh=0.01,
+    sigmapsf=0.0,
+    normpsf=1.0,
+    pixsize=0.0,
+    pixang=0.0,
+    n_nodes=None,
+    pixel_nodes=None,
+    n_jobs=None,
+):
+    """``Sigma <V_los^2>`` and ``Sigma`` (B, P) of :func:`jam_axi_cyl`'s arguments, checked.
+
+    Returns ``xp, sb_mu2, mu, batched``.
+    """
     xp, m, batched = prepare_arguments(
         dict(
             surf_lum=surf_lum,
@@ -345,8 +415,7 @@ def jam_axi_cyl(
     m = to_batch(xp, m, n_gal)
     counts = _node_counts(xp, m, n_nodes, psf_opts[0])
     sb_mu2, mu = _moments(xp, m, counts, psf_opts, n_jobs)
-    vrms = vrms_from_moments(xp, sb_mu2, mu)
-    return vrms if batched else vrms[0]
+    return xp, sb_mu2, mu, batched
 
 
 def _node_counts(xp, m, n_nodes, sigmapsf):
