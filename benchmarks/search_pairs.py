@@ -51,19 +51,19 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.interpolate import CubicSpline
 
-from sklearn_jam.jam.constants import G_JAMPY
+from sklearn_jam.emulator.general import polar_interpolation
+from sklearn_jam.jam.constants import G_JAMPY, PC_PER_ARCSEC_MPC
 from sklearn_jam.jam.cylindrical import vrms2_cyl
 from sklearn_jam.jam.projection import intrinsic_axis_ratio
+from sklearn_jam.jam.tabulated import BETA_PROBE
 
-DISTANCE = 0.648 / np.pi  # Mpc, where 1 arcsec is 1 pc: sigma_j = 1 pc
+DISTANCE = 1 / PC_PER_ARCSEC_MPC  # Mpc, where 1 arcsec is 1 pc: sigma_j = 1 pc
 N_RAD, N_ANG = 48, 10
 M0, M_MAX = 1e-4, 8.0  # the grid's elliptical radii, in the convolved Gaussian's sigmas
 LG_S = (-4.0, 3.0)  # log10 sigma_k / sigma_j
 LG_P = (-4.5, 2.0)  # log10 sigma_psf / sigma_j
 Q_MIN = 0.055
-BETA_PROBE = -1.0
 TAU = 1e-3
 N_INPUTS = 7
 
@@ -130,18 +130,6 @@ def features(pairs):
             observed_ratio(q_mass, inc),
         ]
     )
-
-
-def interpolation(m_points, a_points):
-    """Matrix (n_points, 480) from the pair grid to points (a cosine series x a spline)."""
-    m, a = pair_axes()
-    modes = 2 * np.arange(a.size)
-    in_angle = np.cos(modes * a_points[:, None]) @ np.linalg.inv(np.cos(modes * a[:, None]))
-    spline = CubicSpline(
-        np.arcsinh(m / M0), np.eye(m.size), bc_type=((1, np.zeros(m.size)), "not-a-knot")
-    )
-    in_radius = spline(np.arcsinh(np.minimum(m_points, M_MAX) / M0))
-    return (in_radius[:, :, None] * in_angle[:, None, :]).reshape(m_points.size, -1)
 
 
 def _make_chunk(pairs):
@@ -271,7 +259,10 @@ class PairKernel:
             radius = np.hypot(xs, ys)
             s_lum = light[lum] / (2 * np.pi * sx * sy) * np.exp(-0.5 * radius**2)
             surface += s_lum
-            weights = interpolation(radius, np.arctan2(ys, xs)) * (radius <= M_MAX)[:, None]
+            weights = (
+                polar_interpolation(np.minimum(radius, M_MAX), np.arctan2(ys, xs), *pair_axes(), M0)
+                * (radius <= M_MAX)[:, None]
+            )
             total += s_lum * np.einsum("pg,cbg->bp", weights, kernel[j == lum])
         return total / surface
 

@@ -173,16 +173,33 @@ def grid_interpolation(x, y):
     -------
     W : ndarray of shape (n_points, 400)
     """
-    rad, ang = grid_axes()
     x, y = (np.abs(np.asarray(v, dtype=float).ravel()) for v in (x, y))
-    r, theta = np.hypot(x, y), np.arctan2(y, x)
+    return polar_interpolation(np.hypot(x, y), np.arctan2(y, x), *grid_axes(), GRID_R0)
+
+
+def polar_interpolation(r, theta, rad, ang, r0):
+    """:func:`grid_interpolation` on any polar grid of maps even in both axes.
+
+    Parameters
+    ----------
+    r, theta : ndarray of shape (n_points,)
+        The points' radii (the grid's unit) and angles (rad) in the first quadrant.
+    rad, ang : ndarray of shape (n_rad,) and (n_ang,)
+        The grid's radii, from 0, and its angles, uniform from 0 to pi/2.
+    r0 : float
+        Where the spline's variable ``asinh(r / r0)`` turns from linear to logarithmic.
+
+    Returns
+    -------
+    W : ndarray of shape (n_points, n_rad * n_ang), radius-major
+    """
     modes = 2 * np.arange(ang.size)
     to_coef = np.linalg.inv(np.cos(modes[None, :] * ang[:, None]))  # (mode, angle)
     in_angle = np.cos(modes[None, :] * theta[:, None]) @ to_coef  # (n_points, n_ang)
     eye = np.eye(rad.size)
     zero = np.zeros(rad.size)
-    spline = CubicSpline(np.arcsinh(rad / GRID_R0), eye, bc_type=((1, zero), "not-a-knot"))
-    in_radius = spline(np.arcsinh(r / GRID_R0))  # (n_points, n_rad)
+    spline = CubicSpline(np.arcsinh(rad / r0), eye, bc_type=((1, zero), "not-a-knot"))
+    in_radius = spline(np.arcsinh(r / r0))  # (n_points, n_rad)
     return (in_radius[:, :, None] * in_angle[:, None, :]).reshape(r.size, -1)
 
 
