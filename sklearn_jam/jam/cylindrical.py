@@ -109,7 +109,9 @@ def _terms(xp, r_group, inc, lum, pot, beta, nodes, weights, psf):
     q2_lum = q_lum * q_lum
     s2q2_lum = s2_lum * q2_lum
     s2_pot = sigma_pot * sigma_pot
-    e2_pot = 1 - q_pot * q_pot
+    # Not below 0: near face-on a round Gaussian deprojects to q_intr = 1 + (rounding
+    # error) / sin(inc), which would make it prolate and e_pot below imaginary.
+    e2_pot = xp.clip_min(1 - q_pot * q_pot, 0.0)
     c = e2_pot - s2q2_lum / s2_pot  # eq. (22) of C08
 
     # Change of variables u = U(t), t the Gauss-Legendre node on [0, 1]:

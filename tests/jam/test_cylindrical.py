@@ -445,3 +445,17 @@ def test_signed_vrms2_keeps_a_negative_share_without_warning():
         vrms = jam_axi_cyl(*lum, *pot, 90.0, np.zeros(1), x, y, distance=10.0)
     np.testing.assert_allclose(vrms[0] ** 2, v2[0], rtol=1e-12)
     assert np.isnan(vrms[1])
+
+
+@pytest.mark.parametrize("inc", [0.342, 0.05])
+def test_a_round_galaxy_seen_face_on_stays_round(inc):
+    """Deprojected near face-on, a round Gaussian's rounding error is no prolate mass."""
+    lum = (np.array([1.0, 0.2]), np.array([1.0, 3.0]), np.ones(2))
+    pot = (np.array([1.0]), np.array([10**-1.913]), np.ones(1))
+    x, y = np.array([0.0, 0.3, 2.0]), np.array([0.0, 0.4, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no invalid value in a square root
+        v2 = vrms2_cyl(*lum, *pot, inc, np.zeros(2), x, y, distance=10.0, sigmapsf=0.085)
+    # Round and isotropic, the model is spherical: the same at every inclination.
+    edge_on = vrms2_cyl(*lum, *pot, 90.0, np.zeros(2), x, y, distance=10.0, sigmapsf=0.085)
+    np.testing.assert_allclose(v2, edge_on, rtol=1e-6)
