@@ -1,4 +1,4 @@
-"""The general emulator (issue 19) against the exact engine: its family, real MGEs, jampy's fits.
+"""The emulators of ``engine='emulator'`` (issue 19) against the exact engine: family, real, fits.
 
 Parts (``--parts``), each measured in this run:
 
@@ -28,7 +28,7 @@ Parts (``--parts``), each measured in this run:
     ``--n-walkers`` walkers at 200 bins with a two-Gaussian PSF, the time to
     encode the galaxy, and the exact engine's seconds per model on the same batch.
 
-Usage: python benchmarks/bench_general_emulator.py [--model FILE] [--parts ...]
+Usage: python benchmarks/bench_general_emulator.py [--model pairs|general|FILE] [--parts ...]
 """
 
 import argparse
@@ -41,11 +41,8 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_jam import JamKinematics
 from sklearn_jam.datasets import JAMPY_MGES, load_jampy_example
-from sklearn_jam.emulator.general import (
-    load_general_emulator,
-    load_general_pretrained,
-    normalised_mge,
-)
+from sklearn_jam.emulator.general import normalised_mge
+from sklearn_jam.emulator.tables import SHIPPED_TABLE_EMULATORS, load_table_emulator
 from sklearn_jam.exceptions import ChainConvergenceWarning, OutsidePriorWarning
 from sklearn_jam.general import (
     GENERAL_PARAM_NAMES,
@@ -352,7 +349,11 @@ def speed(emulator, n_walkers, repeat):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="a general emulator file (default: the shipped one)")
+    parser.add_argument(
+        "--model",
+        default="pairs",
+        help=f"an emulator file, or a shipped one by name {sorted(SHIPPED_TABLE_EMULATORS)}",
+    )
     parser.add_argument(
         "--parts",
         nargs="+",
@@ -367,9 +368,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", help="write the measured figures here")
     args = parser.parse_args()
-    emulator = load_general_emulator(args.model) if args.model else load_general_pretrained()
+    emulator = load_table_emulator(args.model)
     card = emulator.info
-    print(f"model: {args.model or 'shipped'}; {card.get('data', '')}")
+    print(f"model: {args.model}; {card.get('data', '')}")
     if "family" in args.parts:
         family(emulator, args.n_family, args.n_bins)
     if "real" in args.parts:

@@ -241,23 +241,26 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         per component and node on the engine's sky grid on one thread, whatever the
         number of bins: minutes at the default 24 x 12 nodes, quoted in
         ``docs/real_galaxies.rst``).
-        'emulator' (cylindrical only, NumPy): the same table made by the general
-        emulator (:mod:`sklearn_jam.emulator.general`, ``emulator``) in a fraction
-        of the time, as accurate as its card says (``fit(reweight=True)`` makes
-        the posterior exact); it refuses a galaxy, PSF or bins outside its domain
-        and warns for photometry unlike its training set. :meth:`predict` stays
-        exact.
-    emulator : str, path-like or GeneralEmulator, default='general'
-        The network of ``engine='emulator'``: 'general' (the shipped model,
-        :func:`~sklearn_jam.emulator.general.load_general_pretrained`), a file of
-        :func:`~sklearn_jam.emulator.general.save_general_emulator` (read without
-        running code) or a :class:`~sklearn_jam.emulator.general.GeneralEmulator`.
+        'emulator' (cylindrical only, NumPy): the same table made by an emulator
+        (``emulator``) in a fraction of the time, as accurate as its card says
+        (``fit(reweight=True)`` makes the posterior exact); it refuses a galaxy,
+        PSF or bins outside its domain, naming the value, and warns near its edge.
+        :meth:`predict` stays exact.
+    emulator : str, path-like, PairEmulator or GeneralEmulator, default='pairs'
+        The network of ``engine='emulator'``: 'pairs' (the shipped pair kernel,
+        :mod:`sklearn_jam.emulator.pairs`: any MGE of light and of mass, summed
+        over its Gaussian pairs), 'general' (the shipped profile network,
+        :mod:`sklearn_jam.emulator.general`), a file of either
+        (:func:`~sklearn_jam.emulator.tables.load_table_emulator`, read without
+        running code) or such an object.
     table_nodes : tuple of int or None, default=None
         ``(n_inc, n_ani)``: Chebyshev nodes of ``engine='tabulated'`` in the
         inclination and (``align='sph'``) in the anisotropy; None:
         :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_INC` and
-        :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_ANI` (24 and 12). Fewer nodes
-        make the spherical table faster to build and less exact.
+        :data:`~sklearn_jam.jam.tabulated.DEFAULT_N_ANI` (24 and 12), and with
+        ``engine='emulator'`` the emulator's own (the pair emulator's
+        :data:`~sklearn_jam.emulator.pairs.PAIR_N_INC`, 12). Fewer nodes make the
+        table faster to build and less exact.
     bounds : dict, default=None
         ``{name: (low, high)}`` overriding :data:`DEFAULT_BOUNDS`.
     fixed : dict, default=None
@@ -408,7 +411,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         anisotropy="ratio",
         align="cyl",
         engine="exact",
-        emulator="general",
+        emulator="pairs",
         table_nodes=None,
         bounds=None,
         fixed=None,
@@ -782,7 +785,8 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             components += [(np.ones(1), np.array([s]), np.ones(1)) for s in basis[1][0]]
         options = dict(inc_range=self._inc_range(setup), black_hole=self.black_hole)
         n_inc, n_ani = self._table_nodes()
-        options["n_inc"] = n_inc
+        if engine != "emulator" or self.table_nodes is not None:
+            options["n_inc"] = n_inc  # an emulator's own default otherwise
         if engine == "emulator":
             make = self._general_emulator().table
         elif self.align == "cyl":
@@ -821,23 +825,16 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         return tuple(float(v) for v in _prior_range(setup, self._anisotropy_parameter()))
 
     def _general_emulator(self):
-        """The general emulator (``GeneralEmulator``) of ``emulator``, loaded once."""
-        from .emulator.general import load_general_emulator, load_general_pretrained
+        """The emulator (``PairEmulator`` or ``GeneralEmulator``) of ``emulator``, loaded once."""
+        from .emulator.tables import load_table_emulator
 
         cached = getattr(self, "_emulator_cache", None)
         if cached is not None and cached[0] is self.emulator:
             return cached[1]
-        if not isinstance(self.emulator, (str, os.PathLike)):
-            model = self.emulator
-        elif self.emulator == "general":
-            model = load_general_pretrained()
-        elif os.path.isfile(self.emulator):
-            model = load_general_emulator(self.emulator)
+        if isinstance(self.emulator, (str, os.PathLike)):
+            model = load_table_emulator(self.emulator)
         else:
-            raise ValueError(
-                f"emulator={self.emulator!r} is neither 'general' (the shipped model) nor a "
-                "general emulator file (scripts/make_general_emulator.py)"
-            )
+            model = self.emulator
         self._emulator_cache = (self.emulator, model)
         return model
 

@@ -238,11 +238,14 @@ def test_cli_fit_writes_posterior_and_figures(tmp_path, capsys):
     with np.load(out / "samples.npz") as samples:
         assert samples["sample_weight"].sum() == pytest.approx(1.0)
     assert "weight" in Table.read(out / "samples.ecsv").colnames
-    # the general emulator (the shipped model), reweighted by the exact engine
+    # the shipped pair emulator (the default), reweighted by the exact engine
     assert main([*argv, "--engine", "emulator", "--reweight"]) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["engine"] == "emulator" and summary["emulator"] == "general"
+    assert summary["engine"] == "emulator" and summary["emulator"] == "pairs"
     assert summary["encode_seconds"] > 0 and set(summary["reweighting"]) >= {"ess", "pareto_k"}
+    # ... and the shipped profile network, by name
+    assert main([*argv, "--engine", "emulator", "--emulator", "general"]) == 0
+    assert json.loads((out / "summary.json").read_text())["emulator"] == "general"
 
 
 def test_cli_fit_reports_bad_files(tmp_path, capsys):

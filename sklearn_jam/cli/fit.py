@@ -429,15 +429,17 @@ def add_parser(subparsers):
         help="exact: an engine call per model; tabulated: the engine tabulated at the bins "
         "first (cyl: about a second; sph: in the anisotropy too, minutes), then every model "
         "within 1e-6 (cyl) or 1e-5 (sph) of it in 0.02-0.3 ms; "
-        "emulator (cyl): the same table from the general emulator (--emulator), as accurate "
+        "emulator (cyl): the same table from an emulator (--emulator), as accurate "
         "as its card says (add --reweight for the exact posterior)",
     )
     p.add_argument(
         "--emulator",
         default=None,
-        metavar="FILE",
-        help="with --engine emulator: a general emulator file (scripts/make_general_emulator.py; "
-        "read without running code); default: the shipped one",
+        metavar="NAME|FILE",
+        help="with --engine emulator: 'pairs' (the shipped pair kernel, the default), "
+        "'general' (the shipped profile network) or an emulator file "
+        "(scripts/make_pair_emulator.py, scripts/make_general_emulator.py; read without "
+        "running code)",
     )
     p.add_argument(
         "--reweight",

@@ -12,6 +12,11 @@ persistence
     A model file that holds no code (:func:`save_emulator`, :func:`load_emulator`).
 pretrained
     The shipped model and its card (:func:`load_pretrained`, :func:`pretrained_card`).
+pairs, general, tables
+    The emulators of ``JamKinematics(engine='emulator')``: the pair kernel, the
+    profile network, and either by name or file (:func:`tables.load_table_emulator`).
+baseline, cards
+    The profile network's round isotropic baseline; model cards beside model files.
 """
 
 from ..exceptions import IncompatibleModelError, OutsidePriorWarning

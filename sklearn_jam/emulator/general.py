@@ -32,6 +32,7 @@ so it is one more such row.
 
 import json
 import warnings
+from functools import lru_cache
 from importlib import resources
 
 import numpy as np
@@ -65,6 +66,8 @@ __all__ = [
     "grid_axes",
     "grid_points",
     "grid_interpolation",
+    "polar_interpolation",
+    "polar_factors",
     "normalised_mge",
     "photometry_features",
     "general_features",
@@ -193,14 +196,41 @@ def polar_interpolation(r, theta, rad, ang, r0):
     -------
     W : ndarray of shape (n_points, n_rad * n_ang), radius-major
     """
+    in_radius, in_angle = polar_factors(r, theta, rad, ang, r0)
+    return (in_radius[:, :, None] * in_angle[:, None, :]).reshape(r.size, -1)
+
+
+def polar_factors(r, theta, rad, ang, r0):
+    """The two factors of :func:`polar_interpolation`: ``W = in_radius (x) in_angle``.
+
+    Parameters
+    ----------
+    r, theta : ndarray of shape (...)
+        As :func:`polar_interpolation`, of any shape.
+    rad, ang, r0
+        As :func:`polar_interpolation`.
+
+    Returns
+    -------
+    in_radius : ndarray of shape (..., n_rad)
+        The cubic spline's weights of the grid's radii.
+    in_angle : ndarray of shape (..., n_ang)
+        The cosine series' weights of the grid's angles.
+    """
     modes = 2 * np.arange(ang.size)
     to_coef = np.linalg.inv(np.cos(modes[None, :] * ang[:, None]))  # (mode, angle)
-    in_angle = np.cos(modes[None, :] * theta[:, None]) @ to_coef  # (n_points, n_ang)
+    in_angle = np.cos(modes * theta[..., None]) @ to_coef
+    spline = _radial_spline(tuple(rad), float(r0))
+    return spline(np.arcsinh(r / r0)), in_angle
+
+
+@lru_cache(maxsize=8)
+def _radial_spline(rad, r0):
+    """The spline of :func:`polar_factors` of a grid's radii (a tuple), made once per grid."""
+    rad = np.array(rad)
     eye = np.eye(rad.size)
     zero = np.zeros(rad.size)
-    spline = CubicSpline(np.arcsinh(rad / r0), eye, bc_type=((1, zero), "not-a-knot"))
-    in_radius = spline(np.arcsinh(r / r0))  # (n_points, n_rad)
-    return (in_radius[:, :, None] * in_angle[:, None, :]).reshape(r.size, -1)
+    return CubicSpline(np.arcsinh(rad / r0), eye, bc_type=((1, zero), "not-a-knot"))
 
 
 # -- features and targets -------------------------------------------------------------
