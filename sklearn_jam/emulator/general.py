@@ -30,16 +30,13 @@ black hole is, as in the exact engine, a round Gaussian of ``rbh`` in the mass,
 so it is one more such row.
 """
 
-import json
 import warnings
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.spatial import cKDTree
 
-from .._version import SPEC_VERSION, __version__
 from ..exceptions import OutsidePriorWarning
 from ..general import (
     GENERAL_PARAM_NAMES,
@@ -53,10 +50,9 @@ from ..jam.mass import mge_half_light_radius
 from ..jam.projection import intrinsic_axis_ratio
 from ..jam.sersic import vrms_unit
 from ..jam.tabulated import DEFAULT_N_INC, inclination_nodes, table_from_probes
-from ._estimator import JamEmulatorRegressor
 from .baseline import spherical_baseline
-from .persistence import emulator_arrays, emulator_from_arrays
-from .pretrained import _data_path, check_shipped
+from .persistence import read_regressor_archive, save_regressor_archive
+from .pretrained import load_shipped, shipped_header
 
 __all__ = [
     "GeneralEmulator",
@@ -882,8 +878,6 @@ def save_general_emulator(emulator, path):
     """
     header = {
         "format": "sklearn_jam.general_emulator",
-        "package_version": __version__,
-        "spec_version": SPEC_VERSION,
         "grid_shape": list(GRID_SHAPE),
         "grid_r_max": GRID_R_MAX,
         "feature_radii": FEATURE_RADII.tolist(),
@@ -892,11 +886,8 @@ def save_general_emulator(emulator, path):
         "info": emulator.info,
     }
     # The regressor's arrays under a prefix: this file is not a plain emulator file.
-    arrays = {f"regressor/{k}": v for k, v in emulator_arrays(emulator.regressor).items()}
-    arrays["general/photometry_sample"] = emulator.photometry_sample
-    arrays[_FILE_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+    arrays = {"general/photometry_sample": emulator.photometry_sample}
+    save_regressor_archive(path, _FILE_HEADER, header, emulator.regressor, arrays)
 
 
 def load_general_emulator(path, device="cpu"):
@@ -916,30 +907,23 @@ def load_general_emulator(path, device="cpu"):
     ValueError
         If the file is not such a file, or was made for another grid.
     """
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a general emulator file (.npz): {exc}") from None
-    with data:
-        header = _header(data, path)
-        arrays = {k: data[k] for k in data.files if k != _FILE_HEADER}
-    same = (
-        header.get("grid_shape") == list(GRID_SHAPE)
-        and header.get("grid_r_max") == GRID_R_MAX
-        and np.allclose(header.get("feature_radii", []), FEATURE_RADII)
-    )
-    if not same:
-        raise ValueError(
-            f"{path} was made for another grid or features (sklearn_jam "
-            f"{header.get('package_version')}); this version's are {GRID_SHAPE} to "
-            f"{GRID_R_MAX} r_e"
+
+    def check_header(header):
+        same = (
+            header.get("grid_shape") == list(GRID_SHAPE)
+            and header.get("grid_r_max") == GRID_R_MAX
+            and np.allclose(header.get("feature_radii", []), FEATURE_RADII)
         )
-    prefix = "regressor/"
-    regressor = emulator_from_arrays(
-        {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}, path, device
+        if not same:
+            raise ValueError(
+                f"{path} was made for another grid or features (sklearn_jam "
+                f"{header.get('package_version')}); this version's are {GRID_SHAPE} to "
+                f"{GRID_R_MAX} r_e"
+            )
+
+    header, regressor, arrays = read_regressor_archive(
+        path, _FILE_HEADER, "general emulator", check_header, device
     )
-    if not isinstance(regressor, JamEmulatorRegressor) or regressor.image_side_ is not None:
-        raise ValueError(f"{path} does not hold a tabular JamEmulatorRegressor")
     return GeneralEmulator(
         regressor,
         arrays["general/photometry_sample"],
@@ -950,20 +934,10 @@ def load_general_emulator(path, device="cpu"):
     )
 
 
-def _header(data, path):
-    """The JSON header of an open general emulator file, refused if it has none."""
-    if _FILE_HEADER not in data.files:
-        raise ValueError(f"{path} is an .npz archive but not a general emulator file")
-    return json.loads(bytes(data[_FILE_HEADER]).decode())
-
-
 def general_pretrained_card():
     """The card of the shipped general emulator (its data, domain, accuracy, training)."""
-    path = _data_path(GENERAL_PRETRAINED_FILE)
-    if not path.is_file():
-        return None
-    with np.load(path, allow_pickle=False) as data:
-        return _header(data, path)["info"]
+    header = shipped_header(GENERAL_PRETRAINED_FILE, _FILE_HEADER, "general emulator")
+    return None if header is None else header["info"]
 
 
 def load_general_pretrained(device="cpu"):
@@ -982,7 +956,6 @@ def load_general_pretrained(device="cpu"):
     ValueError
         If the shipped file's SHA-256 is not the released one.
     """
-    path = _data_path(GENERAL_PRETRAINED_FILE)
-    check_shipped(path, GENERAL_PRETRAINED_SHA256)
-    with resources.as_file(path) as local:
-        return load_general_emulator(local, device=device)
+    return load_shipped(
+        GENERAL_PRETRAINED_FILE, GENERAL_PRETRAINED_SHA256, load_general_emulator, device
+    )

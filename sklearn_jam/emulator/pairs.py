@@ -27,14 +27,11 @@ intrinsic flattening has a domain (:data:`Q_INTR_RANGE`).
 :class:`~sklearn_jam.JamKinematics` (``engine='emulator'``, ``emulator='pairs'``).
 """
 
-import json
 import warnings
-from importlib import resources
 
 import numpy as np
 from joblib import Parallel, delayed
 
-from .._version import SPEC_VERSION, __version__
 from ..exceptions import OutsidePriorWarning
 from ..jam._convolution import check_psf
 from ..jam.constants import G_JAMPY, MIN_Q_INTR, PC_PER_ARCSEC_MPC, arcsec_to_pc
@@ -47,10 +44,9 @@ from ..jam.tabulated import (
     inclination_nodes,
     table_from_probes,
 )
-from ._estimator import JamEmulatorRegressor
 from .general import MAX_PIXEL_NODES, _sub_points, polar_factors
-from .persistence import emulator_arrays, emulator_from_arrays
-from .pretrained import _data_path, check_shipped
+from .persistence import is_archive, read_regressor_archive, save_regressor_archive
+from .pretrained import load_shipped, shipped_header
 
 __all__ = [
     "PairEmulator",
@@ -548,33 +544,18 @@ def save_pair_emulator(emulator, path):
     """
     header = {
         "format": "sklearn_jam.pair_emulator",
-        "package_version": __version__,
-        "spec_version": SPEC_VERSION,
         "grid_shape": list(PAIR_GRID_SHAPE),
         "grid_r0": PAIR_R0,
         "grid_r_max": PAIR_R_MAX,
         "target_tau": TARGET_TAU,
         "info": emulator.info,
     }
-    arrays = {f"regressor/{k}": v for k, v in emulator_arrays(emulator.regressor).items()}
-    arrays[_FILE_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
-
-
-def _header(data, path):
-    if _FILE_HEADER not in data.files:
-        raise ValueError(f"{path} is an .npz archive but not a pair emulator file")
-    return json.loads(bytes(data[_FILE_HEADER]).decode())
+    save_regressor_archive(path, _FILE_HEADER, header, emulator.regressor)
 
 
 def is_pair_emulator_file(path):
     """Whether ``path`` is a :func:`save_pair_emulator` file (read without running code)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return _FILE_HEADER in data.files
-    except (OSError, ValueError):
-        return False
+    return is_archive(path, _FILE_HEADER)
 
 
 def load_pair_emulator(path, device="cpu"):
@@ -594,41 +575,31 @@ def load_pair_emulator(path, device="cpu"):
     ValueError
         If the file is not such a file, or was made for another grid or target.
     """
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a pair emulator file (.npz): {exc}") from None
-    with data:
-        header = _header(data, path)
-        arrays = {k: data[k] for k in data.files if k != _FILE_HEADER}
-    same = (
-        header.get("grid_shape") == list(PAIR_GRID_SHAPE)
-        and header.get("grid_r0") == PAIR_R0
-        and header.get("grid_r_max") == PAIR_R_MAX
-        and header.get("target_tau") == TARGET_TAU
-    )
-    if not same:
-        raise ValueError(
-            f"{path} was made for another pair grid or target (sklearn_jam "
-            f"{header.get('package_version')}); this version's grid is {PAIR_GRID_SHAPE} to "
-            f"{PAIR_R_MAX} sigmas, tau {TARGET_TAU}"
+
+    def check_header(header):
+        same = (
+            header.get("grid_shape") == list(PAIR_GRID_SHAPE)
+            and header.get("grid_r0") == PAIR_R0
+            and header.get("grid_r_max") == PAIR_R_MAX
+            and header.get("target_tau") == TARGET_TAU
         )
-    prefix = "regressor/"
-    regressor = emulator_from_arrays(
-        {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}, path, device
+        if not same:
+            raise ValueError(
+                f"{path} was made for another pair grid or target (sklearn_jam "
+                f"{header.get('package_version')}); this version's grid is {PAIR_GRID_SHAPE} "
+                f"to {PAIR_R_MAX} sigmas, tau {TARGET_TAU}"
+            )
+
+    header, regressor, _ = read_regressor_archive(
+        path, _FILE_HEADER, "pair emulator", check_header, device
     )
-    if not isinstance(regressor, JamEmulatorRegressor) or regressor.image_side_ is not None:
-        raise ValueError(f"{path} does not hold a tabular JamEmulatorRegressor")
     return PairEmulator(regressor, header.get("info"))
 
 
 def pairs_pretrained_card():
     """The card of the shipped pair emulator (its data, domain, accuracy, training)."""
-    path = _data_path(PAIRS_PRETRAINED_FILE)
-    if not path.is_file():
-        return None
-    with np.load(path, allow_pickle=False) as data:
-        return _header(data, path)["info"]
+    header = shipped_header(PAIRS_PRETRAINED_FILE, _FILE_HEADER, "pair emulator")
+    return None if header is None else header["info"]
 
 
 def load_pairs_pretrained(device="cpu"):
@@ -647,7 +618,4 @@ def load_pairs_pretrained(device="cpu"):
     ValueError
         If the shipped file's SHA-256 is not the released one.
     """
-    path = _data_path(PAIRS_PRETRAINED_FILE)
-    check_shipped(path, PAIRS_PRETRAINED_SHA256)
-    with resources.as_file(path) as local:
-        return load_pair_emulator(local, device=device)
+    return load_shipped(PAIRS_PRETRAINED_FILE, PAIRS_PRETRAINED_SHA256, load_pair_emulator, device)

@@ -25,6 +25,10 @@ __all__ = [
     "is_emulator_file",
     "emulator_arrays",
     "emulator_from_arrays",
+    "save_regressor_archive",
+    "read_regressor_archive",
+    "archive_header",
+    "is_archive",
 ]
 
 #: Fitted attributes stored as arrays, and those stored in the JSON header.
@@ -186,6 +190,87 @@ def _check_versions(header, path):
             f"{path} was saved by sklearn_jam {saved}; the installed {__version__} reads "
             f"models of {', '.join(_READABLE_VERSIONS)}"
         )
+
+
+# -- archives of a tabular regressor and what serves it (the table emulators) ---------
+
+_PREFIX = "regressor/"
+
+
+def save_regressor_archive(path, key, header, regressor, arrays=None):
+    """Write a fitted tabular regressor with a JSON header and arrays: a file without code.
+
+    Parameters
+    ----------
+    path : str or path-like
+    key : str
+        The archive entry of the header, which names the file's kind.
+    header : dict
+        JSON-able; the package and spec versions are added.
+    regressor : JamEmulatorRegressor
+    arrays : dict of str to ndarray, default=None
+        More plain arrays.
+    """
+    header = {"package_version": __version__, "spec_version": SPEC_VERSION, **header}
+    out = {f"{_PREFIX}{k}": v for k, v in emulator_arrays(regressor).items()}
+    out |= dict(arrays or {})
+    out[key] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **out)
+
+
+def archive_header(data, key, path, what):
+    """The JSON header of an open archive, refused if it is not of this kind."""
+    if key not in data.files:
+        raise ValueError(f"{path} is an .npz archive but not a {what} file")
+    return json.loads(bytes(data[key]).decode())
+
+
+def is_archive(path, key):
+    """Whether ``path`` is an archive of :func:`save_regressor_archive` with this ``key``."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return key in data.files
+    except (OSError, ValueError):
+        return False
+
+
+def read_regressor_archive(path, key, what, check_header, device="cpu"):
+    """Read a :func:`save_regressor_archive` file without running anything in it.
+
+    Parameters
+    ----------
+    path : str or path-like
+    key : str
+    what : str
+        The kind of file, for messages.
+    check_header : callable
+        Raises ``ValueError`` for a header this version cannot serve, before the
+        network is built.
+    device : str, default='cpu'
+
+    Returns
+    -------
+    header : dict
+    regressor : JamEmulatorRegressor
+        Fitted, tabular.
+    arrays : dict of str to ndarray
+        The archive's other arrays.
+    """
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a {what} file (.npz): {exc}") from None
+    with data:
+        header = archive_header(data, key, path, what)
+        arrays = {k: data[k] for k in data.files if k != key}
+    check_header(header)
+    regressor = emulator_from_arrays(
+        {k[len(_PREFIX) :]: v for k, v in arrays.items() if k.startswith(_PREFIX)}, path, device
+    )
+    if regressor.image_side_ is not None:
+        raise ValueError(f"{path} does not hold a tabular JamEmulatorRegressor")
+    return header, regressor, {k: v for k, v in arrays.items() if not k.startswith(_PREFIX)}
 
 
 def load_model(path, trust_pickle=False, device="cpu"):

@@ -8,7 +8,9 @@ import hashlib
 import json
 from importlib import resources
 
-from .persistence import load_emulator
+import numpy as np
+
+from .persistence import archive_header, load_emulator
 
 __all__ = [
     "load_pretrained",
@@ -17,6 +19,8 @@ __all__ = [
     "PRETRAINED_CARD",
     "PRETRAINED_SHA256",
     "check_shipped",
+    "load_shipped",
+    "shipped_header",
 ]
 
 PRETRAINED_FILE = "jam_emulator_default.npz"
@@ -91,3 +95,31 @@ def load_pretrained(missing="raise"):
     check_shipped(path, PRETRAINED_SHA256)
     with resources.as_file(path) as p:
         return load_emulator(p)
+
+
+def load_shipped(name, sha256, loader, device="cpu"):
+    """A model file shipped in the package's data, refused if changed, read by ``loader``.
+
+    Parameters
+    ----------
+    name : str
+        The file's name in ``sklearn_jam/data``.
+    sha256 : str
+        Its released SHA-256.
+    loader : callable
+        ``loader(path, device=device)``, reading it without running code.
+    device : str, default='cpu'
+    """
+    path = _data_path(name)
+    check_shipped(path, sha256)
+    with resources.as_file(path) as local:
+        return loader(local, device=device)
+
+
+def shipped_header(name, key, what):
+    """The JSON header of a shipped archive (its card is its ``'info'``), or None."""
+    path = _data_path(name)
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        return archive_header(data, key, path, what)

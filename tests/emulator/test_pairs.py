@@ -296,40 +296,6 @@ def test_component_units_scale_out(tiny):
 # -- the shipped model -----------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_shipped_pair_model_loads_and_predicts_m32():
-    from sklearn_jam.datasets import M32_MGE
-    from sklearn_jam.emulator.pairs import load_pairs_pretrained, pairs_pretrained_card
-
-    emulator = load_pairs_pretrained()
-    card = pairs_pretrained_card()
-    assert card == emulator.info
-    assert {"data", "training_seconds", "hardware", "command", "benchmark"} <= set(card)
-    # jampy's M32 with a halo and a black hole: the emulated fit's model near the exact one.
-    est = JamKinematics(
-        *M32_MGE,
-        distance=0.7,
-        sigmapsf=1.7,
-        pixsize=2.0,
-        mass_model="gnfw",
-        black_hole=True,
-        engine="emulator",
-        fixed={"gamma": -1.0, "rbreak_kpc": 20.0},
-    )
-    assert est.emulator == "pairs"
-    X = np.random.default_rng(2).uniform(-40, 40, (30, 2))
-    params = {
-        "q_min": [0.3, 0.6],
-        "ratio": [0.85, 1.0],
-        "f_dm": [0.1, 0.4],
-        "lg_ml": 0.1,
-        "lg_mbh": 6.4,
-    }
-    emulated = est.model_vrms(params, X)
-    exact = est.model_vrms(params, X, engine="exact")
-    assert np.all(np.abs(emulated / exact - 1) < 0.01)
-
-
 def test_shipped_pair_model_is_refused_when_changed(monkeypatch):
     monkeypatch.setattr(pe, "PAIRS_PRETRAINED_SHA256", "0" * 64)
     with pytest.raises(ValueError, match="not the released"):
