@@ -60,10 +60,10 @@ def _chunk(params, lg_sigma_mass, path):
     mge = general_mge(params)
     sigma_psf = params[:, GENERAL_PARAM_NAMES.index("sigma_psf")]
     baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
-    _save_chunk(path, params=params, lg_sigma_mass=lg_sigma_mass, maps=maps, baseline=baseline)
+    save_chunk(path, params=params, lg_sigma_mass=lg_sigma_mass, maps=maps, baseline=baseline)
 
 
-def _save_chunk(path, **arrays):
+def save_chunk(path, **arrays):
     """Write a chunk's arrays; a chunk is there whole or not at all (resume skips it)."""
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, **arrays)
@@ -82,7 +82,7 @@ def _smooth_chunk(mge, inc, sigma_psf, lg_sigma_mass, path):
     )
     baseline = grid_baseline(mge, lg_sigma_mass, sigma_psf)
     surf, sigma, qobs = mge
-    _save_chunk(
+    save_chunk(
         path,
         surf=surf,
         sigma=sigma,
@@ -233,19 +233,29 @@ def train(args):
 
 def ship(args):
     """Write the shipped model: the trained one with the benchmark's figures in its card."""
-    import hashlib
-
     from sklearn_jam.emulator.general import load_general_emulator, save_general_emulator
 
-    emulator = load_general_emulator(args.model)
+    ship_model(args, load_general_emulator, save_general_emulator, "GENERAL_PRETRAINED_SHA256")
+
+
+def ship_model(args, load, save, constant):
+    """``ship`` of an emulator whose files ``load`` reads and ``save`` writes.
+
+    Adds the figures of ``bench_general_emulator.py --json`` (``args.accuracy``) and
+    how it ran to the card, writes ``args.out`` and prints the SHA-256 that the
+    package's ``constant`` must hold.
+    """
+    import hashlib
+
+    emulator = load(args.model)
     with open(args.accuracy) as fh:
         emulator.info["benchmark"] = json.load(fh)
     emulator.info["benchmark_command"] = "python benchmarks/bench_general_emulator.py " + (
         " ".join(args.benchmark_args)
     )
-    save_general_emulator(emulator, args.out)
+    save(emulator, args.out)
     digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
-    print(f"wrote {args.out}: SHA-256 {digest} (GENERAL_PRETRAINED_SHA256)")
+    print(f"wrote {args.out}: SHA-256 {digest} ({constant})")
 
 
 def main():

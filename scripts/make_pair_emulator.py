@@ -21,7 +21,6 @@ that :data:`sklearn_jam.emulator.pairs.PAIRS_PRETRAINED_SHA256` must hold.
 """
 
 import argparse
-import hashlib
 import json
 import platform
 import time
@@ -29,14 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+# The chunk writer and ``ship`` are the general emulator's script's (this folder).
+from make_general_emulator import save_chunk, ship_model
+
 CHUNK = 4000
-
-
-def _save_chunk(path, **arrays):
-    """Write a chunk's arrays; a chunk is there whole or not at all (resume skips it)."""
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **arrays)
-    tmp.rename(path)
 
 
 def make(args):
@@ -52,7 +47,7 @@ def make(args):
             continue
         n = min(CHUNK, args.n - i * CHUNK)
         pairs, maps = simulate_pairs(n, int(seed), n_jobs=args.n_jobs)
-        _save_chunk(path, pairs=pairs, maps=maps)
+        save_chunk(path, pairs=pairs, maps=maps)
         n_done += n
     seconds = time.perf_counter() - start
     print(
@@ -152,15 +147,7 @@ def ship(args):
     """Write the shipped model: the trained one with the benchmark's figures in its card."""
     from sklearn_jam.emulator.pairs import load_pair_emulator, save_pair_emulator
 
-    emulator = load_pair_emulator(args.model)
-    with open(args.accuracy) as fh:
-        emulator.info["benchmark"] = json.load(fh)
-    emulator.info["benchmark_command"] = "python benchmarks/bench_general_emulator.py " + (
-        " ".join(args.benchmark_args)
-    )
-    save_pair_emulator(emulator, args.out)
-    digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()
-    print(f"wrote {args.out}: SHA-256 {digest} (PAIRS_PRETRAINED_SHA256)")
+    ship_model(args, load_pair_emulator, save_pair_emulator, "PAIRS_PRETRAINED_SHA256")
 
 
 def main():

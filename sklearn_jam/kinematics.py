@@ -788,7 +788,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
         if engine != "emulator" or self.table_nodes is not None:
             options["n_inc"] = n_inc  # an emulator's own default otherwise
         if engine == "emulator":
-            make = self._general_emulator().table
+            make = self._table_emulator().table
         elif self.align == "cyl":
             make = tabulate_cyl
         else:
@@ -824,7 +824,7 @@ class JamKinematics(RegressorMixin, BaseEstimator):
             return None
         return tuple(float(v) for v in _prior_range(setup, self._anisotropy_parameter()))
 
-    def _general_emulator(self):
+    def _table_emulator(self):
         """The emulator (``PairEmulator`` or ``GeneralEmulator``) of ``emulator``, loaded once."""
         from .emulator.tables import load_table_emulator
 

@@ -64,6 +64,7 @@ __all__ = [
     "grid_interpolation",
     "polar_interpolation",
     "polar_factors",
+    "check_pixel_rule",
     "normalised_mge",
     "photometry_features",
     "general_features",
@@ -743,14 +744,7 @@ class GeneralEmulator:
             sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole
         )
         self._check_range("PSF sigma", sigmapsf / r_e, PSF_RANGE, log=True)
-        if pixsize > 0 and pixel_nodes > MAX_PIXEL_NODES:
-            raise ValueError(
-                f"a spaxel of {pixsize:.4g} arcsec is {pixsize / sigmapsf.min():.3g} times the "
-                f"narrowest PSF sigma ({sigmapsf.min():.4g} arcsec): its 2-D rule would need "
-                f"{pixel_nodes} x {pixel_nodes} points, more than the general emulator's "
-                f"{MAX_PIXEL_NODES} x {MAX_PIXEL_NODES} (spaxels up to "
-                f"{MAX_PIXEL_NODES / 2.5:.3g} PSF sigmas): use engine='tabulated' (exact)"
-            )
+        check_pixel_rule(pixsize, sigmapsf, pixel_nodes, "general emulator")
         # Small spaxels (or none) are no edge: the emulator applies them itself.
         self._check_range("spaxel side", pixsize / r_e, PIXSIZE_RANGE, edges=("high",))
         x, y = (np.asarray(v, dtype=float).ravel() / r_e for v in (x, y))
@@ -849,6 +843,30 @@ def _rows_baseline(mge, sigma_psf, lg_sigma_mass, n):
     return out
 
 
+def check_pixel_rule(pixsize, sigmapsf, pixel_nodes, who):
+    """Refuse spaxels whose 2-D rule needs more than :data:`MAX_PIXEL_NODES` points a side.
+
+    Parameters
+    ----------
+    pixsize : float
+        Spaxel side (arcsec).
+    sigmapsf : ndarray
+        The PSF's sigmas (arcsec).
+    pixel_nodes : int
+        The engine's rule's points per side (:func:`~sklearn_jam.jam._convolution.check_psf`).
+    who : str
+        The emulator, for the message.
+    """
+    if pixsize > 0 and pixel_nodes > MAX_PIXEL_NODES:
+        raise ValueError(
+            f"a spaxel of {pixsize:.4g} arcsec is {pixsize / sigmapsf.min():.3g} times the "
+            f"narrowest PSF sigma ({sigmapsf.min():.4g} arcsec): its 2-D rule would need "
+            f"{pixel_nodes} x {pixel_nodes} points, more than the {who}'s "
+            f"{MAX_PIXEL_NODES} x {MAX_PIXEL_NODES} (spaxels up to "
+            f"{MAX_PIXEL_NODES / 2.5:.3g} PSF sigmas): use engine='tabulated' (exact)"
+        )
+
+
 def _sub_points(x, y, pixsize, pixang, pixel_nodes):
     """Every spaxel's sub-points (n_bins, n_sub) in r_e and the rule's weights (n_sub,)."""
     if pixsize == 0:
@@ -885,7 +903,6 @@ def save_general_emulator(emulator, path):
         "design": emulator.design,
         "info": emulator.info,
     }
-    # The regressor's arrays under a prefix: this file is not a plain emulator file.
     arrays = {"general/photometry_sample": emulator.photometry_sample}
     save_regressor_archive(path, _FILE_HEADER, header, emulator.regressor, arrays)
 

@@ -36,7 +36,8 @@ from ..exceptions import OutsidePriorWarning
 from ..jam._convolution import check_psf
 from ..jam.constants import G_JAMPY, MIN_Q_INTR, PC_PER_ARCSEC_MPC, arcsec_to_pc
 from ..jam.cylindrical import vrms2_cyl
-from ..jam.projection import intrinsic_axis_ratio
+from ..jam.mass import black_hole_surface
+from ..jam.projection import intrinsic_axis_ratio, observed_axis_ratio
 from ..jam.tabulated import (
     BETA_PROBE,
     _component_calls,
@@ -44,7 +45,7 @@ from ..jam.tabulated import (
     inclination_nodes,
     table_from_probes,
 )
-from .general import MAX_PIXEL_NODES, _sub_points, polar_factors
+from .general import _sub_points, check_pixel_rule, polar_factors
 from .persistence import is_archive, read_regressor_archive, save_regressor_archive
 from .pretrained import load_shipped, shipped_header
 
@@ -71,7 +72,6 @@ __all__ = [
     "pair_targets",
     "maps_from_pair_targets",
     "kernel_scale",
-    "observed_axis_ratio",
     "convolved_sigmas",
     "save_pair_emulator",
     "load_pair_emulator",
@@ -139,14 +139,6 @@ def pair_axes():
     n_rad, n_ang = PAIR_GRID_SHAPE
     rad = PAIR_R0 * np.sinh(np.linspace(0, np.arcsinh(PAIR_R_MAX / PAIR_R0), n_rad))
     return rad, np.radians(np.linspace(0, 90, n_ang))
-
-
-def observed_axis_ratio(q_intr, inc):
-    """Observed axial ratio of a Gaussian of intrinsic ratio ``q_intr`` at ``inc`` (deg)."""
-    i = np.radians(inc)
-    # At most 1: a round Gaussian's rounding error above it, deprojected near face-on
-    # (divided by sin i), would be a prolate one.
-    return np.minimum(np.sqrt((q_intr * np.sin(i)) ** 2 + np.cos(i) ** 2), 1.0)
 
 
 def convolved_sigmas(sigma, qobs, sigma_psf):
@@ -407,7 +399,7 @@ class PairEmulator:
         if black_hole:
             masses.append(
                 (
-                    np.array([unit / (2 * np.pi * (rbh * pc) ** 2)]),
+                    np.array([black_hole_surface(unit, rbh * pc)]),
                     np.array([float(rbh)]),
                     np.ones(1),
                 )
@@ -415,13 +407,7 @@ class PairEmulator:
         sigmapsf, normpsf, pixsize, pixang, pixel_nodes = check_psf(
             sigmapsf, normpsf, pixsize, pixang, None, black_hole=black_hole
         )
-        if pixsize > 0 and pixel_nodes > MAX_PIXEL_NODES:
-            raise ValueError(
-                f"a spaxel of {pixsize:.4g} arcsec is {pixsize / sigmapsf.min():.3g} times the "
-                f"narrowest PSF sigma ({sigmapsf.min():.4g} arcsec): its 2-D rule would need "
-                f"{pixel_nodes} x {pixel_nodes} points, more than the pair emulator's "
-                f"{MAX_PIXEL_NODES} x {MAX_PIXEL_NODES}: use engine='tabulated' (exact)"
-            )
+        check_pixel_rule(pixsize, sigmapsf, pixel_nodes, "pair emulator")
         q_flat = float(min(np.min(lum[2]), *(np.min(m[2]) for m in masses)))
         self._check_flattening(lum, masses, float(inc_range[0]))
         inc, nodes = inclination_nodes(q_flat, inc_range, n_inc)

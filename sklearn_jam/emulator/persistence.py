@@ -97,11 +97,7 @@ def save_emulator(est, path):
 
 def is_emulator_file(path):
     """True if ``path`` is a file written by :func:`save_emulator` (read without pickle)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return _HEADER in data.files
-    except (OSError, ValueError):
-        return False
+    return is_archive(path, _HEADER)
 
 
 def load_emulator(path, device="cpu"):

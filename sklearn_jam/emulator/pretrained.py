@@ -92,9 +92,7 @@ def load_pretrained(missing="raise"):
         raise FileNotFoundError(
             f"no pretrained model at {path}; create it with `python scripts/train_pretrained.py`"
         )
-    check_shipped(path, PRETRAINED_SHA256)
-    with resources.as_file(path) as p:
-        return load_emulator(p)
+    return load_shipped(PRETRAINED_FILE, PRETRAINED_SHA256, load_emulator)
 
 
 def load_shipped(name, sha256, loader, device="cpu"):

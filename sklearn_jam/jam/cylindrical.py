@@ -53,6 +53,7 @@ from ._quadrature import (
     radius_groups,
 )
 from .constants import G_JAMPY, arcsec_to_pc
+from .mass import black_hole_surface
 from .projection import deproject_gaussians
 
 __all__ = ["jam_axi_cyl", "vrms2_cyl"]
@@ -551,7 +552,7 @@ def _deproject(xp, m, pc):
     surf_pot, sigma_pot_pc, qobs_pot = m["surf_pot"], m["sigma_pot"] * pc, m["qobs_pot"]
     if np.any(xp.numpy(m["mbh"]) > 0):  # a Gaussian of the black hole's mass, in the mass only
         sigma_bh = m["rbh"] * pc
-        surf_bh = m["mbh"][:, None] / (2 * np.pi * sigma_bh * sigma_bh)
+        surf_bh = black_hole_surface(m["mbh"][:, None], sigma_bh)
         surf_pot = xp.concat([surf_bh, surf_pot], 1)
         sigma_pot_pc = xp.concat([sigma_bh, sigma_pot_pc], 1)
         qobs_pot = xp.concat([1 + 0 * sigma_bh, qobs_pot], 1)

@@ -25,6 +25,7 @@ __all__ = [
     "inc_from_qmin",
     "qmin_from_inc",
     "dark_matter_scale",
+    "black_hole_surface",
 ]
 
 #: Gaussians of :func:`gnfw_mge` by default.
@@ -218,3 +219,19 @@ def dark_matter_scale(f_dm, lum, halo, inc, reff, distance):
     stars = mge_radial_mass(*lum, inc, reff, distance)
     dark = mge_radial_mass(*halo, 90.0, reff, distance)  # round: inclination-free
     return f_dm * stars / (dark * (1 - f_dm))
+
+
+def black_hole_surface(mbh, rbh_pc):
+    """Peak surface density (Msun/pc^2) of the black hole as the cylindrical engine has it.
+
+    A round Gaussian of mass ``mbh`` and dispersion ``rbh_pc`` in the potential.
+    Plain arithmetic, so NumPy arrays and torch tensors alike.
+
+    Parameters
+    ----------
+    mbh : array-like
+        Mass in Msun.
+    rbh_pc : array-like
+        Dispersion in pc.
+    """
+    return mbh / (2 * np.pi * rbh_pc * rbh_pc)

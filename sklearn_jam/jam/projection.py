@@ -3,13 +3,20 @@
 Eq. (14) of Cappellari (2008): a Gaussian of observed axial ratio ``q`` seen at
 inclination ``i`` has intrinsic axial ratio ``sqrt(q^2 - cos^2 i) / sin i``. This
 module is that formula's one home, with its inverse in the form jampy's examples
-sample (the inclination at which the flattest Gaussian has a given ``q_min``), and
-the deprojection of a whole MGE (eqs. 12-14) that both engines and their truths take.
+sample (the inclination at which the flattest Gaussian has a given ``q_min``), the
+projection of an intrinsic ratio, and the deprojection of a whole MGE (eqs. 12-14)
+that both engines and their truths take.
 """
 
 import numpy as np
 
-__all__ = ["intrinsic_axis_ratio", "inc_from_qmin", "qmin_from_inc", "deproject_gaussians"]
+__all__ = [
+    "intrinsic_axis_ratio",
+    "observed_axis_ratio",
+    "inc_from_qmin",
+    "qmin_from_inc",
+    "deproject_gaussians",
+]
 
 
 def intrinsic_axis_ratio(q, inc):
@@ -33,6 +40,28 @@ def intrinsic_axis_ratio(q, inc):
     arg = q**2 - np.cos(inc_rad) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(arg >= 0, np.sqrt(np.clip(arg, 0, None)) / np.sin(inc_rad), np.nan)
+
+
+def observed_axis_ratio(q_intr, inc):
+    """Observed axial ratio of an oblate Gaussian of intrinsic ratio ``q_intr`` at ``inc``.
+
+    The inverse of :func:`intrinsic_axis_ratio`: ``sqrt(q_intr^2 sin^2 i + cos^2 i)``.
+
+    Parameters
+    ----------
+    q_intr : array-like
+        Intrinsic axial ratio, in (0, 1].
+    inc : array-like
+        Inclination in degrees.
+
+    Returns
+    -------
+    q : ndarray
+        At most 1: a round Gaussian's rounding error above it, deprojected near
+        face-on (divided by sin i), would be a prolate one.
+    """
+    i = np.radians(inc)
+    return np.minimum(np.sqrt((q_intr * np.sin(i)) ** 2 + np.cos(i) ** 2), 1.0)
 
 
 def inc_from_qmin(q_min, qobs_min):

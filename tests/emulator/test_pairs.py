@@ -30,9 +30,10 @@ from sklearn_jam.emulator.pairs import (
     simulate_pairs,
 )
 from sklearn_jam.emulator.tables import load_table_emulator
-from sklearn_jam.jam import arcsec_to_pc
+from sklearn_jam.jam import arcsec_to_pc, inc_from_qmin
 from sklearn_jam.jam.constants import G_JAMPY
 from sklearn_jam.jam.cylindrical import vrms2_cyl
+from sklearn_jam.jam.projection import observed_axis_ratio
 from sklearn_jam.jam.tabulated import BETA_PROBE, component_units, tabulate_cyl
 
 # A small galaxy (arcsec): a nucleus, a flat disk, a round envelope; a two-Gaussian PSF.
@@ -61,7 +62,7 @@ class ExactKernel(PairEmulator):
 
 def _one_pair(inc, q_lum, q_mass, lg_s, lg_p, sigma_j):
     """A pair's exact V^2 at its own grid, for a luminous Gaussian of ``sigma_j`` arcsec."""
-    q_j, q_k = pe.observed_axis_ratio(q_lum, inc), pe.observed_axis_ratio(q_mass, inc)
+    q_j, q_k = observed_axis_ratio(q_lum, inc), observed_axis_ratio(q_mass, inc)
     s, p = 10.0**lg_s * sigma_j, 10.0**lg_p * sigma_j
     rad, ang = pair_axes()
     rr, aa = np.meshgrid(rad, ang, indexing="ij")
@@ -162,7 +163,7 @@ def test_unit_maps_of_exact_kernels_are_vrms2_cyl():
 
 def _inc_of(q_obs, q_intr):
     """The inclination (deg) at which a Gaussian of ``q_obs`` is intrinsically ``q_intr``."""
-    return float(np.degrees(np.arccos(np.sqrt((q_obs**2 - q_intr**2) / (1 - q_intr**2)))))
+    return float(inc_from_qmin(q_intr, q_obs))
 
 
 def test_too_flat_a_gaussian_is_refused_and_the_edge_warns():

@@ -411,7 +411,7 @@ def _pair_sum(lum, pot, inc, beta, x, y, sigmapsf, n_nodes):
 def test_model_is_the_sum_of_its_gaussian_pairs(sigmapsf):
     # Sigma <V_los^2> is linear in the tracer and in the potential, and so is the PSF:
     # the whole model is the light-weighted sum of each luminous Gaussian's signed V^2
-    # in each mass Gaussian's potential (benchmarks/search_pairs.py).
+    # in each mass Gaussian's potential (what sklearn_jam.emulator.pairs sums).
     lum = (np.array([3e4, 2e3, 300.0]), np.array([0.3, 2.0, 9.0]), np.array([0.9, 0.3, 0.7]))
     pot = (np.array([5e4, 1e3]), np.array([0.5, 20.0]), np.array([0.6, 1.0]))
     x, y = np.array([0.0, 0.5, 3.0, 0.0, 12.0, 7.0]), np.array([0.0, 0.2, 1.0, 4.0, 2.0, 7.0])
